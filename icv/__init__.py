@@ -1,0 +1,76 @@
+"""ICV: visit reports, escalation queues and monthly summaries for London's custody visitors."""
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Keys that must never be used outside debug or testing.
+WEAK_KEYS = {"", "dev", "test", "secret", "changeme", "change-me", "please-change-me"}
+MIN_KEY_LENGTH = 32
+
+
+def create_app(test_config=None):
+    """Build the app: defaults in code, then instance/config.py, then FLASK_* variables."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(
+        SECRET_KEY="dev",
+        DATABASE=str(ROOT / "instance" / "icv.sqlite"),
+        # A visit report can take an hour to write in a basement: the CSRF token lives as
+        # long as the session, so a slow volunteer never loses a form to an expired token.
+        WTF_CSRF_TIME_LIMIT=None,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=timedelta(hours=12),
+        QUEUE_PAGE_SIZE=50,
+    )
+    if test_config is None:
+        ensure_secret_key(Path(app.instance_path) / "config.py")
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env()
+    else:
+        app.config.update(test_config)
+    check_secret_key(app)
+
+    from . import auth, db, escalations, main, summaries, visits, demo
+
+    db.init_app(app)
+    auth.init_app(app)
+    demo.init_app(app)
+    for module in (main, auth, visits, escalations, summaries):
+        app.register_blueprint(module.bp)
+    main.register_error_handlers(app)
+    return app
+
+
+def ensure_secret_key(path):
+    """Write a random SECRET_KEY into instance/config.py the first time the app runs."""
+    text = path.read_text() if path.exists() else ""
+    if "SECRET_KEY" in text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = "" if text else "# Instance settings for this machine. Never commit this file.\n"
+    with path.open("a") as f:
+        f.write(f"{header}SECRET_KEY = {secrets.token_hex(32)!r}\n")
+
+
+def check_secret_key(app):
+    """Refuse to start outside debug or testing with a weak or default SECRET_KEY."""
+    if app.debug or app.testing:
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key in WEAK_KEYS or len(key) < MIN_KEY_LENGTH:
+        raise RuntimeError(
+            "SECRET_KEY is missing, a default or shorter than "
+            f"{MIN_KEY_LENGTH} characters. Set a long random one in instance/config.py "
+            "or FLASK_SECRET_KEY, e.g. python -c 'import secrets; print(secrets.token_hex(32))'."
+        )

@@ -1,0 +1,175 @@
+"""Accounts and roles: sign in and out, the one access decorator, `flask create-user`."""
+import functools
+from urllib.parse import urlsplit
+
+import click
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .codes import ROLES
+from .db import get_db
+from .forms import LoginForm
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+ROLE_NAMES = [code for code, _ in ROLES]
+ANONYMOUS = "anonymous"
+MIN_PASSWORD_LENGTH = 12
+# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class User(UserMixin):
+    """The signed-in person, built from a `users` row."""
+
+    def __init__(self, row):
+        self.id = row["id"]
+        self.email = row["email"]
+        self.display_name = row["display_name"]
+        self.role = row["role"]
+        self.panel_id = row["panel_id"]
+
+    def has_role(self, *roles):
+        """True if this user's role is one of `roles`."""
+        return self.role in roles
+
+
+def role_required(*roles):
+    """Let the view run only for signed-in users whose role is one of `roles`."""
+    unknown = set(roles) - set(ROLE_NAMES)
+    if unknown:
+        raise ValueError(f"Unknown roles: {unknown}")
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(**kwargs)
+
+        wrapped.roles = roles
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Mark a view open to everyone, signed in or not (the permission test reads this)."""
+    view.roles = (ANONYMOUS, *ROLE_NAMES)
+    return view
+
+
+def get_user(db, user_id):
+    """The active user with this id, or None."""
+    rows = list(db.query("SELECT * FROM users WHERE id = ? AND active = 1", [user_id]))
+    return rows[0] if rows else None
+
+
+def find_by_email(db, email):
+    """The active user with this email (any case), or None."""
+    rows = list(db.query("SELECT * FROM users WHERE email = ? AND active = 1", [email.strip()]))
+    return rows[0] if rows else None
+
+
+def authenticate(db, email, password):
+    """The user whose email and password match, or None."""
+    row = find_by_email(db, email)
+    if row is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return row if check_password_hash(row["password_hash"], password) else None
+
+
+def create_user(db, email, display_name, role, password, panel_id=None):
+    """Insert a user with a hashed password (scrypt, Werkzeug's default) and return the id."""
+    if role not in ROLE_NAMES:
+        raise ValueError(f"role must be one of {', '.join(ROLE_NAMES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    return db["users"].insert({
+        "email": email.strip(), "display_name": display_name.strip(), "role": role,
+        "password_hash": generate_password_hash(password), "panel_id": panel_id,
+    }).last_pk
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    row = get_user(get_db(), user_id)
+    return User(row) if row else None
+
+
+def safe_next(target):
+    """`target` if it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """Sign in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        row = authenticate(get_db(), form.email.data, form.password.data)
+        if row:
+            session.clear()  # a fresh session at sign-in
+            session.permanent = True
+            login_user(User(row))
+            return redirect(safe_next(form.next.data) or url_for("main.index"))
+        form.password.errors.append("The email address or password is not right")
+        status = 401
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@role_required(*ROLE_NAMES)
+def logout():
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    flash("You have signed out.")
+    return redirect(url_for("auth.login"))
+
+
+@click.command("create-user")
+@click.option("--email", prompt=True, help="Sign-in email address.")
+@click.option("--name", "display_name", prompt="Name", help="Name shown in the app.")
+@click.option("--role", type=click.Choice(ROLE_NAMES), default="admin", show_default=True,
+              help="What the account may do.")
+@click.password_option(help=f"At least {MIN_PASSWORD_LENGTH} characters (prompted if left out).")
+def create_user_command(email, display_name, role, password):
+    """Create an account, e.g. the first admin."""
+    db = get_db()
+    if find_by_email(db, email):
+        raise click.ClickException(f"An account for {email} already exists.")
+    try:
+        create_user(db, email, display_name, role, password)
+    except ValueError as error:
+        raise click.ClickException(str(error))
+    click.echo(f"Created {role} account for {email}.")
+
+
+def init_app(app):
+    """Wire Flask-Login and CSRF protection for every POST."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    app.cli.add_command(create_user_command)

@@ -1,0 +1,53 @@
+"""One SQLite connection per request, through sqlite-utils, and the `flask migrate` command."""
+import click
+from flask import current_app, g
+from sqlite_utils import Database
+
+from .migrations import migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path):
+    """Open the database with foreign keys on and a busy timeout; WAL is set by a migration."""
+    db = Database(path, execute_plugins=False)
+    db.execute("PRAGMA foreign_keys = ON")  # per connection: SQLite leaves it off
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return db
+
+
+def get_db():
+    """Return this request's Database, opening it on first use."""
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(exc=None):
+    """If this request opened the database, close it."""
+    db = g.pop("db", None)
+    if db is not None:
+        db.close()
+
+
+def migrate(db):
+    """Apply pending migrations; safe to repeat. Returns the names applied now."""
+    pending = [m.name for m in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+@click.command("migrate")
+def migrate_command():
+    """Create or update the database schema (safe to run again)."""
+    applied = migrate(get_db())
+    if applied:
+        click.echo("Applied migrations: " + ", ".join(applied))
+    else:
+        click.echo("Database schema is up to date.")
+
+
+def init_app(app):
+    """Register teardown and the CLI command with the app."""
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(migrate_command)

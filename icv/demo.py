@@ -1,0 +1,198 @@
+"""Demo data for development: London suites and panels, one login per role, five weeks of visits.
+
+Loaded by `flask --debug load-demo` into an empty database only, never in production
+configuration. Suite and panel names follow the Met's estate (domain.md 1.4) but the
+visits, people and numbers are invented.
+"""
+import random
+import uuid
+from datetime import time, timedelta
+
+import click
+from flask import current_app
+from werkzeug.security import generate_password_hash
+
+from . import codes, flags
+from .db import get_db
+from .times import london_to_utc, london_today, to_iso, utcnow
+from .visits import record_visit
+
+# (suite, BCU, panel, status): 24 open round the clock and 6 contingency suites.
+SUITES = [
+    ("Bethnal Green", "Central East", "Tower Hamlets", "24_7"),
+    ("Stoke Newington", "Central East", "Hackney", "24_7"),
+    ("Brixton", "Central South", "Lambeth", "24_7"),
+    ("Walworth", "Central South", "Southwark", "24_7"),
+    ("Charing Cross", "Central West", "Westminster", "24_7"),
+    ("Hammersmith", "Central West", "Hammersmith and Fulham", "24_7"),
+    ("Islington", "Central North", "Islington", "24_7"),
+    ("Kentish Town", "Central North", "Camden", "24_7"),
+    ("Colindale", "North West", "Barnet", "24_7"),
+    ("Wembley", "North West", "Brent and Harrow", "24_7"),
+    ("Tottenham", "North", "Haringey", "24_7"),
+    ("Edmonton", "North", "Enfield", "24_7"),
+    ("Leyton", "North East", "Waltham Forest", "24_7"),
+    ("Ilford", "East", "Redbridge", "24_7"),
+    ("Romford", "East", "Havering", "24_7"),
+    ("Lewisham", "South East", "Lewisham", "24_7"),
+    ("Plumstead", "South East", "Greenwich", "24_7"),
+    ("Bexleyheath", "South East", "Bexley", "24_7"),
+    ("Croydon", "South", "Croydon", "24_7"),
+    ("Bromley", "South", "Bromley", "24_7"),
+    ("Sutton", "South", "Sutton", "24_7"),
+    ("Kingston", "South West", "Kingston and Merton", "24_7"),
+    ("Acton", "West", "Ealing", "24_7"),
+    ("Heathrow", "West", "Hillingdon", "24_7"),
+    ("West End Central", "Central West", "Westminster", "contingency"),
+    ("Belgravia", "Central West", "Westminster", "contingency"),
+    ("Hillingdon", "West", "Hillingdon", "contingency"),
+    ("Barking", "East", "Barking and Dagenham", "contingency"),
+    ("Forest Gate", "North East", "Newham", "contingency"),
+    ("Wimbledon", "South West", "Kingston and Merton", "contingency"),
+]
+
+# One login per role, printed by `make run`.
+LOGINS = [
+    ("icv", "icv@example.org", "Alex Morgan", "demo-visitor-pass"),
+    ("custody_team", "custody@example.org", "Jordan Ellis", "demo-custody-pass"),
+    ("coordinator", "coordinator@example.org", "Morgan Reid", "demo-coordinator-pass"),
+    ("admin", "admin@example.org", "Sam Taylor", "demo-admin-pass"),
+]
+OTHER_VISITORS = ["Priya Shah", "Tom Okafor", "Grace Adeyemi", "Daniel Cohen", "Fatima Hussain",
+                  "Liam O'Brien", "Mei Chen", "Kwame Mensah", "Sofia Rossi", "Hannah Wright",
+                  "Yusuf Ali", "Chloe Martin", "Ravi Patel", "Ellen Burke"]
+WEEKS = 5
+
+
+def load(db, rng):
+    """Insert suites, panels, accounts and visits; returns the number of visits."""
+    panel_ids, suite_ids = {}, {}
+    for name, bcu, panel, status in SUITES:
+        if panel not in panel_ids:
+            panel_ids[panel] = db["panels"].insert({"name": panel, "bcu": bcu}).last_pk
+        suite_ids[name] = db["suites"].insert({"name": name, "bcu": bcu, "status": status,
+                                               "cell_count": rng.randint(12, 40)}).last_pk
+        db["panel_suites"].insert({"panel_id": panel_ids[panel], "suite_id": suite_ids[name]})
+
+    users = {}
+    for role, email, name, password in LOGINS:
+        users[email] = db["users"].insert({
+            "email": email, "display_name": name, "role": role,
+            "password_hash": generate_password_hash(password),
+            "panel_id": panel_ids["Lambeth"] if role == "icv" else None}).last_pk
+    visitor_hash = db["users"].get(users["icv@example.org"])["password_hash"]
+    visitors = [users["icv@example.org"]]
+    for i, name in enumerate(OTHER_VISITORS):
+        email = name.lower().replace(" ", ".").replace("'", "") + "@example.org"
+        visitors.append(db["users"].insert({
+            "email": email, "display_name": name, "role": "icv", "password_hash": visitor_hash,
+            "panel_id": list(panel_ids.values())[i % len(panel_ids)]}).last_pk)
+
+    count = 0
+    today = london_today()
+    for name, _, _, status in SUITES:
+        if status != "24_7":
+            continue
+        for week in range(WEEKS):
+            day = today - timedelta(days=week * 7 + rng.randint(1, 7))
+            # The demo ICV and their partner visit Brixton and Walworth every week.
+            pair = visitors[:2] if name in ("Brixton", "Walworth") else rng.sample(visitors[1:], 2)
+            alone = rng.random() < 0.06
+            user_id, report, submitted = visit_report(rng, suite_ids[name], pair, alone, day)
+            record_visit(db, user_id, report, submitted_at=submitted)
+            count += 1
+    return count
+
+
+def visit_report(rng, suite_id, pair, alone, day):
+    """A plausible visit report on a London day: (author id, report, submitted time)."""
+    start = time(rng.randint(8, 21), rng.choice([0, 10, 15, 20, 30, 40, 45, 50]))
+    arrived = london_to_utc(day, start)
+    departed = arrived + timedelta(minutes=rng.randint(40, 130))
+    in_custody = rng.randint(2, 18)
+    spoke_with = rng.randint(0, in_custody * 2 // 3 + 1) if in_custody else 0
+    spoke_with = min(spoke_with, in_custody)
+    numbers = rng.sample(range(10000, 100000), min(spoke_with, rng.randint(0, 3)))
+    entries = [detainee_entry(rng, day, number) for number in numbers]
+    submitted = min(departed + timedelta(minutes=rng.randint(5, 90)), utcnow())
+    return pair[0], {
+        "client_id": str(uuid.UUID(int=rng.getrandbits(128))), "suite_id": suite_id,
+        "partner_id": None if alone else pair[1],
+        "arrived_at": to_iso(arrived), "departed_at": to_iso(departed),
+        "in_custody": in_custody, "spoke_with": spoke_with, "entries": entries,
+    }, to_iso(submitted)
+
+
+def detainee_entry(rng, day, number):
+    """One detainee entry with occasional strip search, use of force and child flags."""
+    child = rng.random() < 0.12
+    age_band = rng.choice(["14-15", "16-17"] if child else
+                          ["18-20", "21-24", "25-34", "25-34", "35-44", "45-54", "55-64"])
+    raised = {}
+    if child:
+        raised["child"] = random_answers(rng, flags.CHILD, calm=0.8)
+    if rng.random() < (0.3 if child else 0.12):
+        raised["strip_search"] = random_answers(rng, flags.STRIP_SEARCH, calm=0.75)
+    if rng.random() < 0.12:
+        raised["use_of_force"] = random_answers(rng, flags.USE_OF_FORCE, calm=0.75)
+    return {
+        "custody_record_no": f"01{rng.choice('BCDEGHJKLMNPRSTWXZ')}{rng.choice('ABCDEFX')}/"
+                             f"{number}/{day:%y}",
+        "age_band": age_band,
+        "gender": rng.choices(["male", "female", "non_binary", "not_stated"], [80, 17, 1, 2])[0],
+        "ethnicity": rng.choice(codes.ETHNICITY_CHOICES)[0],
+        "flags": raised,
+    }
+
+
+# The answer a well-run suite would give: the demo mostly picks it, sometimes not.
+GOOD = {"aa_present": "yes", "no_aa_reason": "urgent_risk", "searcher_same_sex": "yes",
+        "reason_recorded": "yes", "intimate_parts_exposed": "yes", "spit_guard": "no",
+        "limb_restraints": "no", "handcuffed_in_cell": "no", "detainee_injury": "none",
+        "hcp_seen": "yes", "allegation": "no", "recorded_on_custody_record": "yes",
+        "aa_status": "present", "held_in": "juvenile_room", "sharing_with_adult": "no",
+        "expected_overnight": "no"}
+
+
+def random_answers(rng, flag, calm):
+    """Answers to a flag's relevant questions, the good answer with probability `calm`."""
+    answers = {}
+    for q in flag.questions:
+        if not all(answers.get(n) in codes_ for n, codes_ in q.only_if.items()):
+            continue
+        good = GOOD.get(q.name)
+        answers[q.name] = good if good and rng.random() < calm else rng.choice(q.choices)[0]
+    return answers
+
+
+def print_logins():
+    """Print the demo sign-ins, one per role."""
+    click.echo("\nDemo sign-ins (development only):")
+    for role, email, _, password in LOGINS:
+        click.echo(f"  {role:<13} {email:<26} password: {password}")
+    click.echo("  Other demo visitors sign in with the ICV password.\n")
+
+
+@click.command("load-demo")
+@click.option("--seed", default=2026, show_default=True, help="Random seed for repeatable data.")
+def load_demo_command(seed):
+    """Load demo data into an empty database and print the demo sign-ins (debug mode only)."""
+    if not (current_app.debug or current_app.testing):
+        raise click.ClickException(
+            "Demo data loads only in development: run `flask --debug load-demo`. "
+            "It never loads in production configuration.")
+    db = get_db()
+    if "users" not in db.table_names():
+        raise click.ClickException("The database has no schema yet: run `flask migrate` first.")
+    if db["users"].count:
+        click.echo("The database already has accounts, so no demo data was added.")
+    else:
+        visits = load(db, random.Random(seed))
+        click.echo(f"Loaded demo data: {len(SUITES)} suites, {visits} visits.")
+    if db["users"].count_where("email = ?", [LOGINS[0][1]]):
+        print_logins()
+
+
+def init_app(app):
+    """Register the demo command."""
+    app.cli.add_command(load_demo_command)

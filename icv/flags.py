@@ -1,0 +1,139 @@
+"""The structured flags: strip search, use of force and child (domain.md 6a).
+
+This is the one home of the flag schemas. Visit reports use them now; custody record
+reviews will reuse them. Each flag is a yes/no question; when the answer is yes its
+questions must be answered, and "not recorded" / "not known" are real answers, because
+inspectors keep finding custody records that are silent on exactly these points.
+Answers are stored as JSON ({question name: choice code}) on the `flags` table.
+"""
+from dataclasses import dataclass, field
+
+YES_NO_NOT_RECORDED = [("yes", "Yes"), ("no", "No"), ("not_recorded", "Not recorded")]
+YES_NO_NOT_KNOWN = [("yes", "Yes"), ("no", "No"), ("not_known", "Not known")]
+SOURCES = [
+    ("detainee_account", "The detainee told us"),
+    ("custody_record", "The custody record"),
+    ("staff", "Custody staff told us"),
+    ("icv_observed", "We saw it"),
+]
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    label: str
+    choices: list
+    hint: str = ""
+    # Answer needed only when another question has one of these answers: {name: {codes}}.
+    only_if: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str
+    question: str
+    legend: str
+    questions: list
+
+    def choice_label(self, name, code):
+        """The words for an answer code, for pages and exports."""
+        for q in self.questions:
+            if q.name == name:
+                return dict(q.choices).get(code, code)
+        return code
+
+    def relevant(self, answers):
+        """The questions that apply given the answers so far."""
+        return [
+            q for q in self.questions
+            if all(answers.get(n) in codes for n, codes in q.only_if.items())
+        ]
+
+
+STRIP_SEARCH = Flag(
+    kind="strip_search",
+    question="Was this person strip searched?",
+    legend="Strip search",
+    questions=[
+        Question("context", "What kind of search was it?", [
+            ("custody", "Strip search in custody (Code C Annex A)"),
+            ("stop_search", "Search outside custody exposing intimate parts (Code A)"),
+            ("clothing_removed", "Clothing removed for safety"),
+            ("not_recorded", "Not recorded"),
+        ]),
+        Question("intimate_parts_exposed", "Were intimate parts exposed?", YES_NO_NOT_RECORDED),
+        Question("aa_present", "Was an appropriate adult present?", [
+            ("yes", "Yes"),
+            ("no", "No"),
+            ("not_recorded", "Not recorded"),
+            ("not_needed", "Not needed: an adult who is not vulnerable"),
+        ]),
+        Question("no_aa_reason", "What reason was recorded for no appropriate adult?", [
+            ("urgent_risk", "Urgent risk of serious harm"),
+            ("declined_aa_agreed", "Child declined in the adult's presence; the adult agreed and signed"),
+            ("none", "No reason recorded"),
+        ], only_if={"aa_present": {"no", "not_recorded"}}),
+        Question("searcher_same_sex", "Was the searching officer the same sex as the detainee?",
+                 YES_NO_NOT_RECORDED),
+        Question("reason_recorded", "Was the reason for the search recorded?", YES_NO_NOT_KNOWN),
+        Question("source", "How do you know about the search?", SOURCES),
+    ],
+)
+
+USE_OF_FORCE = Flag(
+    kind="use_of_force",
+    question="Was force used on this person?",
+    legend="Use of force",
+    questions=[
+        Question("phase", "When was force used?", [
+            ("arrest_or_transport", "At arrest or in transport"),
+            ("booking_in", "At booking in"),
+            ("in_cell", "In the cell"),
+            ("during_search", "During a search"),
+            ("release", "At release"),
+            ("not_known", "Not known"),
+        ]),
+        Question("spit_guard", "Was a spit and bite guard used?", YES_NO_NOT_RECORDED),
+        Question("limb_restraints", "Were leg or limb restraints used?", YES_NO_NOT_RECORDED),
+        Question("handcuffed_in_cell", "Were handcuffs left on in the cell?", YES_NO_NOT_RECORDED),
+        Question("detainee_injury", "Was the detainee injured?", [
+            ("none", "No injury"),
+            ("minor", "Minor injury"),
+            ("severe", "Severe injury"),
+            ("not_known", "Not known"),
+        ]),
+        Question("hcp_seen", "Has a healthcare professional seen them since?", YES_NO_NOT_RECORDED),
+        Question("allegation", "Does the detainee say they were assaulted or mistreated?",
+                 [("yes", "Yes"), ("no", "No")]),
+        Question("recorded_on_custody_record", "Is the force on the custody record?",
+                 YES_NO_NOT_KNOWN),
+        Question("source", "How do you know about the force?", SOURCES),
+    ],
+)
+
+CHILD = Flag(
+    kind="child",
+    question="Is this person a child (under 18, or appears to be)?",
+    legend="Child",
+    questions=[
+        Question("aa_status", "Appropriate adult", [
+            ("present", "Present"),
+            ("called_not_arrived", "Called, not arrived yet"),
+            ("not_called", "Not called"),
+            ("not_recorded", "Not recorded"),
+        ]),
+        Question("held_in", "Where is the child held?", [
+            ("juvenile_room", "Juvenile detention room"),
+            ("cell", "A cell"),
+            ("other", "Somewhere else"),
+            ("not_recorded", "Not recorded"),
+        ]),
+        Question("sharing_with_adult", "Is the child sharing a cell or room with an adult?",
+                 YES_NO_NOT_RECORDED),
+        Question("expected_overnight", "Is the child expected to stay overnight?", YES_NO_NOT_KNOWN),
+    ],
+)
+
+# Intimate search joins these in the full report (issue 3); the table already allows it.
+FLAGS = [STRIP_SEARCH, USE_OF_FORCE, CHILD]
+BY_KIND = {f.kind: f for f in FLAGS}

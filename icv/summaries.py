@@ -1,0 +1,169 @@
+"""Monthly summaries and CSV exports: read-only reporting, the one module that joins every table."""
+import csv
+import io
+import itertools
+import json
+import re
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+
+from . import codes, flags
+from .auth import role_required
+from .db import connect, get_db
+from .forms import MonthForm
+from .times import format_london, london_today, month_bounds
+
+bp = Blueprint("summaries", __name__, url_prefix="/summaries")
+
+SUMMARY_ROLES = ("coordinator", "admin")
+FLAG_KINDS = [f.kind for f in flags.FLAGS]
+
+
+def parse_month(text):
+    """(year, month) from 'YYYY-MM', or a 404 for an address that names no month."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if not match or not 1 <= int(match[2]) <= 12:
+        abort(404, "That is not a month. Use an address like /summaries/2026-11/visits.csv.")
+    return int(match[1]), int(match[2])
+
+
+def month_totals(db, start, end):
+    """Visits, detainees and flags in [start, end)."""
+    totals = next(db.query("""
+        SELECT count(*) AS visits, coalesce(sum(in_custody), 0) AS in_custody,
+          coalesce(sum(spoke_with), 0) AS spoke_with,
+          coalesce(sum(partner_id IS NULL), 0) AS single_visitor
+        FROM visits WHERE arrived_at >= ? AND arrived_at < ?""", [start, end]))
+    flag_counts = {r["kind"]: r["n"] for r in db.query("""
+        SELECT f.kind, count(*) AS n FROM flags f
+        JOIN detainee_entries d ON d.id = f.detainee_entry_id JOIN visits v ON v.id = d.visit_id
+        WHERE v.arrived_at >= ? AND v.arrived_at < ? GROUP BY f.kind""", [start, end])}
+    totals["flags"] = {kind: flag_counts.get(kind, 0) for kind in FLAG_KINDS}
+    totals["escalations"] = {r["priority"]: r["n"] for r in db.query("""
+        SELECT e.priority, count(*) AS n FROM escalations e JOIN visits v ON v.id = e.visit_id
+        WHERE v.arrived_at >= ? AND v.arrived_at < ? GROUP BY e.priority""", [start, end])}
+    return totals
+
+
+def suite_rows(db, start, end):
+    """Per suite: visits, detainees in custody and spoken with, flags raised."""
+    return list(db.query("""
+        SELECT s.name, count(*) AS visits, sum(v.in_custody) AS in_custody,
+          sum(v.spoke_with) AS spoke_with,
+          (SELECT count(*) FROM flags f JOIN detainee_entries d ON d.id = f.detainee_entry_id
+            JOIN visits v2 ON v2.id = d.visit_id
+            WHERE v2.suite_id = s.id AND v2.arrived_at >= :start AND v2.arrived_at < :end) AS flags
+        FROM visits v JOIN suites s ON s.id = v.suite_id
+        WHERE v.arrived_at >= :start AND v.arrived_at < :end
+        GROUP BY s.id ORDER BY s.name""", {"start": start, "end": end}))
+
+
+@bp.route("/")
+@role_required(*SUMMARY_ROLES)
+def month():
+    """Pick a London month; see its totals and download its CSVs."""
+    form = MonthForm(request.args, meta={"csrf": False})
+    if "month" not in request.args:
+        form.month.data = london_today().strftime("%Y-%m")
+    if not form.validate():
+        return render_template("summaries/month.html", form=form, totals=None), 400
+    start, end = month_bounds(form.year, form.month_number)
+    db = get_db()
+    return render_template("summaries/month.html", form=form, month=form.month.data,
+                           totals=month_totals(db, start, end), suites=suite_rows(db, start, end))
+
+
+def csv_cell(value):
+    """A cell that a spreadsheet will not run as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def csv_response(filename, header, rows, *args):
+    """Stream `rows(db, *args)` as a CSV download, one line at a time.
+
+    The stream outlives the request, so it reads through a connection of its own."""
+    path = current_app.config["DATABASE"]
+
+    def generate():
+        db = connect(path)
+        try:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            for row in itertools.chain([header], rows(db, *args)):
+                writer.writerow([csv_cell(v) for v in row])
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        finally:
+            db.close()
+
+    return Response(generate(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+VISIT_HEADER = ["visit_id", "suite", "arrived_london", "departed_london", "visitor", "partner",
+                "in_custody", "spoke_with", "detainee_entries", *FLAG_KINDS, "escalations"]
+
+
+def visit_rows(db, start, end):
+    """One CSV row per visit in [start, end)."""
+    kind_counts = ", ".join(
+        f"(SELECT count(*) FROM flags f JOIN detainee_entries d ON d.id = f.detainee_entry_id "
+        f"WHERE d.visit_id = v.id AND f.kind = '{kind}') AS {kind}" for kind in FLAG_KINDS)
+    for r in db.query(f"""
+        SELECT v.*, s.name AS suite, c.display_name AS visitor, p.display_name AS partner,
+          (SELECT count(*) FROM detainee_entries d WHERE d.visit_id = v.id) AS entries,
+          {kind_counts},
+          (SELECT count(*) FROM escalations e WHERE e.visit_id = v.id) AS escalation_count
+        FROM visits v JOIN suites s ON s.id = v.suite_id JOIN users c ON c.id = v.created_by
+        LEFT JOIN users p ON p.id = v.partner_id
+        WHERE v.arrived_at >= ? AND v.arrived_at < ? ORDER BY v.arrived_at""", [start, end]):
+        yield [r["id"], r["suite"], format_london(r["arrived_at"], "%Y-%m-%d %H:%M"),
+               format_london(r["departed_at"], "%Y-%m-%d %H:%M"), r["visitor"], r["partner"] or "",
+               r["in_custody"], r["spoke_with"], r["entries"], *[r[k] for k in FLAG_KINDS],
+               r["escalation_count"]]
+
+
+FLAG_COLUMNS = [(f.kind, q.name) for f in flags.FLAGS for q in f.questions]
+ENTRY_HEADER = ["visit_id", "entry_id", "suite", "visit_date_london", "age_band", "gender",
+                "ethnicity_ons_2021", "ethnicity_sde_18p1", *FLAG_KINDS,
+                *[f"{kind}_{name}" for kind, name in FLAG_COLUMNS], "escalation_rules"]
+
+
+def entry_rows(db, start, end):
+    """One CSV row per detainee entry in [start, end), with every flag answer as a column.
+
+    Custody record numbers stay out of exports: the summary does not need them."""
+    for r in db.query("""
+        SELECT d.*, v.arrived_at, s.name AS suite,
+          (SELECT json_group_object(f.kind, json(f.answers)) FROM flags f
+            WHERE f.detainee_entry_id = d.id) AS flag_json,
+          (SELECT group_concat(e.rule_id, ' ') FROM escalations e
+            WHERE e.detainee_entry_id = d.id) AS rules
+        FROM detainee_entries d JOIN visits v ON v.id = d.visit_id JOIN suites s ON s.id = v.suite_id
+        WHERE v.arrived_at >= ? AND v.arrived_at < ? ORDER BY v.arrived_at, d.position""",
+                          [start, end]):
+        raised = json.loads(r["flag_json"] or "{}")
+        yield [r["visit_id"], r["id"], r["suite"], format_london(r["arrived_at"], "%Y-%m-%d"),
+               r["age_band"], r["gender"], r["ethnicity"], codes.SDE_18P1.get(r["ethnicity"], ""),
+               *["yes" if kind in raised else "no" for kind in FLAG_KINDS],
+               *[raised.get(kind, {}).get(name, "") for kind, name in FLAG_COLUMNS],
+               r["rules"] or ""]
+
+
+@bp.route("/<month>/visits.csv")
+@role_required(*SUMMARY_ROLES)
+def export_visits(month):
+    """CSV of the month's visits, one row per visit."""
+    start, end = month_bounds(*parse_month(month))
+    return csv_response(f"icv-visits-{month}.csv", VISIT_HEADER, visit_rows, start, end)
+
+
+@bp.route("/<month>/detainees.csv")
+@role_required(*SUMMARY_ROLES)
+def export_entries(month):
+    """CSV of the month's detainee entries and their flags, one row per entry."""
+    start, end = month_bounds(*parse_month(month))
+    return csv_response(f"icv-detainees-flags-{month}.csv", ENTRY_HEADER, entry_rows, start, end)
