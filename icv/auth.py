@@ -138,12 +138,13 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
-@role_required(*ROLE_NAMES)
+@public  # a Sign out tapped after the session expired must not bounce through sign-in
 def logout():
     """Sign out and forget the session."""
+    was_signed_in = current_user.is_authenticated
     logout_user()
     session.clear()
-    flash("You have signed out.")
+    flash("You have signed out." if was_signed_in else "You were already signed out.")
     return redirect(url_for("auth.login"))
 
 

@@ -130,9 +130,9 @@ def detainee_entry(rng, day, number):
                           ["18-20", "21-24", "25-34", "25-34", "35-44", "45-54", "55-64"])
     raised = {}
     if child:
-        raised["child"] = random_answers(rng, flags.CHILD, calm=0.8)
-    if rng.random() < (0.3 if child else 0.12):
-        raised["strip_search"] = random_answers(rng, flags.STRIP_SEARCH, calm=0.75)
+        raised["child"] = random_answers(rng, flags.CHILD, calm=0.6)
+    if rng.random() < (0.35 if child else 0.12):
+        raised["strip_search"] = random_answers(rng, flags.STRIP_SEARCH, calm=0.6 if child else 0.75)
     if rng.random() < 0.12:
         raised["use_of_force"] = random_answers(rng, flags.USE_OF_FORCE, calm=0.75)
     return {

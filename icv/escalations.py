@@ -8,6 +8,7 @@ from .db import get_db
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
 
 QUEUE_ROLES = ("custody_team", "coordinator", "admin")
+MAX_PAGE = 100_000
 
 
 def record(db, visit_id, detainee_entry_id, found, created_at):
@@ -65,8 +66,8 @@ def page_number(value):
         page = int(value or 1)
     except ValueError:
         raise BadRequest("The page number must be a whole number, like 2.")
-    if page < 1:
-        raise BadRequest("The page number must be 1 or more.")
+    if not 1 <= page <= MAX_PAGE:
+        raise BadRequest(f"The page number must be between 1 and {MAX_PAGE:,}.")
     return page
 
 

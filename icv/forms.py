@@ -59,6 +59,29 @@ class Radios(RadioField):
             raise ValidationError(self.message)
 
 
+class PlainInvalid:
+    """Mixin for date and time fields: an unreadable value gets a message naming the field
+    and the format, not WTForms' 'Not a valid date value'."""
+
+    def __init__(self, label=None, validators=None, invalid="Enter a real value", **kw):
+        super().__init__(label, validators, **kw)
+        self.invalid = invalid
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.invalid)
+
+
+class Date(PlainInvalid, DateField):
+    pass
+
+
+class Time(PlainInvalid, TimeField):
+    pass
+
+
 class LoginForm(FlaskForm):
     email = StringField("Email address", validators=[
         DataRequired("Enter your email address"), Length(max=254, message="Email address is too long")],
@@ -101,7 +124,7 @@ class DetaineeForm(Form):
         if not value:
             raise ValidationError("Enter the custody record number")
         if " " in value or not any(c.isdigit() for c in value):
-            raise ValidationError("Enter the custody record number, not a name. " + CUSTODY_RECORD_HINT)
+            raise ValidationError("Enter the custody record number, not a name")
         if not CUSTODY_RECORD_RE.match(value) or sum(c.isdigit() for c in value) < 3:
             raise ValidationError("Custody record number must be 4 to 20 letters, numbers, / or -, "
                                   "with at least 3 numbers, like 01CX/12345/26")
@@ -117,7 +140,7 @@ class DetaineeForm(Form):
             for q in flag.relevant(given):
                 field = sub.form[q.name]
                 if field.data not in dict(q.choices):
-                    field.errors = [f"{flag.legend}: {q.label[0].lower()}{q.label[1:]}"]
+                    field.errors = [f"{flag.legend}: select an answer to '{q.label}'"]
                     ok = False
         if self.age_band.data in codes.CHILD_AGE_BANDS and self.child.data == "no":
             self.child.errors = list(self.child.errors) + [
@@ -149,12 +172,15 @@ class VisitForm(FlaskForm):
     suite_id = Choice("Custody suite", coerce=optional_int, message="Select the custody suite you visited")
     partner_id = Choice("Who did you visit with?", coerce=str,
                         message="Select your visiting partner from the list, or 'I visited alone'")
-    visit_date = DateField("Date of visit", validators=[InputRequired("Enter the date of the visit")],
-                           render_kw={"autocomplete": "off"})
-    arrival_time = TimeField("Time you arrived", validators=[
-        InputRequired("Enter the time you arrived, like 14:30")], description="For example, 14:30")
-    departure_time = TimeField("Time you left", validators=[
+    visit_date = Date("Date of visit", validators=[InputRequired("Enter the date of the visit")],
+                      invalid="Date of visit must be a real date, like 2026-11-22",
+                      render_kw={"autocomplete": "off"})
+    arrival_time = Time("Time you arrived", validators=[
+        InputRequired("Enter the time you arrived, like 14:30")], description="For example, 14:30",
+        invalid="Time you arrived must be a real time on the 24-hour clock, like 14:30")
+    departure_time = Time("Time you left", validators=[
         InputRequired("Enter the time you left, like 15:45")],
+        invalid="Time you left must be a real time on the 24-hour clock, like 15:45",
         description="If you left after midnight, enter the time the next morning")
     in_custody = IntegerField("Detainees in custody", validators=[
         InputRequired("Enter how many detainees were in custody, or 0"),
@@ -173,6 +199,8 @@ class VisitForm(FlaskForm):
             raise ValidationError("This form is out of date. Reload the page and enter the report again.")
 
     def validate_visit_date(self, field):
+        if field.data is None:  # not a date: the field already says so
+            return
         days_ago = (london_today() - field.data).days
         if days_ago < 0:
             raise ValidationError("The date of the visit must be today or in the past")
@@ -180,8 +208,10 @@ class VisitForm(FlaskForm):
             raise ValidationError("The date of the visit must be within the last year")
 
     def validate_departure_time(self, field):
-        if not (self.visit_date.data and self.arrival_time.data and field.data):
+        if self.visit_date.errors or not (self.visit_date.data and self.arrival_time.data and field.data):
             return
+        if field.data == self.arrival_time.data:
+            raise ValidationError("The time you left must be after the time you arrived")
         arrived, departed = span_to_utc(self.visit_date.data, self.arrival_time.data, field.data)
         hours = (departed - arrived).total_seconds() / 3600
         if hours > MAX_VISIT_HOURS:

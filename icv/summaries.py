@@ -4,6 +4,7 @@ import io
 import itertools
 import json
 import re
+from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
@@ -22,7 +23,7 @@ FLAG_KINDS = [f.kind for f in flags.FLAGS]
 def parse_month(text):
     """(year, month) from 'YYYY-MM', or a 404 for an address that names no month."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", text)
-    if not match or not 1 <= int(match[2]) <= 12:
+    if not match or not 1 <= int(match[2]) <= 12 or not 2000 <= int(match[1]) <= 2100:
         abort(404, "That is not a month. Use an address like /summaries/2026-11/visits.csv.")
     return int(match[1]), int(match[2])
 
@@ -70,6 +71,7 @@ def month():
     start, end = month_bounds(form.year, form.month_number)
     db = get_db()
     return render_template("summaries/month.html", form=form, month=form.month.data,
+                           month_name=date(form.year, form.month_number, 1).strftime("%B %Y"),
                            totals=month_totals(db, start, end), suites=suite_rows(db, start, end))
 
 
