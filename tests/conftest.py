@@ -1,5 +1,7 @@
 """Fixtures: app, client, runner, factories (make_suite, make_user, make_visit) and login_as."""
+import html
 import itertools
+import re
 import uuid
 from datetime import timedelta
 
@@ -10,7 +12,7 @@ from werkzeug.security import generate_password_hash
 from icv import create_app
 from icv.auth import User
 from icv.db import connect, get_db, migrate
-from icv.times import now_iso, to_iso, utcnow
+from icv.times import london_today, now_iso, to_iso, utcnow
 from icv.visits import record_visit
 
 PASSWORD = "correct horse battery staple"
@@ -100,3 +102,40 @@ def login_as(app, make_user):
         client.user = user
         return client
     return login
+
+
+@pytest.fixture
+def report_form(make_suite):
+    """report_form(**fields) -> POST data for /visits/new: a valid one-detainee report, no flags,
+    visited alone yesterday 10:00 to 11:00 London time; pass fields to override or add."""
+    def make(suite_id=None, **overrides):
+        data = {
+            "client_id": str(uuid.uuid4()),
+            "suite_id": str(make_suite() if suite_id is None else suite_id),
+            "partner_id": "alone", "visit_date": (london_today() - timedelta(days=1)).isoformat(),
+            "arrival_time": "10:00", "departure_time": "11:00",
+            "in_custody": "6", "spoke_with": "2",
+            "detainees-0-custody_record_no": "01BX/12345/26", "detainees-0-age_band": "25-34",
+            "detainees-0-gender": "male", "detainees-0-ethnicity": "white_british",
+            "detainees-0-strip_search": "no", "detainees-0-use_of_force": "no",
+            "detainees-0-child": "no", "action": "submit",
+        }
+        data.update(overrides)
+        return {k: v for k, v in data.items() if v is not None}
+    return make
+
+
+def form_value(page, name):
+    """What the field called `name` shows in an HTML page: an input's value, the checked radio's
+    value or the selected option's value; None when nothing is there or chosen."""
+    quoted = re.escape(name)
+    select = re.search(rf'<select[^>]*\bname="{quoted}"[^>]*>(.*?)</select>', page, re.S)
+    if select:
+        option = re.search(r'<option selected value="([^"]*)"', select.group(1))
+        return html.unescape(option.group(1)) if option else None
+    for tag in re.findall(rf'<input[^>]*\bname="{quoted}"[^>]*>', page):
+        if 'type="radio"' in tag and not re.search(r"\bchecked\b", tag):
+            continue
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        return html.unescape(value.group(1)) if value else None
+    return None

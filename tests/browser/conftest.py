@@ -1,0 +1,206 @@
+"""Real-browser fixtures: the app with demo data on a local port, Debian's Chromium through
+Playwright's sync API, and a fresh phone-sized context for every test.
+
+Playwright never downloads a browser here: it drives CHROMIUM_PATH, else `chromium` on PATH,
+else /usr/bin/chromium. Without that browser (or without the playwright package) the browser
+tests skip and the end of the run says so loudly; with REQUIRE_BROWSER=1 (as in CI) they fail.
+"""
+import os
+import random
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from icv import create_app, demo
+from icv.db import connect, migrate
+
+from .helpers import sign_in
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError as error:  # reported by the `playwright_instance` fixture: skip or fail
+    sync_playwright = None
+    PLAYWRIGHT_IMPORT_ERROR = error
+else:
+    PLAYWRIGHT_IMPORT_ERROR = None
+try:
+    import axe_playwright_python.sync_playwright  # noqa: F401 (test_accessibility.py uses it)
+except ImportError as error:
+    AXE_IMPORT_ERROR = error
+else:
+    AXE_IMPORT_ERROR = None
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = ["--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+# A London volunteer's phone: 390x844 CSS pixels at 3x, touch, British English, London time.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
+         "is_mobile": True, "has_touch": True, "locale": "en-GB", "timezone_id": "Europe/London"}
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "test-results"
+SCREENSHOTS = RESULTS / "screenshots"
+
+# (why, REQUIRE_BROWSER) once a browser test found it cannot run, for the end-of-run banner.
+_missing = []
+
+
+def browser_missing():
+    """Why the browser tests cannot run here, or None if they can."""
+    if PLAYWRIGHT_IMPORT_ERROR is not None:
+        return (f"the playwright package is not installed ({PLAYWRIGHT_IMPORT_ERROR}); "
+                "install the test dependencies with: .venv/bin/pip install -e '.[test]'")
+    if AXE_IMPORT_ERROR is not None:
+        return (f"the axe-playwright-python package is not installed ({AXE_IMPORT_ERROR}); "
+                "install the test dependencies with: .venv/bin/pip install -e '.[test]'")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        return (f"Chromium not found at {CHROMIUM} (set CHROMIUM_PATH, or put `chromium` on PATH); "
+                "install it with: apt-get install chromium")
+    return None
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter):
+    """A banner nobody can miss, after the short summary, when the browser tests did not run."""
+    result = yield
+    if _missing:
+        reason, required = _missing[0]
+        tr = terminalreporter
+        title = ("BROWSER TESTS FAILED: NO BROWSER AND REQUIRE_BROWSER=1" if required
+                 else "BROWSER TESTS WERE SKIPPED")
+        tr.write_line("")
+        tr.write_sep("!", title, red=True, bold=True)
+        tr.write_line(f"  {reason}", red=True, bold=True)
+        tr.write_line("  The real-browser and accessibility tests did not run, so this is NOT a full pass.",
+                      red=True, bold=True)
+        if not required:
+            tr.write_line("  Set REQUIRE_BROWSER=1 to make a missing browser fail the run (CI does).",
+                          red=True, bold=True)
+        tr.write_sep("!", red=True, bold=True)
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's result on the item, so `page` can screenshot a failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    reason = browser_missing()
+    if reason:
+        _missing.append((reason, REQUIRE_BROWSER))
+        if REQUIRE_BROWSER:
+            pytest.fail(f"REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}", pytrace=False)
+        pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app with demo data (CSRF on, as in production) at http://127.0.0.1:<free port>."""
+    path = str(tmp_path_factory.mktemp("browser") / "icv.sqlite")
+    db = connect(path)
+    migrate(db)
+    demo.load(db, random.Random(2026))
+    db.close()
+    app = create_app({"TESTING": True, "SECRET_KEY": "browser-tests", "DATABASE": path})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    server.app = app
+    server.database = path
+    yield server
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+@pytest.fixture
+def new_context(browser, live_server, request):
+    """new_context(**options) -> a phone-sized context on the live server, closed after the test."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**{**PHONE, "base_url": live_server.url, **options})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        name = re.sub(r"[^\w.-]+", "-", request.node.name)
+        for n, context in enumerate(contexts):
+            for m, page in enumerate(context.pages):
+                path = RESULTS / "failures" / f"{name}-{n}-{m}.png"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    page.screenshot(path=str(path), full_page=True, scale="css")
+                except Exception:  # a screenshot must never hide the real failure
+                    pass
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in a fresh phone-sized context (JavaScript on)."""
+    return new_context().new_page()
+
+
+@pytest.fixture
+def screenshot():
+    """screenshot(page, "01-login") -> a full-page PNG in test-results/screenshots/, at CSS
+    pixels (390 wide): the layout is the phone's, the file a ninth of the size.
+    full_page=False keeps just what the phone's screen shows (e.g. after following a link)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name, full_page=True):
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page, scale="css")
+        return path
+
+    return take
+
+
+@pytest.fixture(scope="session")
+def storage_states(browser, live_server):
+    """{role: cookies after signing in}, made once per role, so pages that are not about
+    signing in can start signed in."""
+    states = {}
+
+    def state(role):
+        if role not in states:
+            context = browser.new_context(**PHONE, base_url=live_server.url)
+            page = context.new_page()
+            sign_in(page, role)
+            states[role] = context.storage_state()
+            context.close()
+        return states[role]
+
+    return state
+
+
+@pytest.fixture
+def page_as(new_context, storage_states):
+    """page_as("custody_team") -> a phone-sized page already signed in as that demo user."""
+    def make(role, **options):
+        return new_context(storage_state=storage_states(role), **options).new_page()
+    return make

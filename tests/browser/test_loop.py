@@ -1,0 +1,199 @@
+"""The loop in a real browser at phone size: an ICV reports a flagged visit, the custody team
+finds it in the escalation queue, a coordinator downloads it in the monthly CSV."""
+import csv
+import re
+
+import pytest
+
+from icv.times import london_today
+
+from .helpers import (CH1_ANSWERS, SS1_ANSWERS, UF3_ANSWERS, expect, fill_visit, radio,
+                      sign_in, sign_out, visit_times)
+
+pytestmark = pytest.mark.browser
+
+SS1_TITLE = "Child strip searched without an appropriate adult"
+
+
+def open_new_report(page):
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="New visit report").click()
+    expect(page.get_by_role("heading", level=1, name="New visit report")).to_be_visible()
+
+
+def submit_and_open_report(page):
+    """Submit the form; returns the new report's number from the page it lands on."""
+    page.get_by_role("button", name="Submit report").click()
+    expect(page.get_by_role("status")).to_contain_text("Report submitted")
+    expect(page).to_have_url(re.compile(r"/visits/\d+$"))
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def test_icv_reports_a_flagged_visit_and_it_reaches_the_queue_and_the_csv(page, screenshot):
+    day, arrived, left = visit_times()
+    record_no = "99ZZ/12345/26"
+
+    # The ICV signs in on their phone and opens a new report from the menu.
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    screenshot(page, "01-login")
+    sign_in(page, "icv")
+    open_new_report(page)
+    expect(page.get_by_label("Date of visit")).to_have_value(london_today().isoformat())
+    screenshot(page, "02-form-empty")
+
+    fill_visit(page, record_no, day=day, arrived=arrived, left=left, age_band="14 to 15",
+               flags={"strip_search": SS1_ANSWERS, "child": CH1_ANSWERS})
+    screenshot(page, "03-form-filled")
+    visit_id = submit_and_open_report(page)
+
+    expect(page.get_by_role("heading", level=1, name="Visit to Brixton")).to_be_visible()
+    entry = page.get_by_role("region", name=f"Detainee 1: {record_no}")
+    expect(entry).to_contain_text("14 to 15")
+    expect(entry.get_by_role("listitem").filter(has_text="SS1")).to_contain_text(SS1_TITLE)
+    expect(entry.get_by_role("listitem").filter(has_text="CH1")).to_contain_text(
+        "Child sharing a cell with an adult")
+    screenshot(page, "04-report")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My reports").click()
+    mine = page.get_by_role("link", name=re.compile(r"^Brixton, ")).and_(
+        page.locator(f'[href$="/visits/{visit_id}"]'))
+    expect(mine).to_be_visible()
+    screenshot(page, "05-my-reports")
+    sign_out(page)
+
+    # The custody team's queue shows the finding; its link opens the report at the entry.
+    sign_in(page, "custody_team")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Escalations").click()
+    expect(page.get_by_role("heading", level=1, name="Escalations")).to_be_visible()
+    item = find_in_queue(page, record_no, SS1_TITLE)
+    expect(item).to_contain_text("Critical")
+    expect(item).to_contain_text("Brixton")
+    screenshot(page, "06-queue")
+    item.get_by_role("link", name=SS1_TITLE).click()
+    expect(page).to_have_url(re.compile(rf"/visits/{visit_id}#entry-\d+$"))
+    target = page.locator("#" + page.url.rsplit("#", 1)[1])
+    entry = page.get_by_role("region", name=f"Detainee 1: {record_no}")
+    expect(entry).to_have_attribute("id", target.get_attribute("id"))
+    expect(entry.get_by_role("heading", name=f"Detainee 1: {record_no}")).to_be_in_viewport()
+    expect(entry.get_by_role("listitem").filter(has_text=f"SS1: {SS1_TITLE}")).to_be_in_viewport()
+    expect(target).to_have_css("border-left-color", "rgb(255, 221, 0)")  # :target highlight
+    screenshot(page, "07-queue-to-entry", full_page=False)
+    sign_out(page)
+
+    # The coordinator downloads the month's visits as CSV.
+    sign_in(page, "coordinator")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Monthly summary").click()
+    month = f"{day:%Y-%m}"
+    page.get_by_label("Month").fill(month)
+    page.get_by_role("button", name="Show month").click()
+    expect(page.get_by_role("heading", level=2, name=f"{day:%B %Y}")).to_be_visible()
+    expect(page.get_by_role("region", name="Visits by suite").get_by_role(
+        "rowheader", name="Brixton")).to_be_visible()
+    screenshot(page, "08-summary")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile(r"^Visits in .*one row per visit")).click()
+    download = download_info.value
+    assert download.suggested_filename == f"icv-visits-{month}.csv"
+    with open(download.path(), newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows, "the CSV has no visits"
+    assert list(rows[0])[:3] == ["visit_id", "suite", "arrived_london"]
+    ours = [r for r in rows if r["visit_id"] == str(visit_id)]
+    assert len(ours) == 1, f"visit {visit_id} is not in the CSV"
+    assert ours[0]["suite"] == "Brixton"
+    assert ours[0]["partner"] == "Priya Shah"
+    assert (ours[0]["strip_search"], ours[0]["child"], ours[0]["use_of_force"]) == ("1", "1", "0")
+    assert record_no not in download.path().read_text(encoding="utf-8")  # no custody record numbers
+
+
+def find_in_queue(page, record_no, title):
+    """The queue item for this custody record and title, following "Next page" if needed."""
+    while True:
+        item = page.get_by_role("listitem").filter(has_text=record_no).filter(
+            has=page.get_by_role("link", name=title))
+        if item.count():
+            return item
+        next_page = page.get_by_role("link", name="Next page")
+        assert next_page.count(), f"{title} for {record_no} is not in the escalation queue"
+        next_page.click()
+
+
+def test_errors_are_summarised_linked_and_keep_what_was_typed(page, screenshot):
+    day, arrived, left = visit_times()
+    sign_in(page, "icv")
+    open_new_report(page)
+    fill_visit(page, "John Smith", day=day, arrived=arrived, left=left, in_custody="2",
+               spoke_with="5", flags={"strip_search": SS1_ANSWERS, "child": CH1_ANSWERS},
+               age_band="14 to 15")
+    page.get_by_role("button", name="Submit report").click()
+
+    expect(page).to_have_title(re.compile(r"^Error: New visit report"))
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
+    expect(summary).to_be_focused()  # autofocus: a screen reader hears the problems first
+    screenshot(page, "10-form-errors")
+
+    spoke = summary.get_by_role("link", name=re.compile(r"^You spoke with 5 detainees"))
+    record = summary.get_by_role("link", name=re.compile(r"not a name"))
+    expect(spoke).to_be_visible()
+    expect(record).to_be_visible()
+    spoke.click()
+    spoke_box = page.get_by_label("Detainees you spoke with")
+    expect(spoke_box).to_be_focused()
+    expect(spoke_box).to_have_attribute("aria-invalid", "true")
+    record.click()
+    detainee = page.get_by_role("group", name="Detainee 1", exact=True)
+    record_box = detainee.get_by_label("Custody record number", exact=True)
+    expect(record_box).to_be_focused()
+    expect(record_box).to_have_accessible_description(re.compile("not a name"))
+
+    # Everything typed is still there (the custody record number comes back in capitals).
+    expect(record_box).to_have_value(re.compile(r"^john smith$", re.I))
+    expect(page.get_by_label("Custody suite").locator("option:checked")).to_have_text("Brixton")
+    expect(page.get_by_label("Who did you visit with?").locator("option:checked")).to_have_text("Priya Shah")
+    expect(page.get_by_label("Time you arrived")).to_have_value(arrived)
+    expect(page.get_by_label("Time you left")).to_have_value(left)
+    expect(page.get_by_label("Detainees in custody")).to_have_value("2")
+    expect(spoke_box).to_have_value("5")
+    expect(detainee.get_by_label("Age band").locator("option:checked")).to_have_text("14 to 15")
+    strip = detainee.get_by_role("group", name="Was this person strip searched?", exact=True)
+    expect(strip.get_by_label("Yes", exact=True)).to_be_checked()
+    expect(detainee.get_by_role("group", name="Was an appropriate adult present?", exact=True)
+           .get_by_label("No", exact=True)).to_be_checked()
+
+
+def test_the_loop_works_without_javascript(new_context, screenshot):
+    page = new_context(java_script_enabled=False).new_page()
+    day, arrived, left = visit_times()
+    record_no = "99ZZ/54321/26"
+    sign_in(page, "icv")
+    open_new_report(page)
+    fill_visit(page, record_no, day=day, arrived=arrived, left=left, suite="Walworth",
+               flags={"use_of_force": UF3_ANSWERS})
+    submit_and_open_report(page)
+    expect(page.get_by_role("heading", level=1, name="Visit to Walworth")).to_be_visible()
+    entry = page.get_by_role("region", name=f"Detainee 1: {record_no}")
+    expect(entry.get_by_role("listitem")).to_have_text(
+        re.compile(r"^High UF3: Handcuffs left on in a cell"))
+    screenshot(page, "11-report-without-javascript")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_flag_questions_show_only_after_yes(new_context, javascript):
+    page = new_context(java_script_enabled=javascript).new_page()
+    sign_in(page, "icv")
+    open_new_report(page)
+    detainee = page.get_by_role("group", name="Detainee 1", exact=True)
+    details = detainee.get_by_role("group", name="Strip search: details", exact=True, include_hidden=True)
+    question = detainee.get_by_text("Were intimate parts exposed?")
+    expect(details).to_be_hidden()
+    expect(question).to_be_hidden()
+
+    radio(detainee, "Was this person strip searched?", "Yes")
+    expect(details).to_be_visible()
+    expect(question).to_be_visible()
+    # Only this flag's questions opened.
+    expect(detainee.get_by_text("Was a spit and bite guard used?")).to_be_hidden()
+
+    radio(detainee, "Was this person strip searched?", "No")
+    expect(details).to_be_hidden()
