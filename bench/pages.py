@@ -1,0 +1,112 @@
+"""Page weight and server latency of the pages in the visit -> queue -> summary loop.
+
+Run: .venv/bin/python bench/pages.py [--requests 200]
+
+Builds a throwaway database with the demo data, then times requests through Flask's
+test client (server time only: no network, no browser). Prints a Markdown table for
+docs/benchmarks.md. Weight is what a phone downloads for the page: HTML plus the one
+stylesheet (there is no JavaScript yet), raw and gzip-compressed.
+"""
+import argparse
+import gzip
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_login import FlaskLoginClient  # noqa: E402
+
+from icv import ROOT, create_app  # noqa: E402
+from icv.auth import User  # noqa: E402
+from icv.db import connect, migrate  # noqa: E402
+from icv.demo import load  # noqa: E402
+from icv.times import london_today  # noqa: E402
+
+
+def percentile(values, pct):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(pct / 100 * (len(values) - 1))))]
+
+
+def timed(call, n):
+    """Run call() n times; (p50, p95) in milliseconds and the last response."""
+    times, response = [], None
+    for _ in range(n):
+        start = time.perf_counter()
+        response = call()
+        times.append((time.perf_counter() - start) * 1000)
+    return percentile(times, 50), percentile(times, 95), response
+
+
+def visit_post(suite_id):
+    """Form data for a valid report with one flagged detainee."""
+    day = london_today().isoformat()
+    return {
+        "client_id": str(uuid.uuid4()), "suite_id": str(suite_id), "partner_id": "alone",
+        "visit_date": day, "arrival_time": "00:05", "departure_time": "00:10",
+        "in_custody": "6", "spoke_with": "3",
+        "detainees-0-custody_record_no": f"01BX/{random.randint(10000, 99999)}/26",
+        "detainees-0-age_band": "16-17", "detainees-0-gender": "female",
+        "detainees-0-ethnicity": "black_caribbean", "detainees-0-strip_search": "no",
+        "detainees-0-use_of_force": "no", "detainees-0-child": "yes",
+        "detainees-0-child_answers-aa_status": "present",
+        "detainees-0-child_answers-held_in": "cell",
+        "detainees-0-child_answers-sharing_with_adult": "yes",
+        "detainees-0-child_answers-expected_overnight": "no",
+        "action": "submit",
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="requests per page")
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp()
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "DATABASE": f"{tmp}/icv.sqlite"})
+    app.test_client_class = FlaskLoginClient
+    db = connect(app.config["DATABASE"])
+    migrate(db)
+    load(db, random.Random(2026))
+    user = {role: User(next(db.query("SELECT * FROM users WHERE role = ? ORDER BY id", [role])))
+            for role in ("icv", "custody_team", "coordinator")}
+    suite_id = next(db.query("SELECT id FROM suites WHERE name = 'Brixton'"))["id"]
+    visit_id = next(db.query("SELECT visit_id FROM escalations ORDER BY id LIMIT 1"))["visit_id"]
+    css = (ROOT / "static" / "style.css").read_bytes()
+    month = london_today().strftime("%Y-%m")
+    pages = [
+        ("Sign in", None, "/login"),
+        ("My reports", "icv", "/visits/"),
+        ("New visit report", "icv", "/visits/new"),
+        ("Visit report", "custody_team", f"/visits/{visit_id}"),
+        ("Escalation queue", "custody_team", "/escalations/"),
+        ("Monthly summary", "coordinator", f"/summaries/?month={month}"),
+        ("Visits CSV", "coordinator", f"/summaries/{month}/visits.csv"),
+    ]
+    print(f"Demo data: {db['visits'].count} visits, {db['escalations'].count} escalations; "
+          f"{args.requests} requests per row.\n")
+    print("| Page | HTML bytes | HTML+CSS bytes | HTML+CSS gzip | p50 ms | p95 ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, role, path in pages:
+        client = app.test_client(user=user[role]) if role else app.test_client()
+        p50, p95, response = timed(lambda: client.get(path), args.requests)
+        assert response.status_code == 200, (path, response.status_code)
+        body = response.data
+        is_csv = path.endswith(".csv")
+        total = body if is_csv else body + css
+        zipped = len(gzip.compress(body)) + (0 if is_csv else len(gzip.compress(css)))
+        print(f"| {name} | {len(body):,} | {len(total):,} | {zipped:,} | {p50:.1f} | {p95:.1f} |")
+    client = app.test_client(user=user["icv"])
+    n = max(20, args.requests // 4)
+    p50, p95, response = timed(lambda: client.post("/visits/new", data=visit_post(suite_id)), n)
+    assert response.status_code == 302, response.data[:2000]
+    print(f"| Submit a report (POST, 1 flagged detainee, rules run) | | | | {p50:.1f} | {p95:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
