@@ -32,6 +32,8 @@ def create_app(test_config=None):
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_DURATION=timedelta(hours=12),
         QUEUE_PAGE_SIZE=50,
+        # Signed out after this long without a request; pages warn two minutes before.
+        SESSION_IDLE_MINUTES=30,
     )
     if test_config is None:
         ensure_secret_key(Path(app.instance_path) / "config.py")

@@ -1,9 +1,10 @@
 """Accounts and roles: sign in and out, the one access decorator, `flask create-user`."""
 import functools
+import time
 from urllib.parse import urlsplit
 
 import click
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
                    session, url_for)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
@@ -99,6 +100,87 @@ def create_user(db, email, display_name, role, password, panel_id=None):
     }).last_pk
 
 
+# endpoint -> function(user_id, view_args) that keeps a form posted after the session ran out
+# and returns the address to resume at (or None).
+EXPIRED_POST_KEEPERS = {}
+
+
+def on_expired_post(endpoint):
+    """Register how a form view keeps what was posted when the session had already run out."""
+    def register(keeper):
+        EXPIRED_POST_KEEPERS[endpoint] = keeper
+        return keeper
+    return register
+
+
+def wants_json():
+    """True for the page's own fetch() calls, which need JSON, not a sign-in page."""
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def this_page():
+    """The page asked for, to come back to after sign-in: a GET's path and query (full_path
+    without the "?" it ends in when there is no query); None for a POST."""
+    if request.method != "GET":
+        return None
+    return request.full_path if request.query_string else request.path
+
+
+def idle_seconds():
+    return current_app.config["SESSION_IDLE_MINUTES"] * 60
+
+
+def enforce_idle_timeout():
+    """Sign out after SESSION_IDLE_MINUTES without a request; keep any form being posted."""
+    if not current_user.is_authenticated:
+        return None
+    now, last = time.time(), session.get("seen")
+    if last is None or now - last <= idle_seconds():
+        if request.endpoint != "auth.session_status":  # asking does not count as activity
+            session["seen"] = now
+        return None
+    resume = None
+    keeper = EXPIRED_POST_KEEPERS.get(request.endpoint)
+    if request.method == "POST" and keeper:
+        resume = keeper(current_user.id, request.view_args or {})
+    logout_user()
+    session.clear()
+    minutes = current_app.config["SESSION_IDLE_MINUTES"]
+    message = f"You were signed out after {minutes} minutes without activity."
+    if resume:
+        message += " What you typed was saved as a draft: sign in to carry on."
+    if wants_json():
+        return jsonify(error="signed_out", message=message), 401
+    flash(message)
+    return redirect(url_for("auth.login", next=resume or this_page()))
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Send people to sign in (back here afterwards); fetch() calls get a 401 they can act on."""
+    if wants_json():
+        return jsonify(error="signed_out", message="You are signed out. Sign in again to save."), 401
+    flash(login_manager.login_message)
+    return redirect(url_for("auth.login", next=this_page()))
+
+
+@bp.route("/session/status")
+@public
+def session_status():
+    """Seconds left before the idle sign-out (without counting as activity)."""
+    if not current_user.is_authenticated:
+        return jsonify(signed_in=False, expires_in=0), 401
+    left = idle_seconds() - (time.time() - session.get("seen", time.time()))
+    return jsonify(signed_in=True, expires_in=max(0, int(left)))
+
+
+@bp.route("/session/extend", methods=["POST"])
+@role_required(*ROLE_NAMES)
+def session_extend():
+    """Stay signed in: any request counts as activity, this one says so plainly."""
+    return jsonify(signed_in=True, expires_in=idle_seconds())
+
+
 @login_manager.user_loader
 def load_user(user_id):
     row = get_user(get_db(), user_id)
@@ -173,4 +255,5 @@ def init_app(app):
     login_manager.login_message = "Sign in to continue."
     login_manager.session_protection = "basic"
     csrf.init_app(app)
+    app.before_request(enforce_idle_timeout)
     app.cli.add_command(create_user_command)

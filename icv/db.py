@@ -1,4 +1,6 @@
 """One SQLite connection per request, through sqlite-utils, and the `flask migrate` command."""
+import contextlib
+
 import click
 from flask import current_app, g
 from sqlite_utils import Database
@@ -28,6 +30,27 @@ def close_db(exc=None):
     db = g.pop("db", None)
     if db is not None:
         db.close()
+
+
+@contextlib.contextmanager
+def writing(db):
+    """A transaction that takes the write lock at once (BEGIN IMMEDIATE).
+
+    db.atomic() begins with a plain BEGIN, which takes the lock only at the first write; if
+    another connection wrote in between, SQLite fails at once with "database is locked"
+    instead of waiting busy_timeout. Nested, it is a savepoint inside the outer transaction."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
 
 
 def migrate(db):

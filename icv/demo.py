@@ -13,9 +13,10 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from . import codes, flags
+from .visits import questions as q
 from .db import get_db
 from .times import london_to_utc, london_today, to_iso, utcnow
-from .visits import record_visit
+from .visits.store import record_visit
 
 # (suite, BCU, panel, status): 24 open round the clock and 6 contingency suites.
 SUITES = [
@@ -105,21 +106,50 @@ def load(db, rng):
 
 
 def visit_report(rng, suite_id, pair, alone, day):
-    """A plausible visit report on a London day: (author id, report, submitted time)."""
+    """A plausible visit report on a London day: (author id, report, submitted time).
+
+    Its numbers pass the report form's cross-checks, so a demo report can be corrected."""
     start = time(rng.randint(8, 21), rng.choice([0, 10, 15, 20, 30, 40, 45, 50]))
     arrived = london_to_utc(day, start)
-    departed = arrived + timedelta(minutes=rng.randint(40, 130))
-    in_custody = rng.randint(2, 18)
-    spoke_with = rng.randint(0, in_custody * 2 // 3 + 1) if in_custody else 0
-    spoke_with = min(spoke_with, in_custody)
-    numbers = rng.sample(range(10000, 100000), min(spoke_with, rng.randint(0, 3)))
+    delay = rng.choice([2, 3, 5, 5, 8, 12, 25])
+    departed = arrived + timedelta(minutes=delay + rng.randint(40, 120))
+    in_custody = rng.randint(3, 18)
+    numbers = rng.sample(range(10000, 100000), rng.randint(0, 3))
     entries = [detainee_entry(rng, day, number) for number in numbers]
+    spoke = max(sum(e["consent"] == "yes" for e in entries), rng.randint(0, in_custody // 2))
+    declined = min(in_custody - spoke, max(sum(e["consent"] == "declined" for e in entries), rng.randint(0, 2)))
+    observed = min(in_custody - spoke - declined,
+                   max(sum(e["consent"] == "observed_only" for e in entries), rng.randint(0, 2)))
+    not_seen = in_custody - spoke - declined - observed
+    reasons = {f"not_seen_{r}": 0 for r, _ in q.NOT_SEEN_REASONS}
+    for _ in range(not_seen):
+        reasons[f"not_seen_{rng.choice(['asleep', 'asleep', 'interview', 'with_professional', 'booking_or_release', 'unfit'])}"] += 1
+    children = max(sum(e["age_band"] in codes.CHILD_AGE_BANDS for e in entries), rng.randint(0, 1))
+    counts = {"in_custody": in_custody, "spoke_with": spoke, "observed_only": observed, "declined": declined,
+              "not_seen": not_seen, "offered": spoke + declined, "children": min(children, in_custody),
+              "women": rng.randint(0, in_custody // 4), "aa_required": min(children + rng.randint(0, 1), in_custody),
+              "vulnerable_adults": rng.randint(0, 2) if in_custody > 4 else 0,
+              "interpreter_needed": rng.randint(0, 2) if in_custody > 4 else 0,
+              "at_hospital": rng.randint(0, 1) if in_custody > 6 else 0,
+              "cells_in_use": in_custody, "cells_out_of_order": rng.randint(0, 3), **reasons}
+    facilities = {item: {"status": rng.choices(["ok", "concern", "not_checked"], [80, 6, 14])[0], "note": ""}
+                  for item, _ in q.FACILITY_ITEMS}
+    for item, check in facilities.items():
+        if check["status"] == "concern":
+            check["note"] = rng.choice(["Not working on the day", "Stock had run out", "Dirty; raised with staff"])
+    issues = [{"category": "cell_conditions", "description": "No toilet paper in two occupied cells.",
+               "raised_with": "Custody sergeant", "resolved_at_visit": "yes"}] if rng.random() < 0.3 else []
     submitted = min(departed + timedelta(minutes=rng.randint(5, 90)), utcnow())
     return pair[0], {
         "client_id": str(uuid.UUID(int=rng.getrandbits(128))), "suite_id": suite_id,
-        "partner_id": None if alone else pair[1],
-        "arrived_at": to_iso(arrived), "departed_at": to_iso(departed),
-        "in_custody": in_custody, "spoke_with": spoke_with, "entries": entries,
+        "partner_id": None if alone else pair[1], "visit_type": "routine",
+        "single_visitor_reason": "My partner was unwell on the day." if alone else "",
+        "arrived_at": to_iso(arrived), "admitted_at": to_iso(arrived + timedelta(minutes=delay)),
+        "departed_at": to_iso(departed),
+        "admission_delay_reason": "Suite was busy booking in; we waited in reception." if delay > 10 else "",
+        "custody_officer": f"PS {rng.randint(1000, 9999)}", "in_custody": in_custody, "spoke_with": spoke,
+        "counts": counts, "entries": entries, "facilities": facilities, "issues": issues,
+        "good_practice": "Staff knew every detainee's needs." if rng.random() < 0.2 else "",
     }, to_iso(submitted)
 
 
@@ -136,6 +166,9 @@ def detainee_entry(rng, day, number):
     if rng.random() < 0.12:
         raised["use_of_force"] = random_answers(rng, flags.USE_OF_FORCE, calm=0.75)
     return {
+        "consent": rng.choices(["yes", "declined", "observed_only"], [80, 10, 10])[0],
+        "checks": {"told_rights": "yes", "written_notice": rng.choice(["yes", "yes", "no"]),
+                   "food_offered": "yes", "drink_offered": "yes"},
         "custody_record_no": f"01{rng.choice('BCDEGHJKLMNPRSTWXZ')}{rng.choice('ABCDEFX')}/"
                              f"{number}/{day:%y}",
         "age_band": age_band,
@@ -146,7 +179,8 @@ def detainee_entry(rng, day, number):
 
 
 # The answer a well-run suite would give: the demo mostly picks it, sometimes not.
-GOOD = {"aa_present": "yes", "no_aa_reason": "urgent_risk", "searcher_same_sex": "yes",
+GOOD = {"aa_present": "yes", "orifice_contact": "no", "inspector_authorised": "yes",
+        "conducted_by_hcp": "yes", "written_consent": "yes", "no_aa_reason": "urgent_risk", "searcher_same_sex": "yes",
         "reason_recorded": "yes", "intimate_parts_exposed": "yes", "spit_guard": "no",
         "limb_restraints": "no", "handcuffed_in_cell": "no", "detainee_injury": "none",
         "hcp_seen": "yes", "allegation": "no", "recorded_on_custody_record": "yes",

@@ -62,6 +62,8 @@ STRIP_SEARCH = Flag(
             ("not_recorded", "Not recorded"),
         ]),
         Question("intimate_parts_exposed", "Were intimate parts exposed?", YES_NO_NOT_RECORDED),
+        Question("orifice_contact", "Was there any contact with a body orifice?", YES_NO_NOT_RECORDED,
+                 hint="Contact with any orifice other than the mouth makes it an intimate search"),
         Question("aa_present", "Was an appropriate adult present?", [
             ("yes", "Yes"),
             ("no", "No"),
@@ -134,6 +136,29 @@ CHILD = Flag(
     ],
 )
 
-# Intimate search joins these in the full report (issue 3); the table already allows it.
-FLAGS = [STRIP_SEARCH, USE_OF_FORCE, CHILD]
+INTIMATE_SEARCH = Flag(
+    kind="intimate_search",
+    question="Was this person intimately searched (a search of body orifices other than the mouth)?",
+    legend="Intimate search",
+    questions=[
+        Question("grounds", "What were the grounds?", [
+            ("harm_item", "An item that could cause injury"),
+            ("class_a_drugs", "Class A drugs"),
+            ("not_recorded", "Not recorded"),
+        ]),
+        Question("inspector_authorised", "Did an inspector or above authorise it?", YES_NO_NOT_RECORDED),
+        Question("conducted_by_hcp", "Was it done by a doctor or nurse?", YES_NO_NOT_RECORDED),
+        Question("written_consent", "For a drugs search: was written consent given?",
+                 YES_NO_NOT_RECORDED, only_if={"grounds": {"class_a_drugs"}}),
+        Question("aa_present", "Was an appropriate adult of the same sex present?", [
+            ("yes", "Yes"),
+            ("no", "No"),
+            ("not_recorded", "Not recorded"),
+            ("not_needed", "Not needed: an adult who is not vulnerable"),
+        ]),
+        Question("source", "How do you know about the search?", SOURCES),
+    ],
+)
+
+FLAGS = [STRIP_SEARCH, INTIMATE_SEARCH, USE_OF_FORCE, CHILD]
 BY_KIND = {f.kind: f for f in FLAGS}

@@ -1,4 +1,8 @@
-"""The home page redirect, error pages, template helpers and response headers."""
+"""The home page redirect, the service worker and offline page, error pages, template helpers
+and response headers."""
+import hashlib
+from pathlib import Path
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -36,6 +40,29 @@ def index():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     return redirect(url_for(HOME_BY_ROLE[current_user.role]))
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """static/sw.js at the top of the site (so its scope is every page), with VERSION set to a
+    hash of the files it caches: changing any of them makes browsers install a fresh cache."""
+    static = Path(current_app.static_folder)
+    files = [static / name for name in ("sw.js", "app.js", "style.css")]
+    version = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
+    response = current_app.response_class(files[0].read_text().replace("__VERSION__", version),
+                                          mimetype="application/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/offline")
+@public
+def offline():
+    """What the service worker shows for a page that needs signal. The same for everyone (it is
+    cached on the phone), so it names no one and shows no flashed messages."""
+    return render_template("offline.html")
 
 
 def keeps_input(view):

@@ -148,3 +148,104 @@ def m005_escalations(db):
     CREATE INDEX escalations_status ON escalations(status, created_at);
     CREATE INDEX escalations_assigned ON escalations(assigned_to, priority_rank, created_at);
     """)
+
+
+@migrations(transactional=False)  # foreign_keys can only be switched outside a transaction
+def m006_full_visit_report(db):
+    """The full visit report (issue 3): header and counts on visits, detainee entries with a
+    stable key (so corrections keep escalations attached), checks, facilities, issues,
+    not-seen reasons, drafts and versions.
+
+    detainee_entries is rebuilt by SQLite's documented procedure (foreign keys off, copy,
+    drop, rename, foreign_key_check) to drop UNIQUE(visit_id, position) and
+    UNIQUE(visit_id, custody_record_no), which a corrected report can reorder or reuse.
+    """
+    was_on = next(db.query("PRAGMA foreign_keys"))["foreign_keys"]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            db.executescript(f"""
+            CREATE TABLE detainee_entries_new (
+              id INTEGER PRIMARY KEY,
+              visit_id INTEGER NOT NULL REFERENCES visits(id) ON DELETE CASCADE,
+              entry_key TEXT NOT NULL,
+              position INTEGER NOT NULL,
+              custody_record_no TEXT NOT NULL,
+              age_band TEXT NOT NULL,
+              appears_under_18 TEXT,
+              gender TEXT NOT NULL,
+              ethnicity TEXT NOT NULL,
+              consent TEXT,
+              checks TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(checks)),
+              removed_at TEXT,
+              UNIQUE (visit_id, entry_key)
+            );
+            INSERT INTO detainee_entries_new (id, visit_id, entry_key, position, custody_record_no,
+              age_band, gender, ethnicity)
+              SELECT id, visit_id, lower(hex(randomblob(16))), position, custody_record_no, age_band,
+                gender, ethnicity FROM detainee_entries;
+            DROP TABLE detainee_entries;
+            ALTER TABLE detainee_entries_new RENAME TO detainee_entries;
+            CREATE INDEX detainee_entries_visit ON detainee_entries(visit_id, position);
+
+            ALTER TABLE visits ADD COLUMN visit_type TEXT NOT NULL DEFAULT 'routine';
+            ALTER TABLE visits ADD COLUMN admitted_at TEXT;
+            ALTER TABLE visits ADD COLUMN admission_delay_reason TEXT NOT NULL DEFAULT '';
+            ALTER TABLE visits ADD COLUMN single_visitor_reason TEXT NOT NULL DEFAULT '';
+            ALTER TABLE visits ADD COLUMN custody_officer TEXT NOT NULL DEFAULT '';
+            ALTER TABLE visits ADD COLUMN counts TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(counts));
+            ALTER TABLE visits ADD COLUMN good_practice TEXT NOT NULL DEFAULT '';
+            ALTER TABLE visits ADD COLUMN general_comments TEXT NOT NULL DEFAULT '';
+            ALTER TABLE visits ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+
+            CREATE TABLE facility_checks (
+              visit_id INTEGER NOT NULL REFERENCES visits(id) ON DELETE CASCADE,
+              item TEXT NOT NULL,
+              status TEXT NOT NULL CHECK (status IN ('ok', 'concern', 'not_checked')),
+              note TEXT NOT NULL DEFAULT '',
+              PRIMARY KEY (visit_id, item)
+            );
+            CREATE TABLE visit_issues (
+              id INTEGER PRIMARY KEY,
+              visit_id INTEGER NOT NULL REFERENCES visits(id) ON DELETE CASCADE,
+              position INTEGER NOT NULL,
+              category TEXT NOT NULL,
+              description TEXT NOT NULL,
+              raised_with TEXT NOT NULL DEFAULT '',
+              resolved_at_visit TEXT NOT NULL CHECK (resolved_at_visit IN ('yes', 'no', 'partly'))
+            );
+            CREATE INDEX visit_issues_visit ON visit_issues(visit_id, position);
+
+            -- Unsent reports, kept as the raw fields the person typed (even invalid ones),
+            -- so nothing is lost; visit_id is set when the draft corrects a submitted report.
+            CREATE TABLE drafts (
+              id INTEGER PRIMARY KEY,
+              client_id TEXT NOT NULL UNIQUE,
+              user_id INTEGER NOT NULL REFERENCES users(id),
+              visit_id INTEGER REFERENCES visits(id),
+              fields TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(fields)),
+              revision INTEGER NOT NULL DEFAULT 1,
+              created_at TEXT NOT NULL DEFAULT {NOW},
+              updated_at TEXT NOT NULL DEFAULT {NOW}
+            );
+            CREATE INDEX drafts_user ON drafts(user_id, updated_at);
+
+            -- Every submitted version of a report: the fields as typed, a labelled snapshot
+            -- for the visible diff, and who made it, when and why.
+            CREATE TABLE visit_versions (
+              id INTEGER PRIMARY KEY,
+              visit_id INTEGER NOT NULL REFERENCES visits(id) ON DELETE CASCADE,
+              version INTEGER NOT NULL,
+              fields TEXT NOT NULL CHECK (json_valid(fields)),
+              snapshot TEXT NOT NULL CHECK (json_valid(snapshot)),
+              reason TEXT NOT NULL DEFAULT '',
+              created_by INTEGER NOT NULL REFERENCES users(id),
+              created_at TEXT NOT NULL DEFAULT {NOW},
+              UNIQUE (visit_id, version)
+            );
+            """)
+            problems = list(db.query("PRAGMA foreign_key_check"))
+            if problems:
+                raise RuntimeError(f"foreign key problems after rebuilding detainee_entries: {problems}")
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")

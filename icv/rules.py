@@ -59,6 +59,15 @@ def _ss2(f):
     return bool(ss and ss.get("searcher_same_sex") == "no")
 
 
+def _ss3(f):
+    ss, ins = answers(f, "strip_search"), answers(f, "intimate_search")
+    return bool(
+        (ss and ss.get("orifice_contact") == "yes")
+        or (ins and (ins.get("inspector_authorised") != "yes" or ins.get("conducted_by_hcp") != "yes"
+                     or (ins.get("grounds") == "class_a_drugs" and ins.get("written_consent") != "yes")))
+    )
+
+
 def _ss5(f):
     ss = answers(f, "strip_search")
     return bool(ss and ss.get("reason_recorded") == "no")
@@ -102,6 +111,9 @@ RULES = [
          "unless a valid exception is recorded. The Child Q failure.", _ss1, about_children=True),
     Rule("SS2", "Strip search by an officer not of the same sex", "critical",
          "Code C Annex A para 11: a direct breach and a serious harm to dignity.", _ss2),
+    Rule("SS3", "Intimate search without inspector authority, a doctor or nurse, or written consent",
+         "critical", "PACE s.55: an intimate search needs an inspector's authority and a registered "
+         "doctor or nurse, and a drugs search needs written consent. Otherwise it is unlawful.", _ss3),
     Rule("SS5", "Strip search with no reason recorded", "high",
          "Code C Annex A: a strip search is never routine and its reason must be recorded.", _ss5),
     Rule("UF1", "Alleged mistreatment, or injury from force not seen by a healthcare professional",

@@ -38,7 +38,7 @@ def month_totals(db, start, end):
     flag_counts = {r["kind"]: r["n"] for r in db.query("""
         SELECT f.kind, count(*) AS n FROM flags f
         JOIN detainee_entries d ON d.id = f.detainee_entry_id JOIN visits v ON v.id = d.visit_id
-        WHERE v.arrived_at >= ? AND v.arrived_at < ? GROUP BY f.kind""", [start, end])}
+        WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL GROUP BY f.kind""", [start, end])}
     totals["flags"] = {kind: flag_counts.get(kind, 0) for kind in FLAG_KINDS}
     totals["escalations"] = {r["priority"]: r["n"] for r in db.query("""
         SELECT e.priority, count(*) AS n FROM escalations e JOIN visits v ON v.id = e.visit_id
@@ -53,7 +53,8 @@ def suite_rows(db, start, end):
           sum(v.spoke_with) AS spoke_with,
           (SELECT count(*) FROM flags f JOIN detainee_entries d ON d.id = f.detainee_entry_id
             JOIN visits v2 ON v2.id = d.visit_id
-            WHERE v2.suite_id = s.id AND v2.arrived_at >= :start AND v2.arrived_at < :end) AS flags
+            WHERE v2.suite_id = s.id AND v2.arrived_at >= :start AND v2.arrived_at < :end
+              AND d.removed_at IS NULL) AS flags
         FROM visits v JOIN suites s ON s.id = v.suite_id
         WHERE v.arrived_at >= :start AND v.arrived_at < :end
         GROUP BY s.id ORDER BY s.name""", {"start": start, "end": end}))
@@ -113,10 +114,11 @@ def visit_rows(db, start, end):
     """One CSV row per visit in [start, end)."""
     kind_counts = ", ".join(
         f"(SELECT count(*) FROM flags f JOIN detainee_entries d ON d.id = f.detainee_entry_id "
-        f"WHERE d.visit_id = v.id AND f.kind = '{kind}') AS {kind}" for kind in FLAG_KINDS)
+        f"WHERE d.visit_id = v.id AND d.removed_at IS NULL AND f.kind = '{kind}') AS {kind}" for kind in FLAG_KINDS)
     for r in db.query(f"""
         SELECT v.*, s.name AS suite, c.display_name AS visitor, p.display_name AS partner,
-          (SELECT count(*) FROM detainee_entries d WHERE d.visit_id = v.id) AS entries,
+          (SELECT count(*) FROM detainee_entries d WHERE d.visit_id = v.id AND d.removed_at IS NULL)
+            AS entries,
           {kind_counts},
           (SELECT count(*) FROM escalations e WHERE e.visit_id = v.id) AS escalation_count
         FROM visits v JOIN suites s ON s.id = v.suite_id JOIN users c ON c.id = v.created_by
@@ -145,7 +147,8 @@ def entry_rows(db, start, end):
           (SELECT group_concat(e.rule_id, ' ') FROM escalations e
             WHERE e.detainee_entry_id = d.id) AS rules
         FROM detainee_entries d JOIN visits v ON v.id = d.visit_id JOIN suites s ON s.id = v.suite_id
-        WHERE v.arrived_at >= ? AND v.arrived_at < ? ORDER BY v.arrived_at, d.position""",
+        WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL
+        ORDER BY v.arrived_at, d.position""",
                           [start, end]):
         raised = json.loads(r["flag_json"] or "{}")
         yield [r["visit_id"], r["id"], r["suite"], format_london(r["arrived_at"], "%Y-%m-%d"),

@@ -1,0 +1,353 @@
+"""The visit report form: header, counts, detainee entries with flags, facilities, issues.
+
+Every message names the field and says what to do; cross-checks say which numbers disagree.
+"""
+import re
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import (FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
+                     StringField, TextAreaField)
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                ValidationError)
+
+from .. import codes, flags
+from ..forms import Choice, Date, Radios, Time, options, optional_int
+from ..times import london_today, span_to_utc, utcnow
+from . import questions as q
+
+CUSTODY_RECORD_RE = re.compile(r"^[A-Z0-9][A-Z0-9/\-]{3,19}$")
+CUSTODY_RECORD_HINT = "Letters, numbers, / or -, like 01CX/12345/26. Never a name."
+MAX_DETAINEES = 40
+MAX_ISSUES = 30
+MAX_COUNT = 300
+MAX_VISIT_HOURS = 8
+MAX_REPORT_AGE_DAYS = 366
+ADMISSION_DELAY_LIMIT = 10  # minutes; longer needs a reason (domain.md 6a)
+TEXT_LIMIT = 4000
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+def text_area(label, hint="", required=None):
+    # Not Optional() when not required: it stops the chain, so a blank box would skip the form's
+    # own validate_<field> (the reasons a delay, visiting alone or a correction needs).
+    validators = [DataRequired(required)] if required else []  # DataRequired: spaces are blank
+    return TextAreaField(label, description=hint, validators=validators + [
+        Length(max=TEXT_LIMIT, message=f"{label} must be {TEXT_LIMIT:,} characters or fewer")])
+
+
+def count(label, required=True, hint=""):
+    """A whole-number count from 0 to MAX_COUNT (blank is 0 when not required)."""
+    first = InputRequired(f"Enter a number for '{label}', or 0") if required else Optional()
+    return IntegerField(label, description=hint, render_kw={"inputmode": "numeric"}, validators=[
+        first, NumberRange(0, MAX_COUNT, f"'{label}' must be a number from 0 to {MAX_COUNT}")])
+
+
+def answers_form(name, questions):
+    """A sub-form of optional radios, one per question (flags and checks)."""
+    fields = {question.name: RadioField(question.label, choices=options(question.choices),
+                                        description=question.hint,
+                                        validators=[Optional()], validate_choice=False)
+              for question in questions}
+    return type(name, (Form,), fields)
+
+
+def counts_form(name, items, required=True):
+    """A sub-form of counts, one per (name, label, ...) item."""
+    return type(name, (Form,), {item[0]: count(item[1], required, *item[2:]) for item in items})
+
+
+GroupsForm = counts_form("GroupsForm", q.GROUP_COUNTS)
+OutcomesForm = counts_form("OutcomesForm", q.OUTCOME_COUNTS)
+NotSeenForm = counts_form("NotSeenForm", q.NOT_SEEN_REASONS, required=False)
+FLAG_FORMS = {flag.kind: answers_form(f"{flag.kind}_form", flag.questions) for flag in flags.FLAGS}
+ChecksForm = answers_form("ChecksForm", q.CHECKS)
+
+
+class DetaineeForm(Form):
+    entry_key = HiddenField()
+    custody_record_no = StringField("Custody record number", description=CUSTODY_RECORD_HINT,
+                                    filters=[lambda v: (v or "").strip().upper()],
+                                    render_kw={"autocomplete": "off", "spellcheck": "false",
+                                               "autocapitalize": "characters"})
+    age_band = Choice("Age band", choices=[("", "Select an age band")] + codes.AGE_BANDS,
+                      message="Select the age band")
+    appears_under_18 = RadioField("Does the detainee appear to be under 18?",
+                                  choices=options(q.APPEARS_UNDER_18), validators=[Optional()],
+                                  validate_choice=False)
+    gender = Radios("Gender", choices=codes.GENDERS, message="Select the gender, or 'Not stated'")
+    ethnicity = Choice("Ethnicity (as the detainee describes it)",
+                       choices=[("", "Select an ethnicity")] + codes.ETHNICITY_CHOICES,
+                       message="Select the ethnicity, or 'Not stated'")
+    consent = Radios("Did the detainee speak with you?", choices=q.CONSENT,
+                     message="Select whether the detainee spoke with you")
+    checks = FormField(ChecksForm)
+
+    def validate_entry_key(self, field):
+        if not re.fullmatch(r"[0-9a-f]{32}", field.data or ""):
+            raise ValidationError("This detainee entry is out of date. Reload the page and check it.")
+
+    def validate_custody_record_no(self, field):
+        value = field.data
+        if not value:
+            raise ValidationError("Enter the custody record number")
+        if " " in value or not any(c.isdigit() for c in value):
+            raise ValidationError("Enter the custody record number, not a name")
+        if not CUSTODY_RECORD_RE.match(value) or sum(c.isdigit() for c in value) < 3:
+            raise ValidationError("Custody record number must be 4 to 20 letters, numbers, / or -, "
+                                  "with at least 3 numbers, like 01CX/12345/26")
+
+    def validate(self, extra_validators=None):
+        """Also require each raised flag's relevant questions, and the child flag for a child."""
+        ok = super().validate(extra_validators)
+        for flag in flags.FLAGS:
+            if self[flag.kind].data != "yes":
+                continue
+            sub = self[f"{flag.kind}_answers"].form
+            for question in flag.relevant({name: f.data for name, f in sub._fields.items()}):
+                if sub[question.name].data not in dict(question.choices):
+                    sub[question.name].errors = [
+                        f"{flag.legend}: select an answer to '{question.label}'"]
+                    ok = False
+        if self.is_child() and self.child.data == "no":
+            self.child.errors = list(self.child.errors) + [
+                "The detainee is or appears to be under 18, so answer yes: this detainee is a child"]
+            ok = False
+        return ok
+
+    def is_child(self):
+        return self.age_band.data in codes.CHILD_AGE_BANDS or self.appears_under_18.data == "yes"
+
+    def flag_answers(self):
+        """{kind: answers} for the raised flags, keeping only the relevant questions."""
+        raised = {}
+        for flag in flags.FLAGS:
+            if self[flag.kind].data == "yes":
+                given = self[f"{flag.kind}_answers"].data
+                raised[flag.kind] = {x.name: given[x.name] for x in flag.relevant(given)}
+        return raised
+
+    def check_answers(self):
+        """{question: answer} for the rights and welfare checks that were answered."""
+        return {name: value for name, value in self.checks.data.items() if value}
+
+
+# One yes/no question per flag, each followed by its sub-form of structured answers.
+# (WTForms lets fields be added to a form class after it is made.)
+for _flag in flags.FLAGS:
+    setattr(DetaineeForm, _flag.kind, Radios(
+        _flag.question, choices=YES_NO,
+        message=f"Answer yes or no: {_flag.question[0].lower()}{_flag.question[1:]}"))
+    setattr(DetaineeForm, f"{_flag.kind}_answers", FormField(FLAG_FORMS[_flag.kind]))
+
+
+class FacilitiesForm(Form):
+    """One status (and a note for a concern) per facility item."""
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        for item, label in q.FACILITY_ITEMS:
+            if self[item].data == "concern" and not (self[f"{item}_note"].data or "").strip():
+                self[f"{item}_note"].errors = [f"Say what the concern is: {label}"]
+                ok = False
+        return ok
+
+
+for _item, _label in q.FACILITY_ITEMS:
+    setattr(FacilitiesForm, _item, Radios(_label, choices=q.FACILITY_STATUSES, default="not_checked",
+                                          message=f"Select OK, concern or not checked: {_label}"))
+    setattr(FacilitiesForm, f"{_item}_note", StringField(
+        # "Note about CCTV working", not "cCTV": lower-case the first letter only of a word
+        f"Note about {_label if _label[:2].isupper() else _label[0].lower() + _label[1:]}", validators=[
+            Length(max=500, message="A facility note must be 500 characters or fewer")]))
+
+
+class IssueForm(Form):
+    category = Choice("Category", choices=[("", "Select a category")] + q.ISSUE_CATEGORIES,
+                      message="Select the category of the issue")
+    description = text_area("What was the issue?", required="Describe the issue you raised")
+    raised_with = StringField("Raised with (rank, not name)", description="For example, custody sergeant",
+                              validators=[Length(max=100, message="Raised with must be 100 characters or fewer")])
+    resolved_at_visit = Radios("Was it resolved during the visit?", choices=q.RESOLVED,
+                               message="Select whether the issue was resolved during the visit")
+
+
+class VisitForm(FlaskForm):
+    client_id = HiddenField()
+    # The visit
+    suite_id = Choice("Custody suite", coerce=optional_int, message="Select the custody suite you visited")
+    visit_type = Radios("Type of visit", choices=q.VISIT_TYPES, default="routine",
+                        message="Select the type of visit")
+    visit_date = Date("Date of visit", validators=[InputRequired("Enter the date of the visit")],
+                      invalid="Date of visit must be a real date, like 2026-11-22")
+    arrival_time = Time("Time you arrived at the front counter", description="For example, 14:30",
+                        validators=[InputRequired("Enter the time you arrived, like 14:30")],
+                        invalid="Time you arrived must be a real time on the 24-hour clock, like 14:30")
+    admitted_time = Time("Time you were let into the custody area", validators=[
+        InputRequired("Enter the time you were let into the custody area, like 14:35")],
+        invalid="Time you were let in must be a real time on the 24-hour clock, like 14:35")
+    admission_delay_reason = text_area(
+        "Reason for any delay in letting you in",
+        hint=f"Needed if you waited more than {ADMISSION_DELAY_LIMIT} minutes")
+    departure_time = Time("Time you left", validators=[
+        InputRequired("Enter the time you left, like 15:45")],
+        description="If you left after midnight, enter the time the next morning",
+        invalid="Time you left must be a real time on the 24-hour clock, like 15:45")
+    partner_id = Choice("Who did you visit with?", coerce=str,
+                        message="Select your visiting partner from the list, or 'I visited alone'")
+    single_visitor_reason = text_area("Why did you visit alone?", hint="Needed if you visited alone")
+    custody_officer = StringField("Custody officer on duty (rank and number)",
+                                  description="For example, PS 1234", validators=[
+                                      DataRequired("Enter the custody officer's rank and number, like PS 1234"),
+                                      Length(max=40, message="Custody officer must be 40 characters or fewer")])
+    # Counts
+    in_custody = count("Detainees in custody")
+    groups = FormField(GroupsForm)
+    outcomes = FormField(OutcomesForm)
+    not_seen_reasons = FormField(NotSeenForm)
+    offered = count("Offered a visit")
+    cells_in_use = count("Cells in use", required=False)
+    cells_out_of_order = count("Cells out of order", required=False)
+    # Detainees, facilities, issues
+    detainees = FieldList(FormField(DetaineeForm), min_entries=0, max_entries=MAX_DETAINEES)
+    facilities = FormField(FacilitiesForm)
+    issues = FieldList(FormField(IssueForm), min_entries=0, max_entries=MAX_ISSUES)
+    good_practice = text_area("Good practice you saw (optional)")
+    general_comments = text_area("Anything else (optional)")
+    correction_reason = text_area("What are you correcting, and why?")
+
+    def __init__(self, *args, correcting=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.correcting = correcting
+
+    def validate_client_id(self, field):
+        try:
+            uuid.UUID(field.data or "")
+        except ValueError:
+            raise ValidationError("This form is out of date. Reload the page and enter the report again.")
+
+    def validate_visit_date(self, field):
+        if field.data is None:
+            return
+        days_ago = (london_today() - field.data).days
+        if days_ago < 0:
+            raise ValidationError("The date of the visit must be today or in the past")
+        if days_ago > MAX_REPORT_AGE_DAYS:
+            raise ValidationError("The date of the visit must be within the last year")
+
+    def span(self, end):
+        """UTC (arrival, end) if the date and arrival are usable, else None."""
+        if self.visit_date.errors or not (self.visit_date.data and self.arrival_time.data and end):
+            return None
+        return span_to_utc(self.visit_date.data, self.arrival_time.data, end)
+
+    def delay_minutes(self):
+        """Minutes from arriving to being let in, or None if the times are not usable."""
+        span = self.span(self.admitted_time.data)
+        return None if span is None else round((span[1] - span[0]).total_seconds() / 60)
+
+    def validate_admitted_time(self, field):
+        span, left = self.span(field.data), self.span(self.departure_time.data)
+        if span and left and span[1] > left[1]:
+            raise ValidationError("The time you were let in must be before the time you left")
+
+    def validate_admission_delay_reason(self, field):
+        delay = self.delay_minutes()
+        if delay is not None and delay > ADMISSION_DELAY_LIMIT and not (field.data or "").strip():
+            raise ValidationError(f"You waited {delay} minutes to be let in: say why (a wait of more "
+                                  f"than {ADMISSION_DELAY_LIMIT} minutes needs a reason)")
+
+    def validate_departure_time(self, field):
+        span = self.span(field.data)
+        if span is None:
+            return
+        if field.data == self.arrival_time.data:
+            raise ValidationError("The time you left must be after the time you arrived")
+        hours = (span[1] - span[0]).total_seconds() / 3600
+        if hours > MAX_VISIT_HOURS:
+            raise ValidationError(
+                f"The time you left is {hours:.0f} hours after the time you arrived. Visits last at "
+                f"most {MAX_VISIT_HOURS} hours: check both times (use 24-hour times, like 14:30)")
+        if span[1] > utcnow():
+            raise ValidationError("The time you left is in the future: check the date and times")
+
+    def validate_single_visitor_reason(self, field):
+        if self.partner_id.data == "alone" and not (field.data or "").strip():
+            raise ValidationError("Say why you visited alone (visits are normally made in pairs)")
+
+    def validate_correction_reason(self, field):
+        if self.correcting and not (field.data or "").strip():
+            raise ValidationError("Say what you are correcting and why")
+
+    def counts(self):
+        """{name: number} of every count on the form (blank optional counts are 0)."""
+        found = {name: self[name].data or 0
+                 for name in ("in_custody", "offered", "cells_in_use", "cells_out_of_order")}
+        for sub, prefix in ((self.groups, ""), (self.outcomes, ""), (self.not_seen_reasons, "not_seen_")):
+            found.update({prefix + name: f.data or 0 for name, f in sub.form._fields.items()})
+        return found
+
+    def count_field(self, name):
+        """The field behind a name from counts()."""
+        if name.startswith("not_seen_"):
+            return self.not_seen_reasons[name[len("not_seen_"):]]
+        for sub in (self.groups, self.outcomes):
+            if name in sub.form._fields:
+                return sub[name]
+        return self[name]
+
+    def validate(self, extra_validators=None):
+        """Field checks, then the cross-checks between counts and detainee entries."""
+        ok = super().validate(extra_validators)
+        if any(self.count_field(name).errors for name in self.counts()):
+            return False  # cross-checks need every number
+        return self.cross_check() and ok
+
+    def cross_check(self):
+        c, ok = self.counts(), True
+        total = c["in_custody"]
+
+        def fail(name, message):
+            nonlocal ok
+            field = self.count_field(name) if name != "detainees" else self.detainees
+            field.errors = list(field.errors) + [message]
+            ok = False
+
+        for name, label, _ in q.GROUP_COUNTS:
+            if c[name] > total:
+                fail(name, f"{label} ({c[name]}) cannot be more than the number in custody ({total})")
+        outcome = sum(c[n] for n, _ in q.OUTCOME_COUNTS)
+        if outcome != total:
+            parts = " + ".join(f"{label.split(' (')[0].lower()} {c[n]}" for n, label in q.OUTCOME_COUNTS)
+            fail("spoke_with", f"{parts} = {outcome}, but {total} were in custody: these four numbers "
+                               "must add up to the number in custody")
+        if c["offered"] > total:
+            fail("offered", f"Offered a visit ({c['offered']}) cannot be more than the number in custody ({total})")
+        elif c["spoke_with"] + c["declined"] > c["offered"]:
+            fail("offered", f"You spoke with {c['spoke_with']} and {c['declined']} declined, so at least "
+                            f"{c['spoke_with'] + c['declined']} were offered a visit, not {c['offered']}")
+        reasons = sum(c[f"not_seen_{n}"] for n, _ in q.NOT_SEEN_REASONS)
+        if reasons != c["not_seen"]:
+            fail("not_seen", f"The reasons for not seeing detainees add up to {reasons}, but you entered "
+                             f"{c['not_seen']} not seen: give a reason for each one")
+        entries = self.detainees.entries
+        if len(entries) > total:
+            fail("detainees", f"You added {len(entries)} detainees but entered {total} in custody: "
+                              "check the number in custody or remove a detainee")
+        for consent, name in (("yes", "spoke_with"), ("declined", "declined"),
+                              ("observed_only", "observed_only")):
+            n = sum(1 for e in entries if e.consent.data == consent)
+            if n > c[name]:
+                label = dict(q.OUTCOME_COUNTS)[name].split(" (")[0].lower()
+                fail(name, f"{n} detainee entries say '{dict(q.CONSENT)[consent]}', but you entered "
+                           f"{c[name]} for '{label}'")
+        children = sum(1 for e in entries if e.form.is_child())
+        if children > c["children"]:
+            fail("children", f"{children} detainee entries are children, but you entered "
+                             f"{c['children']} children in custody")
+        records = [e.custody_record_no.data for e in entries if e.custody_record_no.data]
+        repeated = sorted({r for r in records if records.count(r) > 1})
+        if repeated:
+            fail("detainees", f"Custody record number {repeated[0]} is entered twice: "
+                              "remove one of the two detainees")
+        return ok

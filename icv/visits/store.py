@@ -1,0 +1,296 @@
+"""Visit reports in the database: drafts, submitting, correcting with versions, reading back.
+
+A report travels as a plain dict (see `report_from_form`): the form, the demo data and the
+tests all save through `record_visit`, so the rules always run the same way.
+"""
+import json
+import sqlite3
+import uuid
+
+from .. import escalations, rules
+from ..db import writing
+from ..flags import FLAGS
+from ..times import london, now_iso, span_to_utc, to_iso
+from . import questions as q
+from .snapshot import snapshot
+
+VISIT_COLUMNS = ("suite_id", "partner_id", "visit_type", "arrived_at", "admitted_at", "departed_at",
+                 "admission_delay_reason", "single_visitor_reason", "custody_officer",
+                 "in_custody", "spoke_with", "good_practice", "general_comments")
+ENTRY_COLUMNS = ("custody_record_no", "age_band", "appears_under_18", "gender", "ethnicity", "consent")
+IGNORED_FIELDS = {"csrf_token", "action"}
+
+
+class StaleVersion(Exception):
+    """The report changed since the correction began (someone else corrected it)."""
+
+
+# Drafts ---------------------------------------------------------------------------------
+
+def draft_fields(formdata):
+    """The typed fields of a posted form as [name, value] pairs, without the token and button."""
+    return [[k, v] for k, v in formdata.items(multi=True) if k not in IGNORED_FIELDS]
+
+
+def get_draft(db, client_id):
+    rows = list(db.query("SELECT * FROM drafts WHERE client_id = ?", [client_id]))
+    return rows[0] if rows else None
+
+
+def save_draft(db, client_id, user_id, fields, visit_id=None):
+    """Create or update the draft with what was typed; returns its new revision.
+
+    A draft belongs to one person: another person's client_id is never overwritten."""
+    now = now_iso()
+    db.execute("""
+        INSERT INTO drafts (client_id, user_id, visit_id, fields, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (client_id) DO UPDATE SET fields = excluded.fields,
+          revision = drafts.revision + 1, updated_at = excluded.updated_at
+        WHERE drafts.user_id = excluded.user_id""",
+               [client_id, user_id, visit_id, json.dumps(fields), now, now])
+    draft = get_draft(db, client_id)
+    if draft["user_id"] != user_id:
+        raise PermissionError("That draft belongs to someone else.")
+    return draft["revision"]
+
+
+def delete_draft(db, client_id):
+    db.execute("DELETE FROM drafts WHERE client_id = ?", [client_id])
+
+
+def drafts_for(db, user_id):
+    """This person's drafts, newest first, with the suite and date typed so far if any."""
+    found = []
+    for row in db.query("SELECT * FROM drafts WHERE user_id = ? ORDER BY updated_at DESC", [user_id]):
+        fields = dict(json.loads(row["fields"]))
+        found.append({**row, "suite_id": fields.get("suite_id"), "visit_date": fields.get("visit_date")})
+    return found
+
+
+# Submitting and correcting ----------------------------------------------------------------
+
+def report_from_form(form):
+    """The plain report a valid VisitForm describes."""
+    arrived, departed = span_to_utc(form.visit_date.data, form.arrival_time.data, form.departure_time.data)
+    _, admitted = span_to_utc(form.visit_date.data, form.arrival_time.data, form.admitted_time.data)
+    counts = form.counts()
+    return {
+        "client_id": form.client_id.data, "suite_id": form.suite_id.data,
+        "partner_id": None if form.partner_id.data == "alone" else int(form.partner_id.data),
+        "visit_type": form.visit_type.data, "arrived_at": to_iso(arrived),
+        "admitted_at": to_iso(admitted), "departed_at": to_iso(departed),
+        "admission_delay_reason": form.admission_delay_reason.data or "",
+        "single_visitor_reason": (form.single_visitor_reason.data or "") if form.partner_id.data == "alone" else "",
+        "custody_officer": form.custody_officer.data, "in_custody": counts["in_custody"],
+        "spoke_with": counts["spoke_with"], "counts": counts,
+        "entries": [{
+            "entry_key": e.entry_key.data, **{c: e[c].data for c in ENTRY_COLUMNS},
+            "checks": e.form.check_answers(), "flags": e.form.flag_answers(),
+        } for e in form.detainees],
+        "facilities": {item: {"status": form.facilities[item].data,
+                              "note": form.facilities[f"{item}_note"].data or ""}
+                       for item, _ in q.FACILITY_ITEMS},
+        "issues": [{k: i[k].data or "" for k in ("category", "description", "raised_with",
+                                                 "resolved_at_visit")} for i in form.issues],
+        "good_practice": form.good_practice.data or "", "general_comments": form.general_comments.data or "",
+    }
+
+
+def normalise(report):
+    """Fill what a minimal report (tests, demo) leaves out."""
+    report = {"visit_type": "routine", "admission_delay_reason": "", "single_visitor_reason": "",
+              "custody_officer": "", "good_practice": "", "general_comments": "", "facilities": {},
+              "issues": [], "counts": {}, **report}
+    report.setdefault("admitted_at", report["arrived_at"])
+    report["counts"] = {"in_custody": report["in_custody"], "spoke_with": report["spoke_with"],
+                        **report["counts"]}
+    report["entries"] = [{"entry_key": uuid.uuid4().hex, "appears_under_18": None, "consent": "yes",
+                          "checks": {}, **e} for e in report["entries"]]
+    return report
+
+
+def find_by_client_id(db, client_id):
+    """The id of the visit saved with this client-made id, or None."""
+    rows = list(db.query("SELECT id FROM visits WHERE client_id = ?", [client_id]))
+    return rows[0]["id"] if rows else None
+
+
+def record_visit(db, user_id, report, fields=None, submitted_at=None):
+    """Save a checked report as version 1 and raise its escalations; returns (visit_id, created).
+
+    A client_id already saved (a double tap, a retry from the outbox) returns the existing
+    report instead of making a second one."""
+    existing = find_by_client_id(db, report["client_id"])
+    if existing:
+        return existing, False
+    report, now = normalise(report), submitted_at or now_iso()
+    try:
+        with writing(db):
+            visit_id = db["visits"].insert({
+                **{c: report[c] for c in VISIT_COLUMNS}, "client_id": report["client_id"],
+                "counts": json.dumps(report["counts"]), "created_by": user_id, "status": "submitted",
+                "submitted_at": now, "created_at": now, "updated_at": now, "version": 1}).last_pk
+            save_details(db, visit_id, report, now)
+            add_version(db, visit_id, 1, report, fields, "", user_id, now)
+    except sqlite3.IntegrityError:
+        existing = find_by_client_id(db, report["client_id"])
+        if existing:  # the other tap won the race
+            return existing, False
+        raise
+    return visit_id, True
+
+
+def correct_visit(db, visit_id, user_id, report, fields, reason, base_version):
+    """Replace a report's answers with a corrected version, keeping every earlier version.
+
+    Raises StaleVersion if the report is no longer at `base_version`. Entries keep their
+    ids (matched by entry_key) so escalations stay attached; removed entries are marked,
+    never deleted; new findings raise new escalations."""
+    report, now = normalise(report), now_iso()
+    with writing(db):
+        cursor = db.execute(
+            f"UPDATE visits SET {', '.join(f'{c} = ?' for c in VISIT_COLUMNS)}, counts = ?, "
+            "version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+            [*(report[c] for c in VISIT_COLUMNS), json.dumps(report["counts"]), now, visit_id,
+             base_version])
+        if cursor.rowcount != 1:
+            raise StaleVersion()
+        version = base_version + 1
+        save_details(db, visit_id, report, now)
+        add_version(db, visit_id, version, report, fields, reason, user_id, now)
+    return version
+
+
+def save_details(db, visit_id, report, now):
+    """Entries (upserted by key), flags, facilities and issues of a report; then the rules."""
+    keep = []
+    for position, entry in enumerate(report["entries"]):
+        values = {"position": position, "checks": json.dumps(entry["checks"]), "removed_at": None,
+                  **{c: entry.get(c) for c in ENTRY_COLUMNS}}
+        rows = list(db.query("SELECT id FROM detainee_entries WHERE visit_id = ? AND entry_key = ?",
+                             [visit_id, entry["entry_key"]]))
+        if rows:
+            entry_id = rows[0]["id"]
+            db["detainee_entries"].update(entry_id, values)
+            db.execute("DELETE FROM flags WHERE detainee_entry_id = ?", [entry_id])
+        else:
+            entry_id = db["detainee_entries"].insert(
+                {"visit_id": visit_id, "entry_key": entry["entry_key"], **values}).last_pk
+        keep.append(entry_id)
+        for kind, answers in entry["flags"].items():
+            db["flags"].insert({"detainee_entry_id": entry_id, "kind": kind, "answers": json.dumps(answers)})
+        escalations.record(db, visit_id, entry_id, rules.evaluate(entry), now)
+    marks = ",".join("?" * len(keep)) or "NULL"
+    db.execute(f"UPDATE detainee_entries SET removed_at = ? WHERE visit_id = ? AND removed_at IS NULL "
+               f"AND id NOT IN ({marks})", [now, visit_id, *keep])
+    db.execute("DELETE FROM facility_checks WHERE visit_id = ?", [visit_id])
+    for item, check in report["facilities"].items():
+        db["facility_checks"].insert({"visit_id": visit_id, "item": item, **check})
+    db.execute("DELETE FROM visit_issues WHERE visit_id = ?", [visit_id])
+    for position, issue in enumerate(report["issues"]):
+        db["visit_issues"].insert({"visit_id": visit_id, "position": position, **issue})
+    escalations.record(db, visit_id, None, rules.evaluate(report, scope="visit"), now)
+
+
+def add_version(db, visit_id, version, report, fields, reason, user_id, now):
+    db["visit_versions"].insert({
+        "visit_id": visit_id, "version": version, "fields": json.dumps(fields or []),
+        "snapshot": json.dumps(snapshot(db, report)), "reason": reason, "created_by": user_id,
+        "created_at": now})
+
+
+# Reading back ------------------------------------------------------------------------------
+
+def visits_for(db, user_id, limit=200):
+    """Reports this ICV made or was the partner on, newest first."""
+    return list(db.query("""
+        SELECT v.*, s.name AS suite_name,
+          (SELECT count(*) FROM detainee_entries d WHERE d.visit_id = v.id AND d.removed_at IS NULL)
+            AS entry_count,
+          (SELECT count(*) FROM flags f JOIN detainee_entries d ON d.id = f.detainee_entry_id
+            WHERE d.visit_id = v.id AND d.removed_at IS NULL) AS flag_count
+        FROM visits v JOIN suites s ON s.id = v.suite_id
+        WHERE v.created_by = :me OR v.partner_id = :me
+        ORDER BY v.arrived_at DESC LIMIT :limit""", {"me": user_id, "limit": limit}))
+
+
+def get_visit(db, visit_id):
+    """The visit with suite and visitor names, or None."""
+    rows = list(db.query("""
+        SELECT v.*, s.name AS suite_name, c.display_name AS created_by_name,
+          p.display_name AS partner_name
+        FROM visits v JOIN suites s ON s.id = v.suite_id JOIN users c ON c.id = v.created_by
+        LEFT JOIN users p ON p.id = v.partner_id WHERE v.id = ?""", [visit_id]))
+    if not rows:
+        return None
+    return {**rows[0], "counts": json.loads(rows[0]["counts"])}
+
+
+def entries_for(db, visit_id):
+    """The visit's current detainee entries, each with its checks and {kind: answers} flags."""
+    entries = list(db.query("SELECT * FROM detainee_entries WHERE visit_id = ? AND removed_at IS NULL "
+                            "ORDER BY position", [visit_id]))
+    by_id = {e["id"]: {**e, "checks": json.loads(e["checks"]), "flags": {}} for e in entries}
+    for f in db.query("""SELECT f.* FROM flags f JOIN detainee_entries d ON d.id = f.detainee_entry_id
+                         WHERE d.visit_id = ? AND d.removed_at IS NULL""", [visit_id]):
+        by_id[f["detainee_entry_id"]]["flags"][f["kind"]] = json.loads(f["answers"])
+    return list(by_id.values())
+
+
+def facilities_for(db, visit_id):
+    return {r["item"]: r for r in db.query("SELECT * FROM facility_checks WHERE visit_id = ?", [visit_id])}
+
+
+def issues_for(db, visit_id):
+    return list(db.query("SELECT * FROM visit_issues WHERE visit_id = ? ORDER BY position", [visit_id]))
+
+
+def versions_for(db, visit_id):
+    """Every version of a report, oldest first, with who made it and its snapshot."""
+    return [{**r, "snapshot": json.loads(r["snapshot"])} for r in db.query("""
+        SELECT v.*, u.display_name AS created_by_name FROM visit_versions v
+        JOIN users u ON u.id = v.created_by WHERE v.visit_id = ? ORDER BY v.version""", [visit_id])]
+
+
+def latest_fields(db, visit_id):
+    """The fields of the newest version, to start a correction from."""
+    rows = list(db.query("SELECT fields FROM visit_versions WHERE visit_id = ? ORDER BY version DESC "
+                         "LIMIT 1", [visit_id]))
+    return json.loads(rows[0]["fields"]) if rows else []
+
+
+def fields_for_visit(db, visit_id):
+    """The report as the form's [name, value] pairs: the start of a correction."""
+    visit = get_visit(db, visit_id)
+    c = visit["counts"]
+    fields = [["suite_id", visit["suite_id"]], ["visit_type", visit["visit_type"]],
+              ["visit_date", london(visit["arrived_at"]).date().isoformat()]]
+    for name, column in (("arrival_time", "arrived_at"), ("admitted_time", "admitted_at"),
+                         ("departure_time", "departed_at")):
+        fields.append([name, london(visit[column] or visit["arrived_at"]).strftime("%H:%M")])
+    fields += [["admission_delay_reason", visit["admission_delay_reason"]],
+               ["partner_id", visit["partner_id"] or "alone"],
+               ["single_visitor_reason", visit["single_visitor_reason"]],
+               ["custody_officer", visit["custody_officer"]], ["in_custody", visit["in_custody"]],
+               ["offered", c.get("offered", visit["spoke_with"])],
+               ["cells_in_use", c.get("cells_in_use", "")],
+               ["cells_out_of_order", c.get("cells_out_of_order", "")]]
+    fields += [[f"groups-{n}", c.get(n, 0)] for n, _, _ in q.GROUP_COUNTS]
+    fields += [[f"outcomes-{n}", c.get(n, 0)] for n, _ in q.OUTCOME_COUNTS]
+    fields[-len(q.OUTCOME_COUNTS)][1] = visit["spoke_with"]
+    fields += [[f"not_seen_reasons-{n}", c.get(f"not_seen_{n}", "")] for n, _ in q.NOT_SEEN_REASONS]
+    for i, e in enumerate(entries_for(db, visit_id)):
+        p = f"detainees-{i}-"
+        fields += [[p + col, e[col] or ""] for col in ("entry_key", *ENTRY_COLUMNS)]
+        fields += [[f"{p}checks-{k}", v] for k, v in e["checks"].items()]
+        for flag in FLAGS:
+            fields.append([p + flag.kind, "yes" if flag.kind in e["flags"] else "no"])
+            fields += [[f"{p}{flag.kind}_answers-{k}", v] for k, v in e["flags"].get(flag.kind, {}).items()]
+    for item, check in facilities_for(db, visit_id).items():
+        fields += [[f"facilities-{item}", check["status"]], [f"facilities-{item}_note", check["note"]]]
+    for i, issue in enumerate(issues_for(db, visit_id)):
+        fields += [[f"issues-{i}-{k}", issue[k]] for k in ("category", "description", "raised_with",
+                                                          "resolved_at_visit")]
+    fields += [["good_practice", visit["good_practice"]], ["general_comments", visit["general_comments"]]]
+    return [[name, "" if value is None else str(value)] for name, value in fields]

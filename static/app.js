@@ -1,0 +1,393 @@
+/* ICV progressive enhancement; every page works without it. Autosave, a copy of unsaved typing
+   on the phone, the outbox, the sign-out warning, the service worker (static/sw.js).
+   Kept on the phone (README, "What is kept on the phone"): icv:draft:<id>, icv:outbox, icv:user. */
+"use strict";
+(() => {
+  const $ = (s) => document.querySelector(s), ds = document.body.dataset, store = localStorage;
+  const DRAFT = "icv:draft:", OUTBOX = "icv:outbox", HDR = { "X-Requested-With": "fetch" };
+  const RETRY = +ds.retryMs || 5000;  // ms between tries to save while there is no signal
+  const signedIn = ds.signedIn === "true", user = ds.user || store.getItem("icv:user") || "";
+  const idle = +ds.idleSeconds || 1800, meta = $('meta[name="csrf-token"]');
+  let token = meta ? meta.content : "", deadline = Date.now() + idle * 1000;
+  let expired = false, signedOut = false, onSent = null;
+
+  const read = (k) => { try { return JSON.parse(store.getItem(k)); } catch (e) { return null; } };
+  const write = (k, v) => { try { store.setItem(k, JSON.stringify(v)); } catch (e) { /* full */ } };
+  const hhmm = (t) => new Date(t).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", timeZone: "Europe/London" });
+  const h = (tag, props, ...kids) => {  // an element; text is never parsed as HTML
+    const e = Object.assign(document.createElement(tag), props);
+    e.append(...kids.filter((k) => k !== ""));
+    return e;
+  };
+  const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+  const outbox = () => read(OUTBOX) || [];
+  const mine = (list) => list.filter((i) => i.user === user);
+  const localDrafts = () => Object.keys(store).filter((k) => k.startsWith(DRAFT)).map(read).filter(Boolean);
+  const signIn = (next) => "/login?next=" + encodeURIComponent(next || location.pathname);
+  const idIn = (re) => (re.exec(location.pathname) || [])[1];
+  const post = (url, pairs, extra) => fetch(url, { method: "POST", headers: HDR,
+    body: new URLSearchParams([["csrf_token", token], ...pairs]), ...extra });
+
+  async function freshToken(html) {  // signed in again elsewhere: a new session, a new token
+    try { html = html || await (await fetch("/visits/new", { headers: HDR })).text(); } catch (e) { return false; }
+    const m = /name="csrf(?:-token" content|_token" type="hidden" value)="([^"]+)"/.exec(html);
+    if (m) {
+      token = m[1];
+      document.querySelectorAll('input[name="csrf_token"]').forEach((i) => { i.value = token; });
+    }
+    return !!m;
+  }
+
+  // The idle sign-out: a warning first (WCAG 2.2.1), "Stay signed in" extends the session ------
+  const dialog = signedIn && $("#session-warning"), warnAt = Math.min(120, idle - 5);  // s before
+  const warns = dialog && dialog.showModal && warnAt >= 20;  // too short a session for a useful warning: none
+  let polled = 0;
+  function touch(seconds = idle) {  // the server has just counted something as activity
+    deadline = Date.now() + seconds * 1000;
+    expired = signedOut = false;
+    if (dialog && dialog.open) dialog.close();
+  }
+  const inWords = (ms) => ms >= 60000 ? plural(Math.ceil(ms / 60000 - 0.01), "minute", "minutes")
+    : plural(Math.ceil(ms / 1000), "second", "seconds");
+  function showDialog(text, ended) {
+    const p = $("#session-warning-text"), a = $("#session-signin");
+    if (p.textContent !== text) p.textContent = text;
+    if (dialog.open && !ended) return;
+    $("#session-warning-title").textContent = ended ? "You have been signed out" : "You will be signed out soon";
+    $("#session-stay").hidden = ended;
+    a.hidden = !ended;
+    a.href = signIn(location.pathname + location.search);
+    if (!dialog.open) dialog.showModal();
+    if (ended) a.focus();
+  }
+  function endSession() {  // the server said so, or the time is up
+    expired = true;
+    if (warns) showDialog(`You were signed out because you had not done anything for ${inWords(idle * 1000)}.`
+      + ($("#report-form") ? " What you typed is kept on this phone." : ""), true);
+  }
+  async function status() {
+    polled = Date.now();
+    if (deadline - Date.now() < 2000) return;  // asking after the end would end it for good
+    try {
+      const r = await fetch("/session/status", { headers: HDR });
+      if (r.status === 401) { signedOut = true; return endSession(); }
+      deadline = Date.now() + (await r.json()).expires_in * 1000;
+      if (deadline - Date.now() > warnAt * 1000 && !expired) touch((deadline - Date.now()) / 1000);
+    } catch (e) { /* no signal: keep counting here */ }
+  }
+  function tick() {
+    const left = deadline - Date.now();
+    if (expired || !warns || left > warnAt * 1000) return;
+    if (left <= 0) return endSession();
+    if (Date.now() - polled > 10000) status();  // another tab may have kept it going
+    showDialog(`You will be signed out in ${inWords(left)} because you have not done anything.`);
+  }
+  async function stay() {
+    try {
+      const r = await post("/session/extend", []);
+      if (r.status === 401) { signedOut = true; return endSession(); }
+      touch((await r.json()).expires_in);
+    } catch (e) {
+      $("#session-warning-text").textContent = "No signal: we could not reach the server. Try again.";
+    }
+  }
+  if (dialog) {
+    $("#session-stay").addEventListener("click", stay);
+    dialog.addEventListener("cancel", (e) => { if (!expired) { e.preventDefault(); stay(); } });
+    setInterval(tick, 1000);
+    setInterval(status, 60000);
+  }
+
+  // The outbox: reports finished with no signal, sent when there is some ----------------------
+  const box = $("#outbox") || $("#site-outbox");
+  let notes = [], sending = false;
+  function renderOutbox() {
+    if (!box) return;
+    const own = mine(outbox()), n = own.length, out = h("div", {});
+    if (n) {
+      out.append(h("h2", {}, "Waiting to send"),
+        h("p", {}, `${plural(n, "report", "reports")} waiting to send. ${n === 1 ? "It" : "They"} will be sent when you have signal. Keep this page open or come back to it.`),
+        h("ul", {}, ...own.map((i) => h("li", {}, `${i.label}, finished at ${hhmm(i.at)}`))));
+    }
+    for (const [text, href, link] of notes) out.append(h("p", {}, text, ...(href ? [" ", h("a", { href }, link)] : [])));
+    if (out.innerHTML !== box.innerHTML) box.replaceChildren(...out.childNodes);  // else nothing new to announce
+  }
+  function queue(item) {
+    write(OUTBOX, outbox().filter((i) => i.id !== item.id).concat([{ ...item, user, at: Date.now() }]));
+    notes = [];
+    renderOutbox();
+    box.scrollIntoView();
+    box.focus();
+  }
+  async function flush() {
+    if (sending || !navigator.onLine) return;
+    sending = true;
+    for (const item of mine(outbox())) {
+      let r, html;
+      try {
+        for (let tries = 0; tries < 2; tries++) {  // a stale token is refused: take the new one
+          r = await post(item.url, item.fields);
+          html = await r.text();
+          if (!(r.status === 400 && html.includes("This page had expired") && await freshToken(html))) break;
+        }
+      } catch (e) { break; }  // no signal after all
+      if (r.status === 401) {
+        notes = [["Signed out: sign in again to send your report.", signIn(), "Sign in"]];
+        signedOut = true;
+        endSession();
+        break;
+      }
+      if (!(r.ok || r.status === 400 || r.status === 409)) {
+        notes = [[`${item.label} could not be sent yet (error ${r.status}). We will try again.`]];
+        continue;
+      }
+      // Sent (the server answers with the report), or kept as a draft that needs attention.
+      write(OUTBOX, outbox().filter((i) => i.id !== item.id));
+      store.removeItem(DRAFT + item.id);
+      touch();
+      const path = new URL(r.url).pathname, sent = /^\/visits\/(\d+)$/.exec(path);
+      const note = sent ? [`Sent: ${item.label}.`, path, `Open report ${sent[1]}`]
+        : [`Not sent: ${item.label} needs your attention. It is saved as a draft.`,
+          r.ok ? path : "/visits/drafts/" + item.id, "Check the report"];
+      notes.push(note);
+      if (onSent) onSent(item.id, note);
+    }
+    sending = false;
+    renderOutbox();
+  }
+
+  function listLocal() {  // on My reports and the offline page: drafts only on this phone
+    const place = $("#local-drafts") || (location.pathname === "/visits/" && box);
+    const queued = outbox().map((i) => i.id);
+    const list = mine(localDrafts()).filter((d) => !queued.includes(d.id)).sort((a, b) => b.at - a.at);
+    if (!place || !list.length) return;
+    const section = h("section", { className: "local-drafts" },
+      h("h2", { id: "on-phone" }, "Only on this phone"),
+      h("p", { className: "hint" }, "Typing this phone has not been able to save yet. Open one when you have signal to save it."),
+      h("ul", { className: "cards" }, ...list.map((d) => h("li", { className: "card card-draft" },
+        h("h3", { className: "card-title" }, h("a", { href: "/visits/drafts/" + d.id }, d.label)),
+        h("p", { className: "hint" }, `Typed at ${hhmm(d.at)}, ${new Date(d.at).toLocaleDateString("en-GB",
+          { day: "numeric", month: "short" })}. The server may not have it yet.`)))));
+    section.setAttribute("aria-labelledby", "on-phone");
+    if (place === box) box.after(section); else place.replaceChildren(section);
+  }
+
+  // The report form -----------------------------------------------------------------------------
+  const form = $("#report-form");
+  if (form) reportForm(form, $("#save-status"));
+
+  function reportForm(form, status) {
+    const urlId = idIn(/^\/visits\/drafts\/([0-9a-f-]{36})$/), fresh = form.dataset.fresh === "true";
+    let id = form.dataset.clientId;
+    const shell = fresh && urlId && urlId !== id;  // the cached blank form, standing in with no signal
+    // A blank form gets an id made here: a cached copy never sends two reports under one id.
+    if (fresh) id = urlId || (crypto.randomUUID ? crypto.randomUUID() : id);
+    const path = "/visits/drafts/" + id, key = DRAFT + id, el = form.elements;
+    form.action = path;
+    form.dataset.autosaveUrl = path + "/autosave";
+    form.dataset.clientId = el.client_id.value = id;
+    if (fresh && !urlId) el.visit_date.value = new Date().toLocaleDateString("en-CA", { timeZone: "Europe/London" });
+    // extras: fields of entries this page has no boxes for; sends: saves not answered yet.
+    let extras = [], timer, inflight = "", again = false, done = false, retried = false, sends = 0;
+    const fields = () => [...new FormData(form)].filter(([k]) => k !== "csrf_token").concat(extras);
+    const label = () => [el.suite_id.value ? el.suite_id.selectedOptions[0].text : "Visit report", el.visit_date.value]
+      .filter(Boolean).join(", ");
+    const rev = () => +form.dataset.revision || 0;
+    // The newest revision this phone may have caused. A copy at least this new has everything
+    // the server has from this phone (revisions, not clocks: phones' clocks drift).
+    const newest = () => rev() + sends;
+    let lastSent = JSON.stringify(fields());
+    const show = (text, href, link) => {
+      if (status.textContent !== text + (link ? " " + link : "")) {
+        status.replaceChildren(text, ...(href ? [" ", h("a", { href }, link)] : []));
+      }
+    };
+    const noSignal = "Not saved: no signal. What you typed is kept on this phone.";
+    const showSignedOut = () => show("Signed out: sign in again, what you typed is kept on this phone.", signIn(path), "Sign in again");
+    onSent = (sentId, note) => { if (sentId === id) { done = true; show(...note); } };
+
+    function saveLocal() {
+      if (done) return;
+      if (location.pathname !== path) history.replaceState(history.state, "", path);
+      const f = fields(), list = outbox(), queued = list.find((i) => i.id === id && i.url === path);
+      write(key, { id, user, fields: f, at: Date.now(), rev: newest(), label: label() });
+      if (queued) { queued.fields = f.concat([["action", "submit"]]); write(OUTBOX, list); }
+    }
+
+    async function save(keepalive) {
+      clearTimeout(timer);
+      // A report in the outbox goes from there, with anything typed since (saveLocal).
+      if (done || JSON.stringify(fields()) === lastSent || outbox().some((i) => i.id === id)) return;
+      const f = fields(), sent = JSON.stringify(f);
+      if (inflight === sent) return;  // already on its way (pagehide follows visibilitychange)
+      if (inflight && !keepalive) { again = true; return; }
+      // After the idle time, to the form's own address: the server keeps it before signing out.
+      const late = expired || Date.now() > deadline;
+      inflight = sent;
+      sends += 1;
+      const copy = read(key);
+      if (copy) write(key, { ...copy, rev: newest() });
+      let r, text;
+      try {
+        r = await post(late ? path : form.dataset.autosaveUrl, late ? f.concat([["action", "save"]]) : f, { keepalive });
+        text = await r.text();
+      } catch (e) {
+        inflight = "";
+        schedule(RETRY);  // the "online" event is not reliable: try again until the signal is back
+        return show(noSignal);
+      }
+      inflight = "";
+      const json = (r.headers.get("Content-Type") || "").includes("json");
+      const data = json ? JSON.parse(text) : { revision: (/data-revision="(\d+)"/.exec(text) || [])[1] };
+      if (r.ok) {
+        retried = false;
+        lastSent = sent;
+        sends = Math.max(0, sends - 1);
+        if (data.revision) form.dataset.revision = Math.max(rev(), data.revision);
+        touch();
+        const now = read(key);
+        if (now && JSON.stringify(now.fields) === sent) store.removeItem(key);  // the server has it
+        else if (now) write(key, { ...now, rev: newest() });
+        show(`Saved at ${data.saved_at || hhmm(Date.now())}`);
+        if (extras.length) {  // let the server draw the entries this page could not
+          sessionStorage.setItem("icv:restored", restoredAt);
+          return location.replace(path);
+        }
+      } else if (r.status === 401) {
+        signedOut = true;
+        endSession();
+        showSignedOut();
+      } else if (r.status === 409) {
+        done = true;
+        store.removeItem(key);
+        show("This report has already been submitted.", path, "Open the report");
+      } else if (r.status === 400 && !json && !retried && await freshToken()) {
+        retried = true;
+        return save();
+      } else {
+        show(`Not saved (error ${r.status}). What you typed is kept on this phone.`);
+      }
+      if (again) { again = false; save(); }
+    }
+    const schedule = (ms) => { clearTimeout(timer); timer = setTimeout(save, ms); };
+
+    // Put back a copy from this phone that the server does not have.
+    let restoredAt = +sessionStorage.getItem("icv:restored") || 0;
+    sessionStorage.removeItem("icv:restored");
+    const copy = read(key);
+    if (copy && copy.user === user) {
+      if (JSON.stringify(copy.fields) === lastSent || !(shell || !form.dataset.savedAt || copy.rev >= rev())) {
+        store.removeItem(key);  // the same, or the server saved later (a post from here, another device)
+      } else {
+        const names = [...el].map((e) => e.name);
+        extras = copy.fields.filter(([k]) => !names.includes(k));
+        for (const e of el) {
+          if (!e.name || ["csrf_token", "client_id", "action"].includes(e.name)) continue;
+          const values = copy.fields.filter(([k]) => k === e.name).map(([, v]) => v);
+          if (e.type === "radio" || e.type === "checkbox") e.checked = values.includes(e.value);
+          else if (values.length) e.value = values[0];
+        }
+        restoredAt = copy.at;
+        if (!navigator.onLine) show(noSignal);
+      }
+    } else if (shell) {  // no copy here: never let a blank form overwrite the saved draft
+      form.hidden = true;
+      show("No signal: this draft is saved on the server, not on this phone. It opens when you have signal.");
+      const retry = () => fetch(path, { method: "HEAD" }).then(() => location.reload(), () => setTimeout(retry, RETRY));
+      setTimeout(retry, RETRY);
+      return addEventListener("online", retry);
+    }
+    if (restoredAt) {
+      status.after(h("div", { className: "notice", role: "status" },
+        `We restored what you typed on this phone at ${hhmm(restoredAt)} that had not reached the server.`
+        + (extras.length ? " Some detainee entries will show once it is saved." : "")));
+    }
+
+    const queueForm = () => {
+      saveLocal();
+      queue({ id, url: path, fields: fields().concat([["action", "submit"]]), label: label() });
+      show("Not sent yet: no signal. Your report is waiting to send, and is kept on this phone.");
+    };
+    const unsent = new URLSearchParams(location.search).get("unsent");  // sw.js: a post that failed
+    if (unsent) {
+      history.replaceState(history.state, "", path);
+      if (unsent === "check" || unsent === "submit") queueForm(); else show(noSignal);
+    }
+
+    const edited = () => { saveLocal(); schedule(+form.dataset.autosaveDelay || 1500); };
+    form.addEventListener("input", edited);
+    form.addEventListener("change", edited);
+    form.addEventListener("focusout", (e) => {  // leaving a section saves it, unless a button posts
+      const section = e.target.closest("section");
+      if (section && !section.contains(e.relatedTarget)) schedule(400);
+    });
+    form.addEventListener("submit", (e) => {
+      clearTimeout(timer);
+      const action = (e.submitter && e.submitter.value) || "save";
+      if (done) return;
+      saveLocal();
+      if (navigator.onLine && !signedOut) { lastSent = JSON.stringify(fields()); return; }  // the post has it all
+      e.preventDefault();
+      if (signedOut) showSignedOut();
+      else if (action === "check" || action === "submit") return queueForm();
+      else show(action.startsWith("save") ? noSignal : "No signal: adding or removing needs signal. What you typed is kept on this phone.");
+      status.focus();
+    });
+    addEventListener("pagehide", () => save(true));
+    document.addEventListener("visibilitychange", () => { if (document.hidden) save(true); });
+    addEventListener("online", () => save());
+    status.tabIndex = -1;
+    if (restoredAt) navigator.onLine ? save() : schedule(RETRY);
+  }
+
+  // Check your answers: the server has the draft, so the copy here goes; Submit with no signal queues.
+  const checkId = idIn(/^\/visits\/drafts\/([0-9a-f-]{36})\/check$/), submitForm = $(".submit-form");
+  if (checkId) store.removeItem(DRAFT + checkId);
+  if (checkId && submitForm) {
+    submitForm.addEventListener("submit", (e) => {
+      if (navigator.onLine) return;
+      e.preventDefault();
+      queue({ id: checkId, url: submitForm.getAttribute("action"), fields: [["revision", submitForm.elements.revision.value]],
+        label: ($(".check-list dd") || {}).textContent || "Visit report" });
+    });
+  }
+
+  // Signing out clears what this person keeps here (asking first about anything unsent).
+  async function wipe() {
+    for (const k of Object.keys(store)) {
+      const v = read(k), others = k === OUTBOX && v ? v.filter((i) => i.user !== user) : [];
+      if (others.length) write(k, others);  // someone else's reports on a shared phone stay
+      else if (k.startsWith("icv:") && !(v && v.user && v.user !== user)) store.removeItem(k);
+    }
+    sessionStorage.clear();
+    if (window.caches) for (const k of await caches.keys()) if (k.startsWith("icv-")) await caches.delete(k);
+  }
+  document.addEventListener("submit", async (e) => {
+    const f = e.target, b = e.submitter;
+    if (f.matches(".signout")) {
+      e.preventDefault();
+      const queued = outbox().map((i) => i.id);
+      const unsent = mine(outbox()).length + mine(localDrafts()).filter((d) => !queued.includes(d.id)).length;
+      if (unsent && !confirm(`${plural(unsent, "report on this phone has", "reports on this phone have")} not reached the server. `
+          + "If you sign out now, what is only on this phone is deleted. Sign out anyway?")) return;
+      try { await wipe(); } finally { f.submit(); }
+    } else if (b && !e.defaultPrevented) {  // no double taps; disabled after the form data is read
+      setTimeout(() => { b.disabled = true; setTimeout(() => { b.disabled = false; }, 3000); });
+    }
+  });
+
+  if (signedIn) {
+    const before = store.getItem("icv:user");
+    if (before && before !== user && window.caches) {  // someone else used this phone: drop their form
+      caches.keys().then((keys) => keys.forEach((k) => k.startsWith("icv-") && caches.delete(k)));
+    }
+    store.setItem("icv:user", user);
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+    addEventListener("online", flush);
+    setInterval(flush, 30000);
+    flush();
+  }
+  if (box) { box.hidden = false; box.setAttribute("role", "status"); box.tabIndex = -1; }
+  renderOutbox();
+  listLocal();
+})();
