@@ -1,12 +1,16 @@
 """The schema, as the migrations build it, and the connection settings every request gets."""
+import re
 import sqlite3
 
 import pytest
 
 from icv import create_app
 from icv.db import connect, migrate
+from icv.migrations import migrations
+from icv.visits import store
 
-MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations"]
+MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
+              "m006_full_visit_report"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -19,23 +23,38 @@ SCHEMA = {
               "panel_id": int, "active": int, "created_at": str, "updated_at": str},
     "visits": {"id": int, "client_id": str, "suite_id": int, "created_by": int, "partner_id": int,
                "arrived_at": str, "departed_at": str, "in_custody": int, "spoke_with": int,
-               "status": str, "submitted_at": str, "created_at": str, "updated_at": str},
-    "detainee_entries": {"id": int, "visit_id": int, "position": int, "custody_record_no": str,
-                         "age_band": str, "gender": str, "ethnicity": str},
+               "status": str, "submitted_at": str, "created_at": str, "updated_at": str,
+               "visit_type": str, "admitted_at": str, "admission_delay_reason": str,
+               "single_visitor_reason": str, "custody_officer": str, "counts": str,
+               "good_practice": str, "general_comments": str, "version": int},
+    "detainee_entries": {"id": int, "visit_id": int, "entry_key": str, "position": int,
+                         "custody_record_no": str, "age_band": str, "appears_under_18": str,
+                         "gender": str, "ethnicity": str, "consent": str, "checks": str,
+                         "removed_at": str},
     "flags": {"id": int, "detainee_entry_id": int, "kind": str, "answers": str},
     "escalations": {"id": int, "visit_id": int, "detainee_entry_id": int, "rule_id": str,
                     "title": str, "priority": str, "priority_rank": int, "status": str,
                     "assigned_to": int, "version": int, "created_at": str, "updated_at": str,
                     "closed_at": str},
+    "facility_checks": {"visit_id": int, "item": str, "status": str, "note": str},
+    "visit_issues": {"id": int, "visit_id": int, "position": int, "category": str,
+                     "description": str, "raised_with": str, "resolved_at_visit": str},
+    "drafts": {"id": int, "client_id": str, "user_id": int, "visit_id": int, "fields": str,
+               "revision": int, "created_at": str, "updated_at": str},
+    "visit_versions": {"id": int, "visit_id": int, "version": int, "fields": str, "snapshot": str,
+                       "reason": str, "created_by": int, "created_at": str},
 }
 
 NAMED_INDEXES = {
     "panel_suites": {"panel_suites_suite"},
     "users": {"users_role"},
     "visits": {"visits_arrived", "visits_created_by", "visits_partner", "visits_suite"},
+    "detainee_entries": {"detainee_entries_visit"},
     "flags": {"flags_kind"},
     "escalations": {"escalations_finding_rule", "escalations_queue", "escalations_status",
                     "escalations_assigned"},
+    "visit_issues": {"visit_issues_visit"},
+    "drafts": {"drafts_user"},
 }
 
 
@@ -110,6 +129,97 @@ def test_schema_refuses_spoke_with_more_than_in_custody(db, make_suite, make_use
                              "in_custody": 1, "spoke_with": 2})
 
 
+# m006: the full visit report, on a database that already holds reports --------------------
+
+
+def m005_database(db):
+    """A database at m005 holding a report: two entries (ids 7 and 9, say), a strip search flag
+    on the second with its escalation, and a visit-level escalation."""
+    migrations.apply(db, stop_before="m006_full_visit_report")
+    assert "entry_key" not in db["detainee_entries"].columns_dict
+    db.executescript("""
+    INSERT INTO suites (id, name) VALUES (3, 'Brixton');
+    INSERT INTO users (id, email, display_name, password_hash, role)
+      VALUES (5, 'a@example.org', 'Alex Morgan', 'x', 'icv');
+    INSERT INTO visits (id, client_id, suite_id, created_by, arrived_at, departed_at, in_custody,
+      spoke_with, submitted_at)
+      VALUES (4, 'c-4', 3, 5, '2026-11-20T10:00:00Z', '2026-11-20T11:00:00Z', 8, 3,
+              '2026-11-20T11:05:00Z');
+    INSERT INTO detainee_entries (id, visit_id, position, custody_record_no, age_band, gender,
+      ethnicity) VALUES (7, 4, 0, '01BX/11111/26', '25-34', 'male', 'not_stated'),
+                        (9, 4, 1, '01BX/22222/26', '16-17', 'female', 'black_african');
+    INSERT INTO flags (id, detainee_entry_id, kind, answers)
+      VALUES (12, 9, 'strip_search', '{"searcher_same_sex": "no"}');
+    INSERT INTO escalations (id, visit_id, detainee_entry_id, rule_id, title, priority,
+      priority_rank) VALUES (20, 4, 9, 'SS2', 'Strip search by an officer not of the same sex',
+                             'critical', 0),
+                            (21, 4, NULL, 'AC4', 'Visit made by a single visitor', 'low', 3);
+    """)
+
+
+def test_m006_keeps_reports_ids_and_links_and_gives_entries_keys(blank):
+    """Migrating a database with reports to m006 keeps every row and id, keeps flags and
+    escalations pointing at the same entries, gives each entry its own 32-hex key, fills the new
+    columns with their defaults and leaves foreign keys on and intact."""
+    m005_database(blank)
+    before = {t: list(blank[t].rows) for t in ("visits", "detainee_entries", "flags",
+                                               "escalations")}
+    assert migrate(blank) == ["m006_full_visit_report"]
+
+    visit = next(blank["visits"].rows)
+    assert {k: visit[k] for k in before["visits"][0]} == before["visits"][0]
+    assert (visit["visit_type"], visit["version"], visit["counts"], visit["admitted_at"],
+            visit["custody_officer"]) == ("routine", 1, "{}", None, "")
+    entries = list(blank.query("SELECT * FROM detainee_entries ORDER BY id"))
+    assert [{k: e[k] for k in before["detainee_entries"][0]} for e in entries] == \
+        before["detainee_entries"]
+    keys = [e["entry_key"] for e in entries]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", k) for k in keys) and len(set(keys)) == 2
+    assert [(e["checks"], e["consent"], e["removed_at"]) for e in entries] == [("{}", None, None)] * 2
+    assert list(blank["flags"].rows) == before["flags"]
+    assert list(blank["escalations"].rows) == before["escalations"]
+
+    assert blank.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert blank.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert {fk.other_table for fk in blank["flags"].foreign_keys} == {"detainee_entries"}
+    with pytest.raises(sqlite3.IntegrityError):  # flags still point at real entries
+        blank["flags"].insert({"detainee_entry_id": 999, "kind": "child"})
+
+
+def test_m006_lets_a_correction_reorder_and_reuse_custody_record_numbers(blank):
+    """The rebuilt detainee_entries allows two entries at one position or with one custody record
+    number in a visit (a corrected report reorders, or removes and re-enters), but not two entries
+    with the same key."""
+    m005_database(blank)
+    migrate(blank)
+    blank["detainee_entries"].insert({"visit_id": 4, "entry_key": "a" * 32, "position": 0,
+                                      "custody_record_no": "01BX/11111/26", "age_band": "25-34",
+                                      "gender": "male", "ethnicity": "not_stated"})
+    with pytest.raises(sqlite3.IntegrityError):
+        blank["detainee_entries"].insert({"visit_id": 4, "entry_key": "a" * 32, "position": 5,
+                                          "custody_record_no": "01BX/33333/26",
+                                          "age_band": "25-34", "gender": "male",
+                                          "ethnicity": "not_stated"})
+
+
+def test_a_migrated_report_reads_back_and_can_be_corrected(blank):
+    """A report made before m006 reads back with its entries and flags, and gives the fields a
+    correction starts from (no fields were kept for it)."""
+    m005_database(blank)
+    migrate(blank)
+    visit = store.get_visit(blank, 4)
+    assert (visit["suite_name"], visit["created_by_name"], visit["counts"]) == (
+        "Brixton", "Alex Morgan", {})
+    entries = store.entries_for(blank, 4)
+    assert [(e["id"], e["flags"]) for e in entries] == [
+        (7, {}), (9, {"strip_search": {"searcher_same_sex": "no"}})]
+    fields = dict(store.fields_for_visit(blank, 4))
+    assert (fields["in_custody"], fields["outcomes-spoke_with"], fields["admitted_time"]) == (
+        "8", "3", "10:00")
+    assert fields["detainees-1-entry_key"] == entries[1]["entry_key"]
+    assert fields["detainees-1-strip_search"] == "yes"
+
+
 def test_flask_migrate_applies_pending_migrations_then_says_up_to_date(tmp_path):
     """`flask migrate` lists what it applied; run again it says the schema is up to date."""
     app = create_app({"TESTING": True, "SECRET_KEY": "test",
@@ -123,3 +233,44 @@ def test_flask_migrate_applies_pending_migrations_then_says_up_to_date(tmp_path)
         second = runner.invoke(args=["migrate"])
     assert second.exit_code == 0, second.output
     assert second.output == "Database schema is up to date.\n"
+
+
+def test_a_write_waits_for_another_writer_instead_of_failing(tmp_path):
+    """Two people submitting at once: the second waits for the first, never "database is locked"."""
+    import threading
+
+    from icv.db import writing
+
+    path = tmp_path / "two.sqlite"
+    first = connect(path)
+    migrate(first)
+    first.execute("CREATE TABLE t (n INTEGER)")
+    done = []
+
+    def later():
+        second = connect(path)  # a connection belongs to its thread
+        with writing(second):
+            second.execute("INSERT INTO t VALUES (2)")
+        done.append(True)
+
+    with writing(first):
+        first.execute("INSERT INTO t VALUES (1)")
+        thread = threading.Thread(target=later)
+        thread.start()
+        thread.join(0.3)
+        assert not done  # waiting on the lock, not failed
+    thread.join(5)
+    assert done
+    assert [r["n"] for r in first.query("SELECT n FROM t ORDER BY n")] == [1, 2]
+
+
+def test_a_failed_write_leaves_nothing_behind(db):
+    from icv.db import writing
+
+    db.execute("CREATE TABLE t (n INTEGER)")
+    with pytest.raises(ZeroDivisionError):
+        with writing(db):
+            db.execute("INSERT INTO t VALUES (1)")
+            1 / 0
+    assert db.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    assert not db.conn.in_transaction

@@ -1,8 +1,24 @@
-"""`flask load-demo`: demo data for development, loaded once, never in production configuration."""
-from icv import create_app
+"""`flask load-demo`: demo data for development, loaded once, never in production configuration;
+its reports pass the report form's checks."""
+import json
+import random
+import shutil
+import uuid
+
+import pytest
+
+from werkzeug.datastructures import MultiDict
+
+from conftest import error_messages
+from icv import create_app, demo
+from icv.auth import User
 from icv.db import connect, get_db, migrate
 from icv.demo import LOGINS
+from icv.forms import error_list, options
 from icv.times import now_iso
+from icv.visits import store
+from icv.visits.forms import VisitForm
+from icv.visits.views import partner_choices, suite_choices
 
 
 def load_demo(app, runner):
@@ -105,3 +121,82 @@ def test_load_demo_runs_in_debug_mode(tmp_path, monkeypatch):
     result = load_demo(app, app.test_cli_runner())
     assert result.exit_code == 0, result.output
     assert "Loaded demo data" in result.output
+
+
+# Demo reports are reports the form would accept ----------------------------------------------
+
+
+def demo_form(db, visit_id):
+    """The form's view of a stored demo report (as a correction would start), validated."""
+    visit = store.get_visit(db, visit_id)
+    fields = MultiDict(store.fields_for_visit(db, visit_id) + [
+        ["client_id", str(uuid.uuid4())], ["correction_reason", "Checking the demo."]])
+    form = VisitForm(formdata=fields, correcting=True, meta={"csrf": False})
+    form.suite_id.choices = options([("", "")] + suite_choices(db))
+    form.partner_id.choices = options([("", "")] + partner_choices(db, visit["created_by"]))
+    return form, form.validate()
+
+
+@pytest.fixture(scope="module")
+def demo_database(migrated_database, tmp_path_factory):
+    """A migrated database with the demo loaded (seed 2026, as `flask load-demo`), made once."""
+    path = tmp_path_factory.mktemp("demo") / "icv.sqlite"
+    shutil.copyfile(migrated_database, path)
+    conn = connect(str(path))
+    demo.load(conn, random.Random(2026))
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(app, demo_database):
+    """The test's app on a copy of the demo database, and a connection to it. (List it before
+    fixtures that open the database, such as login_as.)"""
+    shutil.copyfile(demo_database, app.config["DATABASE"])
+    conn = connect(app.config["DATABASE"])
+    yield conn
+    conn.close()
+
+
+def test_every_demo_report_passes_the_forms_checks(app, demo_db):
+    """Each of the 120 demo reports, read back as the form's fields, passes every field check
+    and cross-check: demo data never shows a report the form would refuse."""
+    db = demo_db
+    assert db["visits"].count == 120
+    refused = {}
+    with app.test_request_context():
+        for row in db.query("SELECT id FROM visits ORDER BY id"):
+            form, valid = demo_form(db, row["id"])
+            if not valid:
+                refused[row["id"]] = error_list(form)
+    assert refused == {}
+
+
+def test_demo_reports_can_be_corrected_through_the_form(demo_db, login_as):
+    """For demo reports with flags, a child, a lone visitor, a long wait, an issue or a facility
+    concern, the author's 'Correct this report' then 'Continue to check your answers' reaches
+    the check page."""
+    db = demo_db
+    picks = {
+        "flags": "SELECT d.visit_id FROM flags f "
+                 "JOIN detainee_entries d ON d.id = f.detainee_entry_id",
+        "child": "SELECT visit_id FROM detainee_entries WHERE age_band IN ('14-15', '16-17')",
+        "alone": "SELECT id FROM visits WHERE partner_id IS NULL",
+        "delayed": "SELECT id FROM visits WHERE admission_delay_reason != ''",
+        "issue": "SELECT visit_id FROM visit_issues",
+        "concern": "SELECT visit_id FROM facility_checks WHERE status = 'concern'",
+    }
+    chosen = {name: db.execute(sql + " LIMIT 1").fetchone()[0] for name, sql in picks.items()}
+    for name, visit_id in chosen.items():
+        author = User(db["users"].get(db["visits"].get(visit_id)["created_by"]))
+        client = login_as(author)
+        start = client.post(f"/visits/{visit_id}/correct")
+        assert start.status_code == 302, name
+        client_id = start.location.rsplit("/", 1)[1]
+        draft = next(db["drafts"].rows_where("client_id = ?", [client_id]))
+        fields = dict(json.loads(draft["fields"]))
+        response = client.post(start.location, data={**fields, "correction_reason": "Checking.",
+                                                     "action": "check"})
+        assert response.status_code == 302, (name, error_messages(response))
+        assert response.location == f"/visits/drafts/{client_id}/check"
+        assert client.get(response.location).status_code == 200

@@ -1,12 +1,20 @@
 """Who may open what: one table of every route against every role, plus row-level checks on
-visits."""
-from urllib.parse import quote
+visits and drafts."""
+import random
+import re
+import uuid
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from icv import demo
 from icv.auth import ANONYMOUS, ROLE_NAMES
+from icv.times import london_today
+from icv.visits import store
 
-LOGIN = "sign in"  # anonymous: 302 to /login?next=<the page asked for>
+LOGIN = "sign in"  # anonymous: 302 to /login?next=<the page asked for> (a POST: to /login)
+FETCH = {"X-Requested-With": "fetch"}
 HOME = {"icv": "/visits/", "custody_team": "/escalations/", "coordinator": "/summaries/",
         "admin": "/escalations/"}
 ROLES = [ANONYMOUS, *ROLE_NAMES]
@@ -21,56 +29,122 @@ MATRIX = [
     ("POST", "/logout",                             302,       302, 302,         302,        302),
     ("GET",  "/visits/",                            LOGIN,     200, 403,         403,        403),
     ("GET",  "/visits/new",                         LOGIN,     200, 403,         403,        403),
-    ("POST", "/visits/new",                         LOGIN,     400, 403,         403,        403),
+    ("GET",  "/visits/drafts/{client_id}",          LOGIN,     200, 403,         403,        403),
+    ("POST", "/visits/drafts/{client_id}",          LOGIN,     302, 403,         403,        403),
+    ("POST", "/visits/drafts/{client_id}/autosave", LOGIN,     200, 403,         403,        403),
+    ("GET",  "/visits/drafts/{client_id}/check",    LOGIN,     200, 403,         403,        403),
+    ("POST", "/visits/drafts/{client_id}/submit",   LOGIN,     302, 403,         403,        403),
+    ("POST", "/visits/drafts/{client_id}/rebase",   LOGIN,     302, 403,         403,        403),
+    ("GET",  "/visits/drafts/{client_id}/delete",   LOGIN,     200, 403,         403,        403),
+    ("POST", "/visits/drafts/{client_id}/delete",   LOGIN,     302, 403,         403,        403),
     ("GET",  "/visits/{visit_id}",                  LOGIN,     200, 200,         200,        200),
+    ("POST", "/visits/{visit_id}/correct",          LOGIN,     302, 403,         403,        403),
+    ("GET",  "/session/status",                     401,       200, 200,         200,        200),
+    ("POST", "/session/extend",                     LOGIN,     200, 200,         200,        200),
     ("GET",  "/escalations/",                       LOGIN,     403, 200,         200,        200),
     ("GET",  "/summaries/",                         LOGIN,     403, 403,         200,        200),
     ("GET",  "/summaries/2026-11/visits.csv",       LOGIN,     403, 403,         200,        200),
     ("GET",  "/summaries/2026-11/detainees.csv",    LOGIN,     403, 403,         200,        200),
+    ("GET",  "/sw.js",                              200,       200, 200,         200,        200),
+    ("GET",  "/offline",                            200,       200, 200,         200,        200),
 ]
 CASES = [(method, path, role, expected)
          for method, path, *by_role in MATRIX for role, expected in zip(ROLES, by_role)]
 
 
 def expected_location(method, path, role):
-    """Where a 302 in the matrix must point."""
+    """A pattern for where a 302 in the matrix must point."""
     if role == ANONYMOUS:
         return "/login" if path in ("/", "/logout") else None
     if path == "/":
         return HOME[role]
     if path == "/logout":
         return "/login"
+    if path.startswith("/visits/drafts/"):
+        draft = re.match(r"/visits/drafts/[^/]+", path).group(0)
+        suffix = path[len(draft):]
+        return {"/submit": re.escape(draft) + "/check", "/rebase": re.escape(draft) + "/check",
+                "/delete": "/visits/"}.get(suffix, re.escape(draft) + "#main-content")
+    if path.endswith("/correct"):
+        return r"/visits/drafts/[0-9a-f-]{36}"
     return "/"  # /login when already signed in
+
+
+@pytest.fixture
+def correction_draft(db, make_user, make_suite):
+    """correction_draft(user) -> client id of `user`'s draft correcting a report they wrote (a
+    demo-style report; its answers pass every check, and a reason is given)."""
+    def make(user):
+        day = london_today() - timedelta(days=2)
+        _, report, submitted = demo.visit_report(random.Random(1), make_suite(),
+                                                 [user.id, make_user("icv").id], False, day)
+        visit_id, _ = store.record_visit(db, user.id, report, submitted_at=submitted)
+        client_id = str(uuid.uuid4())
+        fields = ([["client_id", client_id], ["base_version", "1"],
+                   ["correction_reason", "A typing slip."]] + store.fields_for_visit(db, visit_id))
+        store.save_draft(db, client_id, user.id, fields, visit_id=visit_id)
+        return client_id
+    return make
+
+
+def fill(path, browser, role, make_user, make_visit, correction_draft):
+    """The path with a real visit or draft id: an ICV's own; staff and anonymous get another's
+    (or any id: they are turned away before it is looked up)."""
+    if "{visit_id}" in path:
+        author = browser.user if role == "icv" else make_user("icv")
+        return path.format(visit_id=make_visit(author))
+    if "{client_id}" in path:
+        owner = browser.user if role == "icv" else make_user("icv")
+        return path.format(client_id=correction_draft(owner))
+    return path
 
 
 @pytest.mark.parametrize("method, path, role, expected", CASES,
                          ids=[f"{m} {p} as {r}" for m, p, r, _ in CASES])
-def test_route_permissions(app, client, login_as, make_user, make_visit, method, path, role,
-                           expected):
+def test_route_permissions(app, client, login_as, make_user, make_visit, correction_draft, method,
+                           path, role, expected):
     """Anonymous users are sent to sign in, wrong roles get 403, right roles get the page."""
     browser = client if role == ANONYMOUS else login_as(role)
-    if "{visit_id}" in path:  # an ICV's own report; staff open anyone's
-        author = browser.user if role == "icv" else make_user("icv")
-        path = path.format(visit_id=make_visit(author))
-    response = browser.open(path, method=method)
+    path = fill(path, browser, role, make_user, make_visit, correction_draft)
+    data = None
+    if path.startswith("/visits/drafts/") and method == "POST":  # the form's own id (and button)
+        data = {"client_id": path.split("/")[3], "action": "save"}
+    response = browser.open(path, method=method, data=data)
     response.get_data()  # read the whole body (CSV downloads stream)
     if expected == LOGIN:
         assert response.status_code == 302
-        assert response.location == "/login?next=" + quote(path, safe="")
+        if method == "GET":
+            assert urlsplit(response.location).path == "/login"
+            assert parse_qs(urlsplit(response.location).query) == {"next": [path]}
+        else:  # a POST cannot be repeated by a redirect: sign in, then start again
+            assert response.location == "/login"
         return
     assert response.status_code == expected
     if expected == 302:
-        want = expected_location(method, path, role)
-        assert response.location == want
+        assert re.fullmatch(expected_location(method, path, role), response.location), \
+            response.location
     if expected == 403:
         assert "You cannot see this page" in response.text
+
+
+NOT_PUBLIC = [(method, path) for method, path, anonymous, *_ in MATRIX if anonymous == LOGIN]
+
+
+@pytest.mark.parametrize("method, path", NOT_PUBLIC, ids=[f"{m} {p}" for m, p in NOT_PUBLIC])
+def test_signed_out_fetch_gets_401_json(client, method, path):
+    """The page's own fetch() calls (X-Requested-With: fetch) to any page needing sign-in get
+    401 JSON they can act on, not a redirect to the sign-in page."""
+    path = path.format(visit_id=1, client_id=uuid.uuid4())
+    response = client.open(path, method=method, headers=FETCH)
+    assert response.status_code == 401
+    assert response.json["error"] == "signed_out"
 
 
 def test_matrix_covers_every_route(app):
     """Every route and method the app serves (but static files) has a row in the matrix."""
     adapter = app.url_map.bind("localhost")
-    covered = {(adapter.match(path.format(visit_id=1), method=method)[0], method)
-               for method, path, *_ in MATRIX}
+    covered = {(adapter.match(path.format(visit_id=1, client_id=uuid.uuid4()), method=method)[0],
+                method) for method, path, *_ in MATRIX}
     served = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
               if rule.endpoint != "static" for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert served - covered == set()
@@ -115,3 +189,55 @@ def test_unknown_visit_is_not_found(login_as, role):
     response = login_as(role).get("/visits/999999")
     assert response.status_code == 404
     assert "There is no visit report with that number." in response.text
+
+
+def test_staff_see_no_correct_button(login_as, make_user, make_visit):
+    """Only ICVs are offered 'Correct this report'."""
+    visit_id = make_visit(make_user("icv"))
+    assert "Correct this report" not in login_as("coordinator").get(f"/visits/{visit_id}").text
+
+
+# Drafts and corrections belong to people ----------------------------------------------------
+
+OTHERS_DRAFT = [("GET", ""), ("POST", ""), ("POST", "/autosave"), ("GET", "/check"),
+                ("POST", "/submit"), ("POST", "/rebase"), ("GET", "/delete"), ("POST", "/delete")]
+
+
+@pytest.mark.parametrize("method, suffix", OTHERS_DRAFT,
+                         ids=[f"{m} {s or '/'}" for m, s in OTHERS_DRAFT])
+def test_icv_cannot_use_another_icvs_draft(login_as, make_user, correction_draft, db, method,
+                                           suffix):
+    """Another ICV's draft is not found (404) to open, save, autosave, check, submit, rebase or
+    delete, and stays as it was."""
+    owner = make_user("icv")
+    client_id = correction_draft(owner)
+    before = next(db["drafts"].rows)
+    data = {"client_id": client_id, "revision": "1"} if method == "POST" else None
+    response = login_as("icv").open(f"/visits/drafts/{client_id}{suffix}", method=method, data=data)
+    assert response.status_code == 404
+    assert next(db["drafts"].rows) == before
+    assert db["visits"].count == 1
+
+
+def test_icv_cannot_correct_another_icvs_report(login_as, make_user, make_visit, db):
+    """Correcting a report one neither wrote nor was partner on is refused; no draft is made."""
+    visit_id = make_visit(make_user("icv"), partner_id=make_user("icv").id)
+    response = login_as("icv").post(f"/visits/{visit_id}/correct")
+    assert response.status_code == 403
+    assert db["drafts"].count == 0
+
+
+def test_icv_can_correct_a_report_where_they_were_the_partner(login_as, make_user, make_visit, db):
+    """The partner may correct the report: a correction draft is made for them."""
+    icv = login_as("icv")
+    visit_id = make_visit(make_user("icv"), partner_id=icv.user.id)
+    response = icv.post(f"/visits/{visit_id}/correct")
+    assert response.status_code == 302
+    draft = next(db["drafts"].rows)
+    assert (draft["user_id"], draft["visit_id"]) == (icv.user.id, visit_id)
+    assert response.location == f"/visits/drafts/{draft['client_id']}"
+    assert icv.get(response.location).status_code == 200
+
+
+def test_correcting_an_unknown_report_is_not_found(login_as):
+    assert login_as("icv").post("/visits/999999/correct").status_code == 404

@@ -16,9 +16,15 @@ def finding(age_band=ADULT, **flags):
 
 
 def strip_search(**answers):
-    return {"context": "custody", "intimate_parts_exposed": "yes", "aa_present": "yes",
-            "searcher_same_sex": "yes", "reason_recorded": "yes", "source": "custody_record",
-            **answers}
+    return {"context": "custody", "intimate_parts_exposed": "yes", "orifice_contact": "no",
+            "aa_present": "yes", "searcher_same_sex": "yes", "reason_recorded": "yes",
+            "source": "custody_record", **answers}
+
+
+def intimate_search(**answers):
+    """A lawful intimate search for an item that could cause injury."""
+    return {"grounds": "harm_item", "inspector_authorised": "yes", "conducted_by_hcp": "yes",
+            "aa_present": "not_needed", "source": "custody_record", **answers}
 
 
 def use_of_force(**answers):
@@ -44,6 +50,8 @@ CASES = {
             finding(CHILD, strip_search=strip_search(aa_present="yes"), child=child())),
     "SS2": (finding(strip_search=strip_search(searcher_same_sex="no")),
             finding(strip_search=strip_search(searcher_same_sex="yes"))),
+    "SS3": (finding(intimate_search=intimate_search(inspector_authorised="no")),
+            finding(intimate_search=intimate_search(inspector_authorised="yes"))),
     "SS5": (finding(strip_search=strip_search(reason_recorded="no")),
             finding(strip_search=strip_search(reason_recorded="not_known"))),
     "UF1": (finding(use_of_force=use_of_force(allegation="yes")),
@@ -85,7 +93,8 @@ def test_rule_stays_quiet(rule_id):
 def test_rule_priorities_follow_the_rule_table():
     """Priorities and scopes as in domain.md 6b."""
     assert {r.id: r.priority for r in RULES} == {
-        "SS1": "critical", "SS2": "critical", "SS5": "high", "UF1": "critical", "UF2": "critical",
+        "SS1": "critical", "SS2": "critical", "SS3": "critical", "SS5": "high",
+        "UF1": "critical", "UF2": "critical",
         "UF3": "high", "UF4": "high", "CH1": "critical", "AC4": "low"}
     assert {r.id for r in RULES if r.scope == "visit"} == {"AC4"}
     assert {r.id for r in RULES if r.about_children} == {"SS1", "UF2", "CH1"}
@@ -126,6 +135,47 @@ def test_ss1_does_not_fire_when_intimate_parts_were_not_exposed():
     f = finding(CHILD, child=child(), strip_search=strip_search(
         intimate_parts_exposed="no", aa_present="no", no_aa_reason="none"))
     assert "SS1" not in raised(evaluate(f))
+
+
+# SS3: intimate searches and orifice contact --------------------------------------------------
+
+
+@pytest.mark.parametrize("flags", [
+    {"strip_search": strip_search(orifice_contact="yes")},
+    {"intimate_search": intimate_search(inspector_authorised="no")},
+    {"intimate_search": intimate_search(inspector_authorised="not_recorded")},
+    {"intimate_search": intimate_search(conducted_by_hcp="no")},
+    {"intimate_search": intimate_search(conducted_by_hcp="not_recorded")},
+    {"intimate_search": intimate_search(grounds="class_a_drugs", written_consent="no")},
+    {"intimate_search": intimate_search(grounds="class_a_drugs", written_consent="not_recorded")},
+    {"intimate_search": intimate_search(grounds="class_a_drugs")},
+], ids=["strip search with orifice contact", "no inspector authority",
+        "inspector authority not recorded", "not by a doctor or nurse",
+        "searcher not recorded", "drugs search without written consent",
+        "drugs search consent not recorded", "drugs search consent not answered"])
+def test_ss3_fires_for_an_unlawful_intimate_search(flags):
+    """Orifice contact in a strip search, or an intimate search without an inspector's authority,
+    a doctor or nurse, or (for drugs) written consent, is SS3, critical."""
+    assert raised(evaluate(finding(**flags)))["SS3"] == "critical"
+
+
+@pytest.mark.parametrize("flags", [
+    {"intimate_search": intimate_search()},
+    {"intimate_search": intimate_search(grounds="class_a_drugs", written_consent="yes")},
+    {"intimate_search": intimate_search(grounds="not_recorded")},
+    {"strip_search": strip_search(orifice_contact="no")},
+    {"strip_search": strip_search(orifice_contact="not_recorded")},
+], ids=["authorised by a doctor for a harmful item", "drugs search with written consent",
+        "grounds not recorded but authorised and by a doctor", "strip search without contact",
+        "strip search contact not recorded"])
+def test_ss3_does_not_fire_for_a_proper_search(flags):
+    """An intimate search done properly, or a strip search with no orifice contact, is not SS3."""
+    assert "SS3" not in raised(evaluate(finding(**flags)))
+
+
+def test_ss3_for_a_child_stays_critical():
+    f = finding(CHILD, child=child(), intimate_search=intimate_search(conducted_by_hcp="no"))
+    assert raised(evaluate(f))["SS3"] == "critical"
 
 
 # UF1: allegation or injury not seen ----------------------------------------------------------

@@ -101,6 +101,7 @@ def test_month_page_shows_the_months_totals_and_suites(coordinator, visit_at, ma
     assert stat(page, "Strip search flags") == 1
     assert stat(page, "Child flags") == 1
     assert stat(page, "Use of force flags") == 0
+    assert stat(page, "Intimate search flags") == 0
     assert stat(page, "Critical escalations") == 1  # SS2
     assert stat(page, "Low escalations") == 1  # AC4: the visit made alone
     assert ('<tr><th scope="row">Brixton</th><td>1</td><td>10</td><td>4</td><td>2</td></tr>'
@@ -159,8 +160,8 @@ def test_visits_csv_has_a_header_and_one_row_per_visit(coordinator, visit_at, ma
     assert row == {"visit_id": str(first), "suite": "Brixton", "arrived_london": "2026-10-05 10:00",
                    "departed_london": "2026-10-05 11:00", "visitor": "Alex Morgan",
                    "partner": "Priya Shah", "in_custody": "10", "spoke_with": "5",
-                   "detainee_entries": "1", "strip_search": "1", "use_of_force": "0", "child": "0",
-                   "escalations": "1"}
+                   "detainee_entries": "1", "strip_search": "1", "intimate_search": "0",
+                   "use_of_force": "0", "child": "0", "escalations": "1"}
     assert dict(zip(VISIT_HEADER, rows[2]))["partner"] == ""
 
 
@@ -187,6 +188,20 @@ def test_detainees_csv_has_one_row_per_entry_with_every_flag_answer(coordinator,
     assert first["escalation_rules"] == "SS2"
     assert (second["age_band"], second["child"], second["child_held_in"]) == (
         "16-17", "yes", "juvenile_room")
+
+
+def test_intimate_search_is_counted_and_exported_with_its_answers(coordinator, visit_at):
+    """The intimate search flag has its own total, visit column and answer columns."""
+    search = {"grounds": "class_a_drugs", "inspector_authorised": "yes", "conducted_by_hcp": "no",
+              "written_consent": "yes", "aa_present": "not_needed", "source": "staff"}
+    visit_at("2026-10-05T09:00:00Z", entries=[finding_entry(flags={"intimate_search": search})])
+    assert stat(coordinator.get("/summaries/?month=2026-10").text, "Intimate search flags") == 1
+    visits = rows_of(coordinator.get("/summaries/2026-10/visits.csv"))
+    assert visits[1][VISIT_HEADER.index("intimate_search")] == "1"
+    entry = dict(zip(ENTRY_HEADER, rows_of(coordinator.get("/summaries/2026-10/detainees.csv"))[1]))
+    assert (entry["intimate_search"], entry["intimate_search_conducted_by_hcp"],
+            entry["intimate_search_written_consent"]) == ("yes", "no", "yes")
+    assert entry["escalation_rules"] == "SS3"
 
 
 def test_custody_record_numbers_are_not_exported(coordinator, visit_at):

@@ -1,5 +1,6 @@
-"""Visit reports: the ICV's form, its checks and messages, saving once, and 'My reports'."""
-import html
+"""Visit reports: the blank form, submitting a whole report, what is stored and shown, saving
+once, and 'My reports'. Each check's message is in test_visit_form.py; drafts, corrections and
+sessions have their own files."""
 import json
 import re
 import uuid
@@ -7,7 +8,9 @@ from datetime import time, timedelta
 
 import pytest
 
-from conftest import form_value
+from conftest import (FACILITY_ITEMS, detainee_fields, draft_url, form_value, issue_fields, notices,
+                      page_text)
+from icv.flags import FLAGS
 from icv.times import london_to_utc, london_today, to_iso
 
 YESTERDAY = london_today() - timedelta(days=1)
@@ -16,6 +19,7 @@ STRIP_SEARCH_SS2 = {  # a strip search by an officer not of the same sex (SS2, c
     "detainees-0-strip_search": "yes",
     "detainees-0-strip_search_answers-context": "custody",
     "detainees-0-strip_search_answers-intimate_parts_exposed": "yes",
+    "detainees-0-strip_search_answers-orifice_contact": "no",
     "detainees-0-strip_search_answers-aa_present": "not_needed",
     "detainees-0-strip_search_answers-searcher_same_sex": "no",
     "detainees-0-strip_search_answers-reason_recorded": "yes",
@@ -26,29 +30,13 @@ USE_OF_FORCE_ANSWERS = {
     "detainee_injury": "none", "hcp_seen": "yes", "allegation": "no",
     "recorded_on_custody_record": "yes", "source": "staff",
 }
+CHILD_ANSWERS = {"aa_status": "present", "held_in": "juvenile_room", "sharing_with_adult": "no",
+                 "expected_overnight": "not_known"}
 
 
-def text(response):
-    """The page as a person reads it (entities such as ' turned back into characters)."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-def assert_kept(response, data, skip=()):
-    """Every value the person typed or chose is still in the re-shown form."""
-    page = response.get_data(as_text=True)
-    for name, value in data.items():
-        if name in ("action", "csrf_token") or name in skip:
-            continue
-        if name.endswith("custody_record_no"):
-            value = value.strip().upper()
-        assert form_value(page, name) == str(value), name
-
-
-def second_detainee(crn="01BX/22222/26", **overrides):
-    entry = {"custody_record_no": crn, "age_band": "35-44", "gender": "female",
-             "ethnicity": "black_african", "strip_search": "no", "use_of_force": "no",
-             "child": "no", **overrides}
-    return {f"detainees-1-{k}": v for k, v in entry.items()}
+def answers(n, kind, given):
+    """detainees-<n>-<kind>_answers-* fields for a flag's answers."""
+    return {f"detainees-{n}-{kind}_answers-{k}": v for k, v in given.items()}
 
 
 @pytest.fixture
@@ -57,18 +45,53 @@ def icv(login_as):
     return login_as("icv")
 
 
-# The form itself ---------------------------------------------------------------------------
+def submit(client, data, **kwargs):
+    """POST the form to its draft address (action=submit unless the data says otherwise)."""
+    return client.post(draft_url(data), data=data, **kwargs)
 
 
-def test_new_report_form_starts_with_todays_date_a_client_id_and_one_detainee(icv):
-    """The blank form is ready to fill: today's London date, one detainee entry, a fresh id."""
+# The blank form ----------------------------------------------------------------------------
+
+
+def test_new_report_form_starts_with_todays_date_a_client_id_and_one_detainee(icv, db):
+    """The blank form is ready to fill: today's London date, one detainee entry with its own
+    32-hex entry key, a fresh id posting to its draft address, no partner chosen, and nothing
+    stored until the first save."""
     response = icv.get("/visits/new")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert form_value(page, "visit_date") == london_today().isoformat()
-    uuid.UUID(form_value(page, "client_id"))
+    client_id = form_value(page, "client_id")
+    assert str(uuid.UUID(client_id)) == client_id
+    assert f'action="/visits/drafts/{client_id}"' in page
+    assert f'data-autosave-url="/visits/drafts/{client_id}/autosave"' in page
+    assert re.fullmatch(r"[0-9a-f]{32}", form_value(page, "detainees-0-entry_key"))
     assert "Detainee 1" in page and "Detainee 2" not in page
     assert form_value(page, "partner_id") is None
+    assert form_value(page, "visit_type") == "routine"
+    assert form_value(page, "facilities-cells") == "not_checked"
+    assert db["drafts"].count == 0
+
+
+def test_two_blank_forms_get_different_ids(icv):
+    """Each new report gets its own client id, so two reports never share a draft."""
+    first = form_value(icv.get("/visits/new").text, "client_id")
+    second = form_value(icv.get("/visits/new").text, "client_id")
+    assert first != second
+
+
+def test_form_has_the_five_sections_and_every_flag_and_facility(icv):
+    """One page, five sections; each detainee card asks every flag's yes/no question, and every
+    facility item has a status and a note."""
+    page = page_text(icv.get("/visits/new"))
+    for anchor in ("section-visit", "section-counts", "section-detainees", "section-facilities",
+                   "section-issues"):
+        assert f'id="{anchor}"' in page
+    for flag in FLAGS:
+        assert flag.question in page
+        assert f'name="detainees-0-{flag.kind}"' in page
+    for item in FACILITY_ITEMS:
+        assert f'name="facilities-{item}"' in page and f'name="facilities-{item}_note"' in page
 
 
 def test_partner_list_offers_other_active_icvs_only(icv, make_user):
@@ -76,7 +99,7 @@ def test_partner_list_offers_other_active_icvs_only(icv, make_user):
     other = make_user("icv", display_name="Priya Shah")
     make_user("icv", display_name="Left Last Year", active=0)
     make_user("custody_team", display_name="Jordan Ellis")
-    page = text(icv.get("/visits/new"))
+    page = page_text(icv.get("/visits/new"))
     options = re.search(r'<select[^>]*name="partner_id"[^>]*>(.*?)</select>', page, re.S).group(1)
     assert "I visited alone" in options
     assert f'value="{other.id}">Priya Shah' in options
@@ -93,8 +116,9 @@ def test_valid_report_is_saved_and_shown_to_author_and_partner(icv, login_as, ma
     author and for the partner, who can open it too."""
     partner = make_user("icv", display_name="Priya Shah")
     suite_id = make_suite("Brixton")
-    data = report_form(suite_id=suite_id, partner_id=str(partner.id), **STRIP_SEARCH_SS2)
-    response = icv.post("/visits/new", data=data)
+    data = report_form(suite_id=suite_id, partner_id=str(partner.id), single_visitor_reason="",
+                       **STRIP_SEARCH_SS2)
+    response = submit(icv, data)
     assert response.status_code == 302
     visit = next(db["visits"].rows)
     assert response.location == f"/visits/{visit['id']}"
@@ -102,24 +126,107 @@ def test_valid_report_is_saved_and_shown_to_author_and_partner(icv, login_as, ma
     assert (visit["created_by"], visit["partner_id"], visit["suite_id"]) == (
         icv.user.id, partner.id, suite_id)
     assert visit["arrived_at"] == to_iso(london_to_utc(YESTERDAY, time(10, 0)))
+    assert visit["admitted_at"] == to_iso(london_to_utc(YESTERDAY, time(10, 5)))
     assert visit["departed_at"] == to_iso(london_to_utc(YESTERDAY, time(11, 0)))
-    assert (visit["in_custody"], visit["spoke_with"], visit["status"]) == (6, 2, "submitted")
+    assert (visit["in_custody"], visit["spoke_with"], visit["status"], visit["version"]) == (
+        6, 2, "submitted", 1)
 
     report = icv.get(response.location)
     assert report.status_code == 200
-    page = text(report)
-    assert "Report submitted. Thank you." in page
+    page = page_text(report)
+    assert "Report submitted. Thank you." in notices(report)
     assert "Visit to Brixton" in page
     assert "Detainee 1: 01BX/12345/26" in page
-    assert "Was the searching officer the same sex as the detainee?</dt><dd>No" in page
+    assert ("<dt>Strip search: Was the searching officer the same sex as the detainee?</dt>"
+            "<dd>No</dd>" in page)
 
-    mine = text(icv.get("/visits/"))
+    mine = page_text(icv.get("/visits/"))
     assert f'href="/visits/{visit["id"]}"' in mine and "Brixton" in mine
     theirs = login_as(partner)
-    listed = text(theirs.get("/visits/"))
+    listed = page_text(theirs.get("/visits/"))
     assert f'href="/visits/{visit["id"]}"' in listed
     assert "Your partner wrote this report." in listed
     assert theirs.get(f"/visits/{visit['id']}").status_code == 200
+
+
+def test_every_part_of_the_report_is_stored(icv, report_form, db):
+    """The header, every count, the entry (key, consent, checks), the facilities, the issues and
+    the comments are stored; version 1 keeps the fields as typed and a labelled snapshot; the
+    draft is gone."""
+    data = report_form(**{
+        "visit_type": "follow_up", "custody_officer": "PS 4321",
+        "groups-women": "1", "groups-interpreter_needed": "2",
+        "cells_in_use": "7", "cells_out_of_order": "1",
+        "detainees-0-checks-legal_advice": "requested_waiting", "detainees-0-checks-aa": "not_needed",
+        "facilities-showers": "concern", "facilities-showers_note": "Shower broken",
+        "facilities-cctv": "not_checked", "good_practice": "Staff knew every detainee's needs.",
+        "general_comments": "A calm suite."}, **issue_fields(0))
+    assert submit(icv, data).status_code == 302
+    visit = next(db["visits"].rows)
+    assert (visit["visit_type"], visit["custody_officer"], visit["single_visitor_reason"]) == (
+        "follow_up", "PS 4321", "My partner was unwell on the day.")
+    assert (visit["good_practice"], visit["general_comments"]) == (
+        "Staff knew every detainee's needs.", "A calm suite.")
+    counts = json.loads(visit["counts"])
+    assert counts == {
+        "in_custody": 6, "offered": 3, "cells_in_use": 7, "cells_out_of_order": 1,
+        "children": 0, "women": 1, "aa_required": 0, "vulnerable_adults": 0,
+        "interpreter_needed": 2, "at_hospital": 0,
+        "spoke_with": 2, "observed_only": 1, "declined": 1, "not_seen": 2,
+        "not_seen_asleep": 2, "not_seen_interview": 0, "not_seen_with_professional": 0,
+        "not_seen_booking_or_release": 0, "not_seen_risk_advice": 0, "not_seen_unfit": 0,
+        "not_seen_access_refused": 0, "not_seen_other": 0}
+    entry = next(db["detainee_entries"].rows)
+    assert entry["entry_key"] == data["detainees-0-entry_key"]
+    assert (entry["consent"], entry["appears_under_18"], entry["removed_at"]) == ("yes", "no", None)
+    assert json.loads(entry["checks"]) == {"told_rights": "yes", "legal_advice": "requested_waiting",
+                                           "aa": "not_needed"}
+    facilities = {r["item"]: (r["status"], r["note"]) for r in db["facility_checks"].rows}
+    assert len(facilities) == len(FACILITY_ITEMS)
+    assert facilities["showers"] == ("concern", "Shower broken")
+    assert facilities["cctv"] == ("not_checked", "")
+    assert facilities["cells"] == ("ok", "")
+    issue = next(db["visit_issues"].rows)
+    assert (issue["category"], issue["description"], issue["raised_with"],
+            issue["resolved_at_visit"]) == ("food_drink", "No hot drinks offered since 06:00.",
+                                            "Custody sergeant", "yes")
+    version = next(db["visit_versions"].rows)
+    assert (version["visit_id"], version["version"], version["created_by"], version["reason"]) == (
+        visit["id"], 1, icv.user.id, "")
+    assert dict(json.loads(version["fields"]))["custody_officer"] == "PS 4321"
+    titles = [s["title"] for s in json.loads(version["snapshot"])]
+    assert titles == ["The visit", "Numbers", "Detainee 1: 01BX/12345/26", "Facilities",
+                      "Issues and comments"]
+    assert db["drafts"].count == 0
+
+
+def test_a_second_detainee_is_stored_in_order(icv, report_form, db):
+    """Two entries are stored in the order they were entered, each with its own key."""
+    data = report_form(**{"outcomes-spoke_with": "2"}, **detainee_fields(1, consent="yes"))
+    assert submit(icv, data).status_code == 302
+    rows = list(db.query("SELECT * FROM detainee_entries ORDER BY position"))
+    assert [(r["position"], r["custody_record_no"], r["entry_key"]) for r in rows] == [
+        (0, "01BX/12345/26", data["detainees-0-entry_key"]),
+        (1, "01BX/12346/26", data["detainees-1-entry_key"])]
+
+
+def test_report_page_shows_counts_facilities_issues_and_comments(icv, report_form):
+    """The read-only report shows the numbers, the facility concerns with their notes, each
+    issue and the comments."""
+    data = report_form(**{"groups-women": "1", "facilities-showers": "concern",
+                          "facilities-showers_note": "Shower broken",
+                          "general_comments": "A calm suite."}, **issue_fields(0))
+    page = page_text(icv.get(submit(icv, data).location))
+    assert "<dt>Detainees in custody</dt><dd>6</dd>" in page
+    assert "<dt>Declined to speak with you</dt><dd>1</dd>" in page
+    assert "<dt>Women and girls</dt><dd>1</dd>" in page
+    assert "<dt>Custody officer</dt><dd>PS 1234</dd>" in page
+    assert "14 checked and OK, 1 with a concern, 0 not checked." in page
+    assert "<dt>Showers and washing</dt><dd>Concern: Shower broken</dd>" in page
+    assert "<strong>Food and drink</strong>: No hot drinks offered since 06:00." in page
+    assert "Raised with Custody sergeant. Resolved during the visit: Yes." in page
+    assert "A calm suite." in page
+    assert "(alone: My partner was unwell on the day.)" in page
 
 
 def test_flag_answers_are_stored_for_relevant_questions_only(icv, report_form, db):
@@ -127,49 +234,69 @@ def test_flag_answers_are_stored_for_relevant_questions_only(icv, report_form, d
     is not stored even if posted."""
     data = report_form(**STRIP_SEARCH_SS2,
                        **{"detainees-0-strip_search_answers-no_aa_reason": "none"})
-    assert icv.post("/visits/new", data=data).status_code == 302
+    assert submit(icv, data).status_code == 302
     entry = next(db["detainee_entries"].rows)
     assert entry["custody_record_no"] == "01BX/12345/26"
     flag = next(db["flags"].rows)
     assert flag["detainee_entry_id"] == entry["id"] and flag["kind"] == "strip_search"
     assert json.loads(flag["answers"]) == {
-        "context": "custody", "intimate_parts_exposed": "yes", "aa_present": "not_needed",
-        "searcher_same_sex": "no", "reason_recorded": "yes", "source": "icv_observed"}
+        "context": "custody", "intimate_parts_exposed": "yes", "orifice_contact": "no",
+        "aa_present": "not_needed", "searcher_same_sex": "no", "reason_recorded": "yes",
+        "source": "icv_observed"}
+
+
+def test_answers_to_a_flag_answered_no_are_not_stored(icv, report_form, db):
+    """Answers posted under a flag answered 'no' (a card opened and closed) store no flag."""
+    data = report_form(**answers(0, "use_of_force", USE_OF_FORCE_ANSWERS))
+    assert data["detainees-0-use_of_force"] == "no"
+    assert submit(icv, data).status_code == 302
+    assert db["flags"].count == 0
 
 
 def test_flagged_report_raises_its_escalations(icv, report_form, db):
     """Submitting a report raises what the rules find: SS2 on the entry and AC4 (visited alone)
     on the visit."""
-    response = icv.post("/visits/new", data=report_form(**STRIP_SEARCH_SS2))
+    response = submit(icv, report_form(**STRIP_SEARCH_SS2))
     assert response.status_code == 302
     entry_id = next(db["detainee_entries"].rows)["id"]
     raised = {(e["rule_id"], e["priority"], e["detainee_entry_id"], e["status"])
               for e in db["escalations"].rows}
     assert raised == {("SS2", "critical", entry_id, "new"), ("AC4", "low", None, "new")}
-    page = text(icv.get(response.location))
+    page = page_text(icv.get(response.location))
     assert "SS2: Strip search by an officer not of the same sex" in page
+
+
+def test_intimate_search_without_authority_raises_ss3(icv, make_user, report_form, db):
+    """The new intimate search flag is stored with its answers and an unauthorised search
+    raises SS3 (critical)."""
+    partner = make_user("icv")
+    data = report_form(partner_id=str(partner.id), **{"detainees-0-intimate_search": "yes"},
+                       **answers(0, "intimate_search", {
+                           "grounds": "harm_item", "inspector_authorised": "no",
+                           "conducted_by_hcp": "yes", "aa_present": "not_needed",
+                           "source": "custody_record"}))
+    assert submit(icv, data).status_code == 302
+    assert next(db["flags"].rows)["kind"] == "intimate_search"
+    assert {(e["rule_id"], e["priority"]) for e in db["escalations"].rows} == {("SS3", "critical")}
 
 
 def test_report_without_flags_visited_in_pairs_raises_nothing(icv, make_user, report_form, db):
     """A calm visit made in a pair raises no escalation."""
     partner = make_user("icv")
-    assert icv.post("/visits/new", data=report_form(partner_id=str(partner.id))).status_code == 302
+    data = report_form(partner_id=str(partner.id), single_visitor_reason="")
+    assert submit(icv, data).status_code == 302
     assert db["escalations"].count == 0
 
 
 def test_child_with_use_of_force_raises_child_escalations(icv, make_user, report_form, db):
     """A 14-year-old in a spit guard, force not on the record: UF2, and UF4 raised to critical."""
     partner = make_user("icv")
-    uof = {f"detainees-0-use_of_force_answers-{k}": v for k, v in USE_OF_FORCE_ANSWERS.items()}
-    uof.update({"detainees-0-use_of_force_answers-spit_guard": "yes",
-                "detainees-0-use_of_force_answers-recorded_on_custody_record": "no"})
-    data = report_form(partner_id=str(partner.id), **uof, **{
-        "detainees-0-age_band": "14-15", "detainees-0-use_of_force": "yes",
-        "detainees-0-child": "yes", "detainees-0-child_answers-aa_status": "present",
-        "detainees-0-child_answers-held_in": "juvenile_room",
-        "detainees-0-child_answers-sharing_with_adult": "no",
-        "detainees-0-child_answers-expected_overnight": "not_known"})
-    assert icv.post("/visits/new", data=data).status_code == 302
+    uof = answers(0, "use_of_force", {**USE_OF_FORCE_ANSWERS, "spit_guard": "yes",
+                                      "recorded_on_custody_record": "no"})
+    data = report_form(partner_id=str(partner.id), **uof, **answers(0, "child", CHILD_ANSWERS), **{
+        "detainees-0-age_band": "14-15", "detainees-0-appears_under_18": "yes",
+        "detainees-0-use_of_force": "yes", "detainees-0-child": "yes", "groups-children": "1"})
+    assert submit(icv, data).status_code == 302
     assert {(e["rule_id"], e["priority"]) for e in db["escalations"].rows} == {
         ("UF2", "critical"), ("UF4", "critical")}
     assert {f["kind"] for f in db["flags"].rows} == {"use_of_force", "child"}
@@ -177,22 +304,28 @@ def test_child_with_use_of_force_raises_child_escalations(icv, make_user, report
 
 def test_report_with_no_detainee_entries_is_accepted(icv, report_form, db):
     """An empty suite is a real visit: zero in custody and no entries is a valid report."""
-    data = {k: v for k, v in report_form(in_custody="0", spoke_with="0").items()
-            if not k.startswith("detainees-")}
-    assert icv.post("/visits/new", data=data).status_code == 302
+    zeros = {"in_custody": "0", "offered": "0", "cells_in_use": "0", "not_seen_reasons-asleep": "",
+             **{f"outcomes-{n}": "0" for n in ("spoke_with", "observed_only", "declined",
+                                              "not_seen")}}
+    data = {k: v for k, v in report_form(**zeros).items() if not k.startswith("detainees-")}
+    assert submit(icv, data).status_code == 302
     assert db["visits"].count == 1 and db["detainee_entries"].count == 0
 
 
 def test_visit_past_midnight_is_stored_as_ending_the_next_day(icv, report_form, db):
-    """Arriving 23:30 and leaving 00:45 is a 75-minute visit ending the next morning."""
+    """Arriving 23:30, let in 00:05 and leaving 00:45 is a visit ending the next morning, and
+    the time let in is the next day too."""
     day = london_today() - timedelta(days=2)
-    data = report_form(visit_date=day.isoformat(), arrival_time="23:30", departure_time="00:45")
-    response = icv.post("/visits/new", data=data)
+    data = report_form(visit_date=day.isoformat(), arrival_time="23:30", admitted_time="00:05",
+                       departure_time="00:45",
+                       admission_delay_reason="Busy booking in a detainee.")
+    response = submit(icv, data)
     assert response.status_code == 302
     visit = next(db["visits"].rows)
     assert visit["arrived_at"] == to_iso(london_to_utc(day, time(23, 30)))
+    assert visit["admitted_at"] == to_iso(london_to_utc(day + timedelta(days=1), time(0, 5)))
     assert visit["departed_at"] == to_iso(london_to_utc(day + timedelta(days=1), time(0, 45)))
-    page = text(icv.get(response.location))
+    page = page_text(icv.get(response.location))
     assert f"{day:%a %-d %b %Y}, 23:30" in page
     assert f"{day + timedelta(days=1):%a %-d %b %Y}, 00:45" in page
 
@@ -200,291 +333,28 @@ def test_visit_past_midnight_is_stored_as_ending_the_next_day(icv, report_form, 
 def test_submitting_twice_saves_one_report(icv, report_form, db):
     """A double tap (the same client_id posted again) saves one report and shows it again."""
     data = report_form(**STRIP_SEARCH_SS2)
-    first = icv.post("/visits/new", data=data)
-    second = icv.post("/visits/new", data=data, follow_redirects=True)
+    first = submit(icv, data)
+    second = submit(icv, data, follow_redirects=True)
     assert first.status_code == 302
     assert second.status_code == 200
     assert second.request.path == first.location
-    assert ("This report had already been submitted: here it is. Nothing was sent twice."
-            in text(second))
+    assert ("This report has already been submitted: here it is. Nothing was sent twice."
+            in notices(second))
     assert db["visits"].count == 1
     assert db["detainee_entries"].count == 1
     assert db["escalations"].count == 2
-
-
-# Adding, removing and checking ---------------------------------------------------------------
-
-
-def test_add_detainee_adds_an_entry_and_saves_nothing(icv, report_form, db):
-    """'Add another detainee' shows a second, empty entry and keeps the first."""
-    data = report_form(action="add_detainee")
-    response = icv.post("/visits/new", data=data)
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "Detainee 2" in page
-    assert form_value(page, "detainees-1-custody_record_no") == ""
-    assert_kept(response, data)
-    assert db["visits"].count == 0
-
-
-def test_remove_detainee_removes_that_entry_and_saves_nothing(icv, report_form, db):
-    """'Remove detainee 1' drops that entry and keeps the other one as typed."""
-    data = report_form(action="remove:detainees-0", in_custody="6", **second_detainee())
-    response = icv.post("/visits/new", data=data)
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "Detainee removed. Submit the report to save the change." in page
-    assert form_value(page, "detainees-0-custody_record_no") is None
-    assert form_value(page, "detainees-1-custody_record_no") == "01BX/22222/26"
-    assert "Detainee 2" not in page
-    assert db["visits"].count == 0
-
-
-def test_removing_the_only_detainee_leaves_no_entries(icv, report_form):
-    """Removing the one entry leaves the report with none."""
-    response = icv.post("/visits/new", data=report_form(action="remove:detainees-0"))
-    assert response.status_code == 200
-    assert 'class="detainee"' not in response.get_data(as_text=True)
-
-
-def test_check_validates_without_saving(icv, report_form, db):
-    """'Check' on a complete report says so and saves nothing."""
-    data = report_form(action="check")
-    response = icv.post("/visits/new", data=data)
-    assert response.status_code == 200
-    assert ("Everything you entered is complete. Submit the report when you are ready."
-            in text(response))
-    assert_kept(response, data)
-    assert db["visits"].count == 0
-
-
-def test_check_shows_problems_without_saving(icv, report_form, db):
-    """'Check' on an incomplete report shows the problems with status 400."""
-    response = icv.post("/visits/new", data=report_form(action="check", suite_id=""))
-    assert response.status_code == 400
-    assert "Select the custody suite you visited" in text(response)
-    assert db["visits"].count == 0
-
-
-# Every check has its own message -------------------------------------------------------------
-
-
-def refused(client, data, message, db, skip=()):
-    """Post `data`: 400, `message` in the error summary, the typed values kept, nothing saved."""
-    response = client.post("/visits/new", data=data)
-    assert response.status_code == 400
-    page = text(response)
-    assert "There is a problem" in page
-    assert message in page
-    assert_kept(response, data, skip=skip)
-    assert db["visits"].count == 0
-    return page
-
-
-def test_missing_suite_is_refused(icv, report_form, db):
-    """No suite chosen: 'Select the custody suite you visited'."""
-    refused(icv, report_form(suite_id=""), "Select the custody suite you visited", db)
-
-
-@pytest.mark.parametrize("suite_id", ["9999", "abc", "-1"])
-def test_tampered_suite_is_refused(icv, report_form, db, suite_id):
-    """A suite id that is not in the list (edited page) gets the same plain message."""
-    refused(icv, report_form(suite_id=suite_id), "Select the custody suite you visited", db,
-            skip={"suite_id"})
-
-
-def test_closed_suite_is_refused(icv, report_form, make_suite, db):
-    """A closed suite is not in the list and cannot be posted."""
-    closed = make_suite("Closed Suite", status="closed")
-    assert "Closed Suite" not in text(icv.get("/visits/new"))
-    refused(icv, report_form(suite_id=closed), "Select the custody suite you visited", db,
-            skip={"suite_id"})
-
-
-@pytest.mark.parametrize("who", ["unknown", "self", "staff", "inactive"])
-def test_tampered_partner_is_refused(icv, report_form, make_user, db, who):
-    """A partner who is not another active ICV (or nobody) is refused."""
-    partner_id = {"unknown": lambda: 9999, "self": lambda: icv.user.id,
-                  "staff": lambda: make_user("custody_team").id,
-                  "inactive": lambda: make_user("icv", active=0).id}[who]()
-    refused(icv, report_form(partner_id=str(partner_id)),
-            "Select your visiting partner from the list, or 'I visited alone'", db,
-            skip={"partner_id"})
-
-
-def test_missing_partner_is_refused(icv, report_form, db):
-    """No partner chosen (not even 'alone') asks for one."""
-    refused(icv, report_form(partner_id=""),
-            "Select your visiting partner from the list, or 'I visited alone'", db)
-
-
-def test_spoke_with_more_than_in_custody_is_refused(icv, report_form, db):
-    """Speaking with more detainees than were in custody names both numbers."""
-    refused(icv, report_form(in_custody="6", spoke_with="9"),
-            "You spoke with 9 detainees but entered 6 in custody: the number you spoke with "
-            "cannot be more than the number in custody", db)
-
-
-@pytest.mark.parametrize("field, value, message", [
-    ("in_custody", "", "Enter how many detainees were in custody, or 0"),
-    ("spoke_with", "", "Enter how many detainees you spoke with, or 0"),
-    ("in_custody", "301", "Detainees in custody must be between 0 and 300"),
-    ("spoke_with", "-1", "Detainees you spoke with must be between 0 and 300"),
-    ("visit_date", "", "Enter the date of the visit"),
-    ("arrival_time", "", "Enter the time you arrived, like 14:30"),
-    ("departure_time", "", "Enter the time you left, like 15:45"),
-    ("arrival_time", "25:00", "Time you arrived must be a real time on the 24-hour clock, like 14:30"),
-    ("departure_time", "noon", "Time you left must be a real time on the 24-hour clock, like 15:45"),
-    ("in_custody", "lots", "Not a valid integer value"),
-])
-def test_missing_or_out_of_range_header_fields_are_refused(icv, report_form, db, field, value,
-                                                           message):
-    """Each header field has its own message when missing, out of range or not a number or time."""
-    refused(icv, report_form(**{field: value}), message, db)
-
-
-def test_more_detainee_entries_than_in_custody_is_refused(icv, report_form, db):
-    """Two entries for one detainee in custody is refused, naming both numbers."""
-    refused(icv, report_form(in_custody="1", spoke_with="1", **second_detainee()),
-            "You added 2 detainees but entered 1 in custody: check the number in custody or "
-            "remove a detainee", db)
-
-
-def test_duplicate_custody_record_number_is_refused(icv, report_form, db):
-    """The same custody record number twice (in any case) is refused, naming it."""
-    refused(icv, report_form(**second_detainee(crn=" 01bx/12345/26 ")),
-            "Custody record number 01BX/12345/26 is entered twice: remove one of the two detainees",
-            db)
-
-
-@pytest.mark.parametrize("crn", ["John Smith", "JOHNSMITH", "john smith", "Mary O'Neil 12"])
-def test_custody_record_number_that_looks_like_a_name_is_refused(icv, report_form, db, crn):
-    """A name typed into the custody record box is refused with a reminder: never a name."""
-    refused(icv, report_form(**{"detainees-0-custody_record_no": crn}),
-            "Enter the custody record number, not a name", db)
-    assert db["detainee_entries"].count == 0
-
-
-@pytest.mark.parametrize("crn", ["01BX_12345", "AB/12", "/01BX/12345", "01BX/12345/26/99999999"])
-def test_custody_record_number_in_a_bad_format_is_refused(icv, report_form, db, crn):
-    """A custody record number with other characters, too few digits or too long is refused."""
-    refused(icv, report_form(**{"detainees-0-custody_record_no": crn}),
-            "Custody record number must be 4 to 20 letters, numbers, / or -, with at least 3 "
-            "numbers, like 01CX/12345/26", db)
-
-
-@pytest.mark.parametrize("field, message", [
-    ("custody_record_no", "Enter the custody record number"),
-    ("age_band", "Select the age band"),
-    ("gender", "Select the gender, or 'Not stated'"),
-    ("ethnicity", "Select the ethnicity, or 'Not stated'"),
-    ("strip_search", "Answer yes or no: was this person strip searched?"),
-    ("use_of_force", "Answer yes or no: was force used on this person?"),
-    ("child", "Answer yes or no: is this person a child (under 18, or appears to be)?"),
-])
-def test_missing_detainee_fields_are_refused(icv, report_form, db, field, message):
-    """Each detainee field and each yes/no flag question has its own message when left out."""
-    data = report_form()
-    del data[f"detainees-0-{field}"]
-    refused(icv, data, message, db)
-
-
-def test_tampered_age_band_is_refused(icv, report_form, db):
-    """An age band not in the list gets the plain message."""
-    refused(icv, report_form(**{"detainees-0-age_band": "200+"}), "Select the age band", db,
-            skip={"detainees-0-age_band"})
-
-
-def test_visit_date_in_the_future_is_refused(icv, report_form, db):
-    """A visit cannot be reported before it happens."""
-    tomorrow = (london_today() + timedelta(days=1)).isoformat()
-    refused(icv, report_form(visit_date=tomorrow),
-            "The date of the visit must be today or in the past", db)
-
-
-def test_visit_date_over_a_year_ago_is_refused(icv, report_form, db):
-    """A report for a visit more than a year ago is refused."""
-    old = (london_today() - timedelta(days=400)).isoformat()
-    refused(icv, report_form(visit_date=old), "The date of the visit must be within the last year",
-            db)
-
-
-def test_visit_date_that_is_not_a_date_is_refused(icv, report_form, db):
-    """A date typed in another format (a phone without a date picker) is refused, not a crash."""
-    refused(icv, report_form(visit_date="22/11/2026"),
-            "Date of visit must be a real date, like 2026-11-22", db)
-
-
-def test_visit_date_far_in_the_future_is_refused_not_a_crash(icv, report_form, db):
-    """A tampered date at the end of the calendar gets a message, not a 500."""
-    refused(icv, report_form(visit_date="9999-12-31", arrival_time="23:30", departure_time="00:30"),
-            "The date of the visit must be today or in the past", db)
-
-
-def test_leaving_at_the_time_you_arrived_is_refused(icv, report_form, db):
-    """A visit cannot last no time at all."""
-    refused(icv, report_form(arrival_time="10:00", departure_time="10:00"),
-            "The time you left must be after the time you arrived", db)
-
-
-def test_departure_more_than_eight_hours_after_arrival_is_refused(icv, report_form, db):
-    """A 9-hour visit is a typing slip: the message gives the hours and asks to check both times."""
-    refused(icv, report_form(arrival_time="08:00", departure_time="17:00"),
-            "The time you left is 9 hours after the time you arrived. Visits last at most 8 hours: "
-            "check both times (use 24-hour times, like 14:30)", db)
-
-
-def test_departure_before_arrival_on_the_same_day_is_read_as_next_day_and_refused(icv, report_form,
-                                                                                   db):
-    """Left 09:00 after arriving 10:00 reads as a 23-hour visit: refused, never saved negative."""
-    refused(icv, report_form(arrival_time="10:00", departure_time="09:00"),
-            "The time you left is 23 hours after the time you arrived", db)
-
-
-def test_raised_flag_with_an_unanswered_question_is_refused(icv, report_form, db):
-    """A flag answered yes needs its questions: the message names the flag and the question."""
-    answers = {f"detainees-0-use_of_force_answers-{k}": v for k, v in USE_OF_FORCE_ANSWERS.items()
-               if k != "hcp_seen"}
-    page = refused(icv, report_form(**{"detainees-0-use_of_force": "yes"}, **answers),
-                   "Use of force: select an answer to 'Has a healthcare professional seen them "
-                   "since?'", db)
-    assert "When was force used?'" not in page
-
-
-def test_follow_up_question_is_required_only_when_it_applies(icv, report_form, db):
-    """No appropriate adult at a strip search: the reason for that must then be answered."""
-    data = report_form(**{**STRIP_SEARCH_SS2,
-                          "detainees-0-strip_search_answers-aa_present": "no"})
-    refused(icv, data, "Strip search: select an answer to 'What reason was recorded for no "
-            "appropriate adult?'", db)
-
-
-def test_not_recorded_is_a_real_answer(icv, report_form, db):
-    """'Not recorded' answers every strip search question that offers it."""
-    data = report_form(**{**STRIP_SEARCH_SS2,
-                          "detainees-0-strip_search_answers-intimate_parts_exposed": "not_recorded",
-                          "detainees-0-strip_search_answers-searcher_same_sex": "not_recorded"})
-    assert icv.post("/visits/new", data=data).status_code == 302
-
-
-def test_tampered_flag_answer_is_refused(icv, report_form, db):
-    """An answer that is not one of the choices counts as unanswered."""
-    data = report_form(**{**STRIP_SEARCH_SS2,
-                          "detainees-0-strip_search_answers-context": "made_up"})
-    refused(icv, data, "Strip search: select an answer to 'What kind of search was it?'", db,
-            skip={"detainees-0-strip_search_answers-context"})
-
-
-def test_under_18_age_band_without_the_child_flag_is_refused(icv, report_form, db):
-    """An age band under 18 with 'child: no' is refused: the child flag must be yes."""
-    refused(icv, report_form(**{"detainees-0-age_band": "16-17", "detainees-0-child": "no"}),
-            "The age band is under 18, so answer yes: this detainee is a child", db)
-
-
-def test_tampered_client_id_is_refused(icv, report_form, db):
-    """A form whose hidden id was edited or lost is refused and asks for a reload."""
-    refused(icv, report_form(client_id="not-a-uuid"),
-            "This form is out of date. Reload the page and enter the report again.", db)
+    assert db["drafts"].count == 0
+
+
+def test_my_reports_lists_the_icvs_reports_newest_first(icv, login_as, make_visit, make_suite):
+    """'My reports' lists my reports and those I was partner on, newest first; not others'."""
+    old = make_visit(icv.user, suite_id=make_suite("Old Suite"), hours_ago=50)
+    new = make_visit(icv.user, suite_id=make_suite("New Suite"), hours_ago=5)
+    someone = login_as("icv")
+    hidden = make_visit(someone.user, suite_id=make_suite("Not Mine"))
+    page = page_text(icv.get("/visits/"))
+    assert page.index(f'href="/visits/{new}"') < page.index(f'href="/visits/{old}"')
+    assert f'href="/visits/{hidden}"' not in page and "Not Mine" not in page
 
 
 # What is never stored ------------------------------------------------------------------------
@@ -493,7 +363,9 @@ def test_tampered_client_id_is_refused(icv, report_form, db):
 def test_no_column_can_hold_a_detainees_name_birth_date_address_or_offence(db):
     """Detainees are identified by custody record number only: no column could hold more."""
     forbidden = re.compile(r"name|birth|dob|address|offen[cs]e", re.I)
-    for table in ("visits", "detainee_entries", "flags", "escalations"):
+    for table in ("visits", "detainee_entries", "flags", "escalations", "facility_checks",
+                  "visit_issues", "visit_versions", "drafts"):
         assert not [c for c in db[table].columns_dict if forbidden.search(c)], table
     assert set(db["detainee_entries"].columns_dict) == {
-        "id", "visit_id", "position", "custody_record_no", "age_band", "gender", "ethnicity"}
+        "id", "visit_id", "entry_key", "position", "custody_record_no", "age_band",
+        "appears_under_18", "gender", "ethnicity", "consent", "checks", "removed_at"}

@@ -5,6 +5,7 @@ Playwright never downloads a browser here: it drives CHROMIUM_PATH, else `chromi
 else /usr/bin/chromium. Without that browser (or without the playwright package) the browser
 tests skip and the end of the run says so loudly; with REQUIRE_BROWSER=1 (as in CI) they fail.
 """
+import contextlib
 import os
 import random
 import re
@@ -44,6 +45,10 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"
 SCREENSHOTS = RESULTS / "screenshots"
+# The report's step-by-step pictures for the docs: regenerate them into docs/screenshots with
+#   SCREENSHOTS=docs REQUIRE_BROWSER=1 .venv/bin/python -m pytest -q tests/browser/test_report_form.py
+# (without SCREENSHOTS=docs they go to test-results/docs-screenshots, so a run never touches docs/).
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 # (why, REQUIRE_BROWSER) once a browser test found it cannot run, for the end-of-run banner.
 _missing = []
@@ -106,30 +111,41 @@ def playwright_instance():
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance):
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    # British date and time inputs (22/11/2026, 17:05) where Chromium has en-GB locale data
+    # (Debian: apt-get install chromium-l10n); without it they show US style and nothing else changes.
+    env = {**os.environ, "LANG": "en_GB.UTF-8", "LANGUAGE": "en_GB:en"}
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
     yield browser
     browser.close()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+@contextlib.contextmanager
+def serve_demo(path, secret, seed):
     """The app with demo data (CSRF on, as in production) at http://127.0.0.1:<free port>."""
-    path = str(tmp_path_factory.mktemp("browser") / "icv.sqlite")
     db = connect(path)
     migrate(db)
-    demo.load(db, random.Random(2026))
+    demo.load(db, random.Random(seed))
     db.close()
-    app = create_app({"TESTING": True, "SECRET_KEY": "browser-tests", "DATABASE": path})
+    app = create_app({"TESTING": True, "SECRET_KEY": secret, "DATABASE": path})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
     server.app = app
     server.database = path
-    yield server
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The demo app shared by the browser tests."""
+    with serve_demo(str(tmp_path_factory.mktemp("browser") / "icv.sqlite"), "browser-tests", 2026) as server:
+        yield server
 
 
 @pytest.fixture
@@ -175,6 +191,30 @@ def screenshot():
     def take(page, name, full_page=True):
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=full_page, scale="css")
+        return path
+
+    return take
+
+
+@pytest.fixture
+def docs_screenshot():
+    """docs_screenshot(page, "02-section-visit", at=locator) -> one phone screen (390x844 PNG at
+    CSS pixels) scrolled so that `at` is at the top (else the top of the page): readable, small,
+    one step per picture. blur=False keeps the focus where it is (the error summary's ring).
+    Written to docs/screenshots/ only when SCREENSHOTS=docs, else to test-results/docs-screenshots/."""
+    folder = DOCS_SCREENSHOTS if os.environ.get("SCREENSHOTS") == "docs" else RESULTS / "docs-screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name, at=None, blur=True):
+        if blur:  # no focus ring or caret on the box just typed in
+            page.evaluate("document.activeElement && document.activeElement.blur()")
+        if at is not None:
+            at.evaluate("e => e.scrollIntoView({block: 'start', behavior: 'instant'})")
+        else:
+            page.evaluate("window.scrollTo(0, 0)")
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=False, scale="css", animations="disabled",
+                        caret="hide")
         return path
 
     return take

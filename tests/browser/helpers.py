@@ -1,5 +1,7 @@
-"""What a person does in the browser: sign in and out, and fill a visit report by its labels."""
-from datetime import time, timedelta
+"""What a person does in the browser: sign in and out, and fill the visit report (five
+sections: the visit, numbers, detainees, facilities, issues) by its labels and roles."""
+import re
+from datetime import datetime, time, timedelta
 
 from icv import demo
 from icv.times import LONDON, utcnow
@@ -12,16 +14,36 @@ except ImportError:  # the `playwright_instance` fixture skips or fails before a
 # Demo sign-ins by role: (email, password), from icv/demo.py.
 LOGINS = {role: (email, password) for role, email, _, password in demo.LOGINS}
 
+# The report's sections, as their headings (and so their regions) read.
+SECTIONS = {
+    "visit": "1. The visit",
+    "numbers": "2. Numbers",
+    "detainees": "3. Detainees",
+    "facilities": "4. Facilities",
+    "issues": "5. Issues and comments",
+}
+
+# Each flag's yes/no question on a detainee entry, in page order.
 FLAG_QUESTIONS = {
     "strip_search": "Was this person strip searched?",
+    "intimate_search": ("Was this person intimately searched "
+                        "(a search of body orifices other than the mouth)?"),
     "use_of_force": "Was force used on this person?",
     "child": "Is this person a child (under 18, or appears to be)?",
 }
+# The legend of the group of questions that opens when a flag is answered yes is "<legend>: details".
+FLAG_LEGENDS = {
+    "strip_search": "Strip search",
+    "intimate_search": "Intimate search",
+    "use_of_force": "Use of force",
+    "child": "Child",
+}
 
-# Answers that raise SS1, "Child strip searched without an appropriate adult".
+# Answers that raise SS1, "Child strip searched without an appropriate adult" (and nothing else).
 SS1_ANSWERS = {
     "What kind of search was it?": "Strip search in custody (Code C Annex A)",
     "Were intimate parts exposed?": "Yes",
+    "Was there any contact with a body orifice?": "No",
     "Was an appropriate adult present?": "No",
     "What reason was recorded for no appropriate adult?": "No reason recorded",
     "Was the searching officer the same sex as the detainee?": "Yes",
@@ -47,6 +69,28 @@ UF3_ANSWERS = {
     "Is the force on the custody record?": "Yes",
     "How do you know about the force?": "We saw it",
 }
+# Answers that raise SS3: a drugs search with no written consent.
+SS3_INTIMATE_ANSWERS = {
+    "What were the grounds?": "Class A drugs",
+    "Did an inspector or above authorise it?": "Yes",
+    "Was it done by a doctor or nurse?": "Yes",
+    "For a drugs search: was written consent given?": "No",
+    "Was an appropriate adult of the same sex present?": "Not needed: an adult who is not vulnerable",
+    "How do you know about the search?": "Custody staff told us",
+}
+
+# Numbers that add up: the four outcomes make the number in custody, one reason per detainee
+# not seen, and at least the ones spoken with or declining were offered a visit.
+NUMBERS = {
+    "in_custody": 6,
+    "groups": {"Children (under 18)": 1, "Women and girls": 2, "Needing an appropriate adult": 1,
+               "Vulnerable adults": 1, "Needing an interpreter": 0, "At hospital": 0},
+    "outcomes": {"Spoke with": 3, "Observed only (not spoken with)": 1, "Declined to speak with you": 1,
+                 "Not seen": 1},
+    "not_seen": {"Asleep, not woken on staff advice": 1},
+    "offered": 5,
+}
+CONSENT_YES = "Yes, spoke with us"
 
 
 def sign_in(page, role):
@@ -74,33 +118,145 @@ def visit_times():
     return now.date() - timedelta(days=1), f"{time(22):%H:%M}", f"{time(23):%H:%M}"
 
 
+def minutes_after(hhmm, minutes):
+    """"HH:MM" plus some minutes (the let-in time a few minutes after arriving)."""
+    return f"{datetime.strptime(hhmm, '%H:%M') + timedelta(minutes=minutes):%H:%M}"
+
+
 def radio(scope, question, answer):
     """Tick `answer` in the radio group whose legend is `question` (many groups share Yes/No)."""
     scope.get_by_role("group", name=question, exact=True).get_by_label(answer, exact=True).check()
 
 
-def fill_visit(page, record_no, *, day, arrived, left, suite="Brixton", partner="Priya Shah",
-               in_custody="6", spoke_with="3", age_band="25 to 34", gender="Male",
-               ethnicity="Black: Caribbean", flags=None):
-    """Fill the visit and detainee 1 by labels and roles; `flags` is {kind: {question: answer}},
-    and every flag not in it is answered No."""
-    page.get_by_label("Custody suite").select_option(label=suite)
-    page.get_by_label("Who did you visit with?").select_option(label=partner)
-    date_box = page.get_by_label("Date of visit")
+def section(page, name):
+    """The region of one section of the report: name is a SECTIONS key or its heading."""
+    return page.get_by_role("region", name=SECTIONS.get(name, name), exact=True)
+
+
+def detainee(page, number):
+    """The group of questions about detainee `number` (1, 2, ...)."""
+    return page.get_by_role("group", name=f"Detainee {number}", exact=True)
+
+
+def flag_details(scope, kind):
+    """The group of questions that opens when flag `kind` is answered yes."""
+    return scope.get_by_role("group", name=f"{FLAG_LEGENDS[kind]}: details", exact=True)
+
+
+def open_new_report(page):
+    """Open a blank report from the menu, as a person would."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="New visit report").click()
+    expect(page.get_by_role("heading", level=1, name="Visit report")).to_be_visible()
+
+
+def fill_visit_section(page, *, day, arrived, left, admitted=None, suite="Brixton",
+                       visit_type="Routine unannounced visit", partner="Priya Shah", officer="PS 1234"):
+    """Section 1: suite, type, date, arrival / let-in / departure times, partner, custody officer."""
+    s = section(page, "visit")
+    s.get_by_label("Custody suite").select_option(label=suite)
+    radio(s, "Type of visit", visit_type)
+    date_box = s.get_by_label("Date of visit")
     if date_box.input_value() != day.isoformat():
         date_box.fill(day.isoformat())
-    page.get_by_label("Time you arrived").fill(arrived)
-    page.get_by_label("Time you left").fill(left)
-    page.get_by_label("Detainees in custody").fill(in_custody)
-    page.get_by_label("Detainees you spoke with").fill(spoke_with)
+    s.get_by_label("Time you arrived at the front counter").fill(arrived)
+    s.get_by_label("Time you were let into the custody area").fill(admitted or minutes_after(arrived, 5))
+    s.get_by_label("Time you left", exact=True).fill(left)
+    s.get_by_label("Who did you visit with?").select_option(label=partner)
+    s.get_by_label("Custody officer on duty (rank and number)").fill(officer)
 
-    detainee = page.get_by_role("group", name="Detainee 1", exact=True)
-    detainee.get_by_label("Custody record number", exact=True).fill(record_no)
-    detainee.get_by_label("Age band").select_option(label=age_band)
-    radio(detainee, "Gender", gender)
-    detainee.get_by_label("Ethnicity (as the detainee describes it)").select_option(label=ethnicity)
+
+def fill_numbers(page, in_custody=None, groups=None, outcomes=None, not_seen=None, offered=None):
+    """Section 2: every count by its label; anything not given comes from NUMBERS."""
+    s = section(page, "numbers")
+    s.get_by_label("Detainees in custody", exact=True).fill(str(
+        NUMBERS["in_custody"] if in_custody is None else in_custody))
+    for label, n in {**NUMBERS["groups"], **(groups or {})}.items():
+        s.get_by_label(label, exact=True).fill(str(n))
+    for label, n in {**NUMBERS["outcomes"], **(outcomes or {})}.items():
+        s.get_by_label(label, exact=True).fill(str(n))
+    for label, n in (NUMBERS["not_seen"] if not_seen is None else not_seen).items():
+        s.get_by_label(label, exact=True).fill(str(n))
+    offered = NUMBERS["offered"] if offered is None else offered
+    s.get_by_label("Offered a visit", exact=True).fill(str(offered))
+
+
+def fill_detainee(page, number, record_no, *, age_band="25 to 34", gender="Male",
+                  ethnicity="Black: Caribbean", consent=CONSENT_YES, flags=None):
+    """Section 3, one entry: `flags` is {kind: {question: answer}}; a flag not in it is answered No."""
+    entry = detainee(page, number)
+    entry.get_by_label("Custody record number", exact=True).fill(record_no)
+    entry.get_by_label("Age band").select_option(label=age_band)
+    radio(entry, "Gender", gender)
+    entry.get_by_label("Ethnicity (as the detainee describes it)").select_option(label=ethnicity)
+    radio(entry, "Did the detainee speak with you?", consent)
     for kind, question in FLAG_QUESTIONS.items():
         answers = (flags or {}).get(kind)
-        radio(detainee, question, "Yes" if answers is not None else "No")
-        for detail, answer in (answers or {}).items():
-            radio(detainee, detail, answer)
+        radio(entry, question, "Yes" if answers is not None else "No")
+        if answers:
+            details = flag_details(entry, kind)
+            expect(details).to_be_visible()
+            for detail, answer in answers.items():
+                radio(details, detail, answer)
+    return entry
+
+
+def set_facility(page, item, status, note=None):
+    """Section 4: mark a facility item OK, Concern or Not checked, with a note."""
+    s = section(page, "facilities")
+    radio(s, item, status)
+    if note is not None:
+        lowered = item if item[:2].isupper() else item[0].lower() + item[1:]  # "CCTV working" stays
+        s.get_by_label(f"Note about {lowered}", exact=True).fill(note)
+
+
+def add_detainee(page):
+    """Press "Add another detainee"; returns the new entry (its record number box has focus)."""
+    count = page.get_by_role("group", name=re.compile(r"^Detainee \d+$")).count()
+    page.get_by_role("button", name="Add another detainee").click()
+    entry = detainee(page, count + 1)
+    expect(entry.get_by_label("Custody record number", exact=True)).to_be_focused()
+    return entry
+
+
+def add_issue(page, *, category, description, raised_with="", resolved="No"):
+    """Section 5: press "Add an issue" (or "Add another issue") and fill it in."""
+    s = section(page, "issues")
+    count = s.get_by_role("group", name=re.compile(r"^Issue \d+$")).count()
+    s.get_by_role("button", name=re.compile(r"^Add (an|another) issue$")).click()
+    issue = section(page, "issues").get_by_role("group", name=f"Issue {count + 1}", exact=True)
+    expect(issue).to_be_visible()
+    issue.get_by_label("Category").select_option(label=category)
+    issue.get_by_label("What was the issue?").fill(description)
+    if raised_with:
+        issue.get_by_label("Raised with (rank, not name)").fill(raised_with)
+    radio(issue, "Was it resolved during the visit?", resolved)
+    return issue
+
+
+def fill_visit(page, record_no, *, day, arrived, left, admitted=None, suite="Brixton",
+               partner="Priya Shah", officer="PS 1234", in_custody=None, spoke_with=None,
+               age_band="25 to 34", gender="Male", ethnicity="Black: Caribbean", flags=None,
+               facilities=None):
+    """Fill every required answer of a one-detainee report: the visit, numbers that add up
+    (NUMBERS; in_custody / spoke_with override two of them), detainee 1 with `flags`, and
+    facilities left "Not checked" except `facilities` ({item: status}; Cells OK by default)."""
+    fill_visit_section(page, day=day, arrived=arrived, left=left, admitted=admitted, suite=suite,
+                       partner=partner, officer=officer)
+    fill_numbers(page, in_custody=in_custody,
+                 outcomes=None if spoke_with is None else {"Spoke with": spoke_with})
+    fill_detainee(page, 1, record_no, age_band=age_band, gender=gender, ethnicity=ethnicity, flags=flags)
+    for item, status in (facilities or {"Cells: clean, no ligature points": "OK"}).items():
+        set_facility(page, item, status)
+
+
+def continue_to_check(page):
+    """Press "Continue to check your answers" and land on the check page."""
+    page.get_by_role("button", name="Continue to check your answers").click()
+    expect(page.get_by_role("heading", level=1, name=re.compile(r"^Check your answers"))).to_be_visible()
+
+
+def submit_report(page, button="Submit report"):
+    """On the check page, press Submit report (or Save correction); returns the report number."""
+    page.get_by_role("button", name=button).click()
+    expect(page).to_have_url(re.compile(r"/visits/\d+(#versions)?$"))
+    return int(re.search(r"/visits/(\d+)", page.url)[1])

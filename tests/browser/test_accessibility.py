@@ -1,9 +1,14 @@
-"""axe-core (WCAG 2.2 A and AA rules) on every page, at phone size, in the states people see."""
+"""axe-core (WCAG 2.2 A and AA rules) on every page, at phone size, in the states people see:
+the report form blank, with every flag's questions open, with errors; check your answers; a
+corrected report with its versions; the delete-draft question; the correction conflict."""
+import re
 import sqlite3
 
 import pytest
 
-from .helpers import FLAG_QUESTIONS, expect, radio
+from .helpers import (CONSENT_YES, FLAG_QUESTIONS, SS1_ANSWERS, add_issue, continue_to_check,
+                      detainee, expect, fill_visit, flag_details, radio, section, submit_report,
+                      visit_times)
 
 try:
     from axe_playwright_python.sync_playwright import Axe
@@ -12,7 +17,10 @@ except ImportError:  # the `playwright_instance` fixture skips or fails before a
 
 pytestmark = pytest.mark.browser
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
+# resultTypes: full detail for violations only (passes would serialise every node of a long page).
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+        "resultTypes": ["violations"]}
+PARTNER = ("priya.shah@example.org", "demo-visitor-pass")  # the demo ICV's visiting partner
 
 
 def flagged_visit(database):
@@ -21,6 +29,19 @@ def flagged_visit(database):
         row = conn.execute("""SELECT visit_id FROM escalations WHERE detainee_entry_id IS NOT NULL
                               GROUP BY visit_id ORDER BY count(*) DESC, visit_id LIMIT 1""").fetchone()
     assert row, "the demo data has no flagged visit"
+    return row[0]
+
+
+def demo_visit_with_partner(database, n):
+    """The n-th oldest demo visit the demo ICV made with Priya Shah (tests only add newer ones),
+    so each page that corrects a report has one of its own, whatever ran before."""
+    with sqlite3.connect(database) as conn:
+        row = conn.execute("""SELECT v.id FROM visits v JOIN users a ON a.id = v.created_by
+                              JOIN users b ON b.id = v.partner_id
+                              WHERE a.email IN (?, ?) AND b.email IN (?, ?)
+                              ORDER BY v.id LIMIT 1 OFFSET ?""",
+                           ["icv@example.org", PARTNER[0]] * 2 + [n]).fetchone()
+    assert row, "the demo data has no visit by the demo ICV and Priya Shah"
     return row[0]
 
 
@@ -43,35 +64,107 @@ def wrong_password(page, server):
     expect(page.get_by_role("alert")).to_contain_text("not right")
 
 
-def my_reports(page, server):
+def save_a_draft(page):
+    """Start a report and save it as a draft; returns the draft's address."""
+    page.goto("/visits/new")
+    section(page, "visit").get_by_label("Custody suite").select_option(label="Brixton")
+    section(page, "visit").get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status").filter(has_text="Draft saved")).to_be_visible()
+    return page.url.split("#")[0]
+
+
+def my_reports_with_a_draft(page, server):
+    save_a_draft(page)
     page.goto("/visits/")
     expect(page.get_by_role("heading", level=1, name="My reports")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Drafts")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Submitted")).to_be_visible()
+
+
+def delete_draft_question(page, server):
+    save_a_draft(page)
+    page.get_by_role("link", name="Delete this draft").click()
+    expect(page.get_by_role("heading", level=1, name="Delete this draft?")).to_be_visible()
 
 
 def new_report(page, server):
     page.goto("/visits/new")
-    expect(page.get_by_role("heading", level=1, name="New visit report")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Visit report")).to_be_visible()
 
 
-def new_report_with_errors(page, server):
+def new_report_with_flags_and_errors(page, server):
+    """Every hidden question open (the rights checks and all four flags) with an issue added,
+    then Continue with nothing else answered: errors everywhere, inside the opened questions too."""
     new_report(page, server)
-    page.get_by_role("button", name="Submit report").click()
-    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
-
-
-def new_report_with_flags_revealed(page, server):
-    new_report(page, server)
-    detainee = page.get_by_role("group", name="Detainee 1", exact=True)
+    entry = detainee(page, 1)
+    radio(entry, "Did the detainee speak with you?", CONSENT_YES)
     for question in FLAG_QUESTIONS.values():
-        radio(detainee, question, "Yes")
-    expect(detainee.get_by_role("group", name="Child: details", exact=True)).to_be_visible()
+        radio(entry, question, "Yes")
+    expect(entry.get_by_role("group", name="Child: details", exact=True)).to_be_visible()
+    expect(entry.get_by_role("group", name="Rights and welfare (optional)")).to_be_visible()
+    add_issue(page, category="Legal advice", description="Solicitor not called for 3 hours")
+    page.get_by_role("button", name="Continue to check your answers").click()
+    alert = page.get_by_role("alert")
+    for problem in ("Select the custody suite", "Enter a number for 'Detainees in custody'",
+                    "Enter the custody record number", "Strip search:", "Intimate search:",
+                    "Use of force:", "Child:"):
+        expect(alert).to_contain_text(problem)
+    expect(flag_details(detainee(page, 1), "intimate_search")).to_be_visible()
 
 
-def new_report_with_flag_errors(page, server):
-    """Flags answered yes with their questions left blank: errors inside the revealed questions."""
-    new_report_with_flags_revealed(page, server)
-    page.get_by_role("button", name="Submit report").click()
-    expect(page.get_by_role("alert")).to_contain_text("Strip search:")
+def fill_a_report(page):
+    day, arrived, left = visit_times()
+    page.goto("/visits/new")
+    fill_visit(page, "77XY/10001/26", day=day, arrived=arrived, left=left, age_band="16 to 17",
+               flags={"strip_search": SS1_ANSWERS, "child": {
+                   "Appropriate adult": "Present", "Where is the child held?": "Juvenile detention room",
+                   "Is the child sharing a cell or room with an adult?": "No",
+                   "Is the child expected to stay overnight?": "No"}})
+
+
+def check_your_answers(page, server):
+    fill_a_report(page)
+    continue_to_check(page)
+
+
+def corrected_report(page, server):
+    """A report with two versions: the versions list and the table of changes."""
+    page.goto(f"/visits/{demo_visit_with_partner(server.database, 0)}")
+    page.get_by_role("button", name="Correct this report").click()
+    page.get_by_label("Custody officer on duty (rank and number)").fill("PS 2024")
+    page.get_by_label("What are you correcting, and why?").fill("The sergeant's number was wrong.")
+    continue_to_check(page)
+    submit_report(page, button="Save correction")
+    expect(page.get_by_role("region", name="Changes").first).to_be_visible()
+
+
+def correction_conflict(page, server):
+    """Two visitors correct the same report; the second to save is shown the first's change."""
+    visit_id = demo_visit_with_partner(server.database, 1)
+    page.goto(f"/visits/{visit_id}")
+    page.get_by_role("button", name="Correct this report").click()  # mine starts now...
+    other = page.context.browser.new_context(base_url=server.url, service_workers="block")
+    try:  # ...the partner, on their own phone, corrects it too and saves first
+        theirs = other.new_page()
+        theirs.goto("/login")
+        theirs.get_by_label("Email address").fill(PARTNER[0])
+        theirs.get_by_label("Password").fill(PARTNER[1])
+        theirs.get_by_role("button", name="Sign in").click()
+        expect(theirs.get_by_text("Signed in as")).to_be_visible()
+        theirs.goto(f"/visits/{visit_id}")
+        theirs.get_by_role("button", name="Correct this report").click()
+        theirs.get_by_label("Custody officer on duty (rank and number)").fill("PS 7777")
+        theirs.get_by_label("What are you correcting, and why?").fill("Wrong number.")
+        continue_to_check(theirs)
+        submit_report(theirs, button="Save correction")
+    finally:
+        other.close()
+    page.get_by_label("Custody officer on duty (rank and number)").fill("PS 8888")
+    page.get_by_label("What are you correcting, and why?").fill("Wrong number.")
+    continue_to_check(page)
+    page.get_by_role("button", name="Save correction").click()
+    expect(page.get_by_role("heading", level=1, name=re.compile("Someone else corrected"))).to_be_visible()
+    expect(page.get_by_role("region", name="Changes")).to_contain_text("PS 7777")
 
 
 def report_detail(page, server):
@@ -108,11 +201,13 @@ PAGES = [
     (None, login_page),
     (None, login_with_errors),
     (None, wrong_password),
-    ("icv", my_reports),
+    ("icv", my_reports_with_a_draft),
+    ("icv", delete_draft_question),
     ("icv", new_report),
-    ("icv", new_report_with_errors),
-    ("icv", new_report_with_flags_revealed),
-    ("icv", new_report_with_flag_errors),
+    ("icv", new_report_with_flags_and_errors),
+    ("icv", check_your_answers),
+    ("icv", corrected_report),
+    ("icv", correction_conflict),
     ("custody_team", report_detail),
     ("custody_team", escalation_queue),
     ("coordinator", monthly_summary),
@@ -129,5 +224,5 @@ def test_page_has_no_wcag_violations(role, open_page, new_context, page_as, live
     page = page_as(role) if role else new_context().new_page()
     open_page(page, live_server)
     results = Axe().run(page, options=WCAG)
-    screenshot(page, f"a11y-{open_page.__name__}-{role or 'signed-out'}")
+    screenshot(page, f"a11y-{open_page.__name__}-{role or 'signed-out'}", full_page=False)
     assert results.violations_count == 0, results.generate_report()

@@ -1,5 +1,6 @@
-"""The loop in a real browser at phone size: an ICV reports a flagged visit, the custody team
-finds it in the escalation queue, a coordinator downloads it in the monthly CSV."""
+"""The loop in a real browser at phone size: an ICV reports a flagged visit through the five
+sections and check your answers, the custody team finds it in the escalation queue, a
+coordinator downloads it in the monthly CSV."""
 import csv
 import re
 
@@ -7,68 +8,73 @@ import pytest
 
 from icv.times import london_today
 
-from .helpers import (CH1_ANSWERS, SS1_ANSWERS, UF3_ANSWERS, expect, fill_visit, radio,
-                      sign_in, sign_out, visit_times)
+from .helpers import (CH1_ANSWERS, SS1_ANSWERS, continue_to_check, detainee, expect,
+                      fill_visit, open_new_report, radio, section, sign_in, sign_out, submit_report,
+                      visit_times)
 
 pytestmark = pytest.mark.browser
 
 SS1_TITLE = "Child strip searched without an appropriate adult"
+CH1_TITLE = "Child sharing a cell with an adult"
 
 
-def open_new_report(page):
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="New visit report").click()
-    expect(page.get_by_role("heading", level=1, name="New visit report")).to_be_visible()
-
-
-def submit_and_open_report(page):
-    """Submit the form; returns the new report's number from the page it lands on."""
-    page.get_by_role("button", name="Submit report").click()
-    expect(page.get_by_role("status")).to_contain_text("Report submitted")
-    expect(page).to_have_url(re.compile(r"/visits/\d+$"))
-    return int(page.url.rsplit("/", 1)[1])
-
-
-def test_icv_reports_a_flagged_visit_and_it_reaches_the_queue_and_the_csv(page, screenshot):
+def test_icv_reports_a_flagged_visit_and_it_reaches_the_queue_and_the_csv(page, page_as, screenshot):
     day, arrived, left = visit_times()
     record_no = "99ZZ/12345/26"
 
     # The ICV signs in on their phone and opens a new report from the menu.
     page.goto("/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    screenshot(page, "01-login")
+    screenshot(page, "01-login", full_page=False)
     sign_in(page, "icv")
     open_new_report(page)
     expect(page.get_by_label("Date of visit")).to_have_value(london_today().isoformat())
-    screenshot(page, "02-form-empty")
+    facilities = section(page, "facilities")
+    expect(facilities.get_by_role("group", name="CCTV working", exact=True)
+           .get_by_label("Not checked", exact=True)).to_be_checked()
 
     fill_visit(page, record_no, day=day, arrived=arrived, left=left, age_band="14 to 15",
                flags={"strip_search": SS1_ANSWERS, "child": CH1_ANSWERS})
-    screenshot(page, "03-form-filled")
-    visit_id = submit_and_open_report(page)
+    screenshot(page, "02-form-filled", full_page=False)
 
+    # Check your answers: a heading per section, blanks said plainly, a way back to each.
+    continue_to_check(page)
+    for heading in ("The visit", "Numbers", f"Detainee 1: {record_no}", "Facilities",
+                    "Issues and comments"):
+        expect(page.get_by_role("heading", level=2, name=heading, exact=True)).to_be_visible()
+        expect(page.get_by_role("link", name=f"Change {heading}", exact=True)).to_be_visible()
+    officer = page.locator(".check-list div").filter(has=page.get_by_text("Custody officer", exact=True))
+    expect(officer.locator("dd")).to_have_text("PS 1234")
+    delay = page.locator(".check-list div").filter(has=page.get_by_text("Reason for delay", exact=True))
+    expect(delay.locator("dd")).to_have_text("Not provided")
+    screenshot(page, "03-check-answers", full_page=False)
+    visit_id = submit_report(page)
+
+    expect(page.get_by_role("status").filter(has_text="Report submitted")).to_be_visible()
     expect(page.get_by_role("heading", level=1, name="Visit to Brixton")).to_be_visible()
     entry = page.get_by_role("region", name=f"Detainee 1: {record_no}")
     expect(entry).to_contain_text("14 to 15")
     expect(entry.get_by_role("listitem").filter(has_text="SS1")).to_contain_text(SS1_TITLE)
-    expect(entry.get_by_role("listitem").filter(has_text="CH1")).to_contain_text(
-        "Child sharing a cell with an adult")
-    screenshot(page, "04-report")
+    expect(entry.get_by_role("listitem").filter(has_text="CH1")).to_contain_text(CH1_TITLE)
+    screenshot(page, "04-report", full_page=False)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My reports").click()
     mine = page.get_by_role("link", name=re.compile(r"^Brixton, ")).and_(
         page.locator(f'[href$="/visits/{visit_id}"]'))
     expect(mine).to_be_visible()
-    screenshot(page, "05-my-reports")
+    screenshot(page, "05-my-reports", full_page=False)
     sign_out(page)
 
-    # The custody team's queue shows the finding; its link opens the report at the entry.
-    sign_in(page, "custody_team")
+    # The custody team's queue (on their own phone) shows the finding; its link opens the
+    # report at the entry.
+    page = page_as("custody_team")
+    page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Escalations").click()
     expect(page.get_by_role("heading", level=1, name="Escalations")).to_be_visible()
     item = find_in_queue(page, record_no, SS1_TITLE)
     expect(item).to_contain_text("Critical")
     expect(item).to_contain_text("Brixton")
-    screenshot(page, "06-queue")
+    screenshot(page, "06-queue", full_page=False)
     item.get_by_role("link", name=SS1_TITLE).click()
     expect(page).to_have_url(re.compile(rf"/visits/{visit_id}#entry-\d+$"))
     target = page.locator("#" + page.url.rsplit("#", 1)[1])
@@ -78,10 +84,10 @@ def test_icv_reports_a_flagged_visit_and_it_reaches_the_queue_and_the_csv(page, 
     expect(entry.get_by_role("listitem").filter(has_text=f"SS1: {SS1_TITLE}")).to_be_in_viewport()
     expect(target).to_have_css("border-left-color", "rgb(255, 221, 0)")  # :target highlight
     screenshot(page, "07-queue-to-entry", full_page=False)
-    sign_out(page)
 
     # The coordinator downloads the month's visits as CSV.
-    sign_in(page, "coordinator")
+    page = page_as("coordinator")
+    page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Monthly summary").click()
     month = f"{day:%Y-%m}"
     page.get_by_label("Month").fill(month)
@@ -89,7 +95,7 @@ def test_icv_reports_a_flagged_visit_and_it_reaches_the_queue_and_the_csv(page, 
     expect(page.get_by_role("heading", level=2, name=f"{day:%B %Y}")).to_be_visible()
     expect(page.get_by_role("region", name="Visits by suite").get_by_role(
         "rowheader", name="Brixton")).to_be_visible()
-    screenshot(page, "08-summary")
+    screenshot(page, "08-summary", full_page=False)
     with page.expect_download() as download_info:
         page.get_by_role("link", name=re.compile(r"^Visits in .*one row per visit")).click()
     download = download_info.value
@@ -102,7 +108,8 @@ def test_icv_reports_a_flagged_visit_and_it_reaches_the_queue_and_the_csv(page, 
     assert len(ours) == 1, f"visit {visit_id} is not in the CSV"
     assert ours[0]["suite"] == "Brixton"
     assert ours[0]["partner"] == "Priya Shah"
-    assert (ours[0]["strip_search"], ours[0]["child"], ours[0]["use_of_force"]) == ("1", "1", "0")
+    assert ((ours[0]["strip_search"], ours[0]["intimate_search"], ours[0]["child"], ours[0]["use_of_force"])
+            == ("1", "0", "1", "0"))
     assert record_no not in download.path().read_text(encoding="utf-8")  # no custody record numbers
 
 
@@ -119,31 +126,35 @@ def find_in_queue(page, record_no, title):
 
 
 def test_errors_are_summarised_linked_and_keep_what_was_typed(page, screenshot):
+    """Counts that do not add up and a name for the custody record number: the error summary
+    comes first, its links move focus to the fields, and nothing typed is lost."""
     day, arrived, left = visit_times()
     sign_in(page, "icv")
     open_new_report(page)
-    fill_visit(page, "John Smith", day=day, arrived=arrived, left=left, in_custody="2",
-               spoke_with="5", flags={"strip_search": SS1_ANSWERS, "child": CH1_ANSWERS},
+    fill_visit(page, "John Smith", day=day, arrived=arrived, left=left, in_custody=2,
+               spoke_with=5, flags={"strip_search": SS1_ANSWERS, "child": CH1_ANSWERS},
                age_band="14 to 15")
-    page.get_by_role("button", name="Submit report").click()
+    page.get_by_role("button", name="Continue to check your answers").click()
 
-    expect(page).to_have_title(re.compile(r"^Error: New visit report"))
+    expect(page).to_have_title(re.compile(r"^Error: "))
     summary = page.get_by_role("alert")
     expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
     expect(summary).to_be_focused()  # autofocus: a screen reader hears the problems first
-    screenshot(page, "10-form-errors")
+    screenshot(page, "10-form-errors", full_page=False)
 
-    spoke = summary.get_by_role("link", name=re.compile(r"^You spoke with 5 detainees"))
+    outcomes = summary.get_by_role("link", name=re.compile(r"^spoke with 5 .* but 2 were in custody", re.I))
     record = summary.get_by_role("link", name=re.compile(r"not a name"))
-    expect(spoke).to_be_visible()
+    expect(outcomes).to_be_visible()
     expect(record).to_be_visible()
-    spoke.click()
-    spoke_box = page.get_by_label("Detainees you spoke with")
+    outcomes.click()
+    numbers = section(page, "numbers")
+    spoke_box = numbers.get_by_label("Spoke with", exact=True)
     expect(spoke_box).to_be_focused()
     expect(spoke_box).to_have_attribute("aria-invalid", "true")
+    expect(spoke_box).to_have_accessible_description(re.compile("must add up to the number in custody"))
     record.click()
-    detainee = page.get_by_role("group", name="Detainee 1", exact=True)
-    record_box = detainee.get_by_label("Custody record number", exact=True)
+    entry = detainee(page, 1)
+    record_box = entry.get_by_label("Custody record number", exact=True)
     expect(record_box).to_be_focused()
     expect(record_box).to_have_accessible_description(re.compile("not a name"))
 
@@ -151,31 +162,18 @@ def test_errors_are_summarised_linked_and_keep_what_was_typed(page, screenshot):
     expect(record_box).to_have_value(re.compile(r"^john smith$", re.I))
     expect(page.get_by_label("Custody suite").locator("option:checked")).to_have_text("Brixton")
     expect(page.get_by_label("Who did you visit with?").locator("option:checked")).to_have_text("Priya Shah")
-    expect(page.get_by_label("Time you arrived")).to_have_value(arrived)
-    expect(page.get_by_label("Time you left")).to_have_value(left)
-    expect(page.get_by_label("Detainees in custody")).to_have_value("2")
+    expect(page.get_by_label("Time you arrived at the front counter")).to_have_value(arrived)
+    expect(page.get_by_label("Time you left", exact=True)).to_have_value(left)
+    expect(page.get_by_label("Custody officer on duty (rank and number)")).to_have_value("PS 1234")
+    expect(numbers.get_by_label("Detainees in custody", exact=True)).to_have_value("2")
     expect(spoke_box).to_have_value("5")
-    expect(detainee.get_by_label("Age band").locator("option:checked")).to_have_text("14 to 15")
-    strip = detainee.get_by_role("group", name="Was this person strip searched?", exact=True)
+    expect(entry.get_by_label("Age band").locator("option:checked")).to_have_text("14 to 15")
+    strip = entry.get_by_role("group", name="Was this person strip searched?", exact=True)
     expect(strip.get_by_label("Yes", exact=True)).to_be_checked()
-    expect(detainee.get_by_role("group", name="Was an appropriate adult present?", exact=True)
+    expect(entry.get_by_role("group", name="Was an appropriate adult present?", exact=True)
            .get_by_label("No", exact=True)).to_be_checked()
-
-
-def test_the_loop_works_without_javascript(new_context, screenshot):
-    page = new_context(java_script_enabled=False).new_page()
-    day, arrived, left = visit_times()
-    record_no = "99ZZ/54321/26"
-    sign_in(page, "icv")
-    open_new_report(page)
-    fill_visit(page, record_no, day=day, arrived=arrived, left=left, suite="Walworth",
-               flags={"use_of_force": UF3_ANSWERS})
-    submit_and_open_report(page)
-    expect(page.get_by_role("heading", level=1, name="Visit to Walworth")).to_be_visible()
-    entry = page.get_by_role("region", name=f"Detainee 1: {record_no}")
-    expect(entry.get_by_role("listitem")).to_have_text(
-        re.compile(r"^High UF3: Handcuffs left on in a cell"))
-    screenshot(page, "11-report-without-javascript")
+    expect(section(page, "facilities").get_by_role("group", name="Cells: clean, no ligature points")
+           .get_by_label("OK", exact=True)).to_be_checked()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -183,17 +181,25 @@ def test_flag_questions_show_only_after_yes(new_context, javascript):
     page = new_context(java_script_enabled=javascript).new_page()
     sign_in(page, "icv")
     open_new_report(page)
-    detainee = page.get_by_role("group", name="Detainee 1", exact=True)
-    details = detainee.get_by_role("group", name="Strip search: details", exact=True, include_hidden=True)
-    question = detainee.get_by_text("Were intimate parts exposed?")
+    entry = detainee(page, 1)
+    details = entry.get_by_role("group", name="Strip search: details", exact=True, include_hidden=True)
+    question = entry.get_by_text("Were intimate parts exposed?")
     expect(details).to_be_hidden()
     expect(question).to_be_hidden()
 
-    radio(detainee, "Was this person strip searched?", "Yes")
+    radio(entry, "Was this person strip searched?", "Yes")
     expect(details).to_be_visible()
     expect(question).to_be_visible()
+    expect(entry.get_by_text("Was there any contact with a body orifice?")).to_be_visible()
     # Only this flag's questions opened.
-    expect(detainee.get_by_text("Was a spit and bite guard used?")).to_be_hidden()
+    expect(entry.get_by_text("Was a spit and bite guard used?")).to_be_hidden()
+    expect(entry.get_by_text("What were the grounds?")).to_be_hidden()
 
-    radio(detainee, "Was this person strip searched?", "No")
+    radio(entry, "Was this person strip searched?", "No")
     expect(details).to_be_hidden()
+
+    # The rights and welfare checks open only for a detainee who spoke with the visitors.
+    checks = entry.get_by_role("group", name="Rights and welfare (optional)", include_hidden=True)
+    expect(checks).to_be_hidden()
+    radio(entry, "Did the detainee speak with you?", "Yes, spoke with us")
+    expect(checks).to_be_visible()
