@@ -10,7 +10,6 @@ stylesheet (there is no JavaScript yet), raw and gzip-compressed.
 import argparse
 import gzip
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from icv.auth import User  # noqa: E402
 from icv.db import connect, migrate  # noqa: E402
 from icv.demo import load  # noqa: E402
 from icv.times import london_today  # noqa: E402
+from icv.visits.questions import FACILITY_ITEMS, GROUP_COUNTS  # noqa: E402
 
 
 def percentile(values, pct):
@@ -43,23 +43,30 @@ def timed(call, n):
     return percentile(times, 50), percentile(times, 95), response
 
 
-def visit_post(suite_id):
-    """Form data for a valid report with one flagged detainee."""
-    day = london_today().isoformat()
-    return {
-        "client_id": str(uuid.uuid4()), "suite_id": str(suite_id), "partner_id": "alone",
-        "visit_date": day, "arrival_time": "00:05", "departure_time": "00:10",
-        "in_custody": "6", "spoke_with": "3",
+def visit_post(suite_id, partner_id):
+    """Form data for a complete, valid report with one flagged child, submitted in one POST
+    (what the offline outbox sends)."""
+    client_id = str(uuid.uuid4())
+    fields = {
+        "client_id": client_id, "suite_id": str(suite_id), "visit_type": "routine",
+        "visit_date": london_today().isoformat(), "arrival_time": "00:01", "admitted_time": "00:02",
+        "departure_time": "00:03", "partner_id": str(partner_id), "custody_officer": "PS 1234",
+        "in_custody": "6", "offered": "4", "outcomes-spoke_with": "3", "outcomes-observed_only": "1",
+        "outcomes-declined": "1", "outcomes-not_seen": "1", "not_seen_reasons-asleep": "1",
+        "detainees-0-entry_key": uuid.uuid4().hex,
         "detainees-0-custody_record_no": f"01BX/{random.randint(10000, 99999)}/26",
         "detainees-0-age_band": "16-17", "detainees-0-gender": "female",
-        "detainees-0-ethnicity": "black_caribbean", "detainees-0-strip_search": "no",
+        "detainees-0-ethnicity": "black_caribbean", "detainees-0-consent": "yes",
+        "detainees-0-strip_search": "no", "detainees-0-intimate_search": "no",
         "detainees-0-use_of_force": "no", "detainees-0-child": "yes",
-        "detainees-0-child_answers-aa_status": "present",
-        "detainees-0-child_answers-held_in": "cell",
+        "detainees-0-child_answers-aa_status": "present", "detainees-0-child_answers-held_in": "cell",
         "detainees-0-child_answers-sharing_with_adult": "yes",
-        "detainees-0-child_answers-expected_overnight": "no",
-        "action": "submit",
+        "detainees-0-child_answers-expected_overnight": "no", "action": "submit",
     }
+    fields.update({f"groups-{name}": "0" for name, _, _ in GROUP_COUNTS})
+    fields["groups-children"] = "1"
+    fields.update({f"facilities-{item}": "ok" for item, _ in FACILITY_ITEMS})
+    return client_id, fields
 
 
 def main():
@@ -78,6 +85,7 @@ def main():
     suite_id = next(db.query("SELECT id FROM suites WHERE name = 'Brixton'"))["id"]
     visit_id = next(db.query("SELECT visit_id FROM escalations ORDER BY id LIMIT 1"))["visit_id"]
     css = (ROOT / "static" / "style.css").read_bytes()
+    js = (ROOT / "static" / "app.js").read_bytes()  # every HTML page loads it (cached after once)
     month = london_today().strftime("%Y-%m")
     pages = [
         ("Sign in", None, "/login"),
@@ -90,7 +98,7 @@ def main():
     ]
     print(f"Demo data: {db['visits'].count} visits, {db['escalations'].count} escalations; "
           f"{args.requests} requests per row.\n")
-    print("| Page | HTML bytes | HTML+CSS bytes | HTML+CSS gzip | p50 ms | p95 ms |")
+    print("| Page | HTML bytes | HTML+CSS+JS bytes | HTML+CSS+JS gzip | p50 ms | p95 ms |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, role, path in pages:
         client = app.test_client(user=user[role]) if role else app.test_client()
@@ -98,14 +106,33 @@ def main():
         assert response.status_code == 200, (path, response.status_code)
         body = response.data
         is_csv = path.endswith(".csv")
-        total = body if is_csv else body + css
-        zipped = len(gzip.compress(body)) + (0 if is_csv else len(gzip.compress(css)))
+        total = body if is_csv else body + css + js
+        zipped = len(gzip.compress(body)) + (
+            0 if is_csv else len(gzip.compress(css)) + len(gzip.compress(js)))
         print(f"| {name} | {len(body):,} | {len(total):,} | {zipped:,} | {p50:.1f} | {p95:.1f} |")
     client = app.test_client(user=user["icv"])
+    partner = next(db.query("SELECT id FROM users WHERE role = 'icv' AND id != ? LIMIT 1",
+                            [user["icv"].id]))["id"]
+
+    def submit():
+        client_id, fields = visit_post(suite_id, partner)
+        return client.post(f"/visits/drafts/{client_id}", data=fields)
+
     n = max(20, args.requests // 4)
-    p50, p95, response = timed(lambda: client.post("/visits/new", data=visit_post(suite_id)), n)
-    assert response.status_code == 302, response.data[:2000]
-    print(f"| Submit a report (POST, 1 flagged detainee, rules run) | | | | {p50:.1f} | {p95:.1f} |")
+    p50, p95, response = timed(submit, n)
+    assert response.status_code == 302 and "/visits/" in response.location, response.data[:3000]
+    print(f"| Submit a report (one POST: validate, save, version, rules) | | | | {p50:.1f} | {p95:.1f} |")
+
+    client_id, fields = visit_post(suite_id, partner)
+    client.post(f"/visits/drafts/{client_id}", data={**fields, "action": "save"})
+    headers = {"X-Requested-With": "fetch"}
+    p50, p95, response = timed(lambda: client.post(
+        f"/visits/drafts/{client_id}/autosave", data=fields, headers=headers), n)
+    assert response.status_code == 200, response.data[:3000]
+    print(f"| Autosave a full draft (one background POST) | | | | {p50:.1f} | {p95:.1f} |")
+    sw = (ROOT / "static" / "sw.js").read_bytes()
+    print(f"\napp.js {len(js):,} bytes ({len(gzip.compress(js)):,} gzip); style.css {len(css):,} "
+          f"({len(gzip.compress(css)):,} gzip); sw.js {len(sw):,} ({len(gzip.compress(sw)):,} gzip).")
 
 
 if __name__ == "__main__":
