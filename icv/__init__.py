@@ -32,6 +32,10 @@ def create_app(test_config=None):
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_DURATION=timedelta(hours=12),
         QUEUE_PAGE_SIZE=50,
+        # Escalation rule thresholds (icv/rules.py DEFAULT_SETTINGS names); see README.
+        RULE_SETTINGS={},
+        # Working days to act, by priority (None: no due date; domain.md 6b).
+        ESCALATION_DUE_WORKING_DAYS={"critical": 0, "high": 5, "medium": 20, "low": None},
         # Signed out after this long without a request; pages warn two minutes before.
         SESSION_IDLE_MINUTES=30,
     )
@@ -43,7 +47,9 @@ def create_app(test_config=None):
         app.config.update(test_config)
     check_secret_key(app)
 
-    from . import auth, db, escalations, main, summaries, visits, demo
+    from . import auth, db, escalations, main, rules, summaries, visits, demo
+
+    app.config["RULES"] = rules.settings_from(app.config["RULE_SETTINGS"])  # a typo stops here
 
     db.init_app(app)
     auth.init_app(app)

@@ -249,3 +249,122 @@ def m006_full_visit_report(db):
                 raise RuntimeError(f"foreign key problems after rebuilding detainee_entries: {problems}")
     finally:
         db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")
+
+
+@migrations(transactional=False)  # foreign_keys can only be switched outside a transaction
+def m007_escalation_workflow(db):
+    """The custody team's workflow (issue 4) and the audit log.
+
+    escalations is rebuilt so that a finding can come from a visit, a detainee entry or a
+    custody record review (review_id refers to the table issue 5 adds), with the suite
+    copied on so every queue filter is an index range. Each escalation keeps the priority
+    its rule gives (base_priority), the one after modifiers (priority) and why (reasons, a
+    JSON list). review_id has no foreign key clause (see the column). still_raised is 0 when a corrected report no longer raises it: it is never
+    deleted. version is the optimistic lock of every edit.
+
+    escalation_events is the history of each one (who, when, from, to); internal notes are
+    events with internal = 1, and the outcome meant for the ICV is outcome_note.
+    audit_log is append-only (triggers refuse UPDATE and DELETE): every view of sensitive
+    records and every change of note goes here.
+    """
+    was_on = next(db.query("PRAGMA foreign_keys"))["foreign_keys"]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            db.executescript(f"""
+            CREATE TABLE escalations_new (
+              id INTEGER PRIMARY KEY,
+              source TEXT NOT NULL CHECK (source IN ('visit', 'detainee', 'review')),
+              visit_id INTEGER REFERENCES visits(id),
+              detainee_entry_id INTEGER REFERENCES detainee_entries(id),
+              -- No REFERENCES: SQLite refuses every write to a table whose foreign key names
+              -- a table that does not exist yet; the reviews table comes with issue 5.
+              review_id INTEGER,
+              suite_id INTEGER NOT NULL REFERENCES suites(id),
+              raised_by INTEGER REFERENCES users(id),
+              rule_id TEXT NOT NULL,
+              title TEXT NOT NULL,
+              detail TEXT NOT NULL DEFAULT '',
+              base_priority TEXT NOT NULL CHECK (base_priority IN ('critical', 'high', 'medium', 'low')),
+              priority TEXT NOT NULL CHECK (priority IN ('critical', 'high', 'medium', 'low')),
+              priority_rank INTEGER NOT NULL CHECK (priority_rank BETWEEN 0 AND 3),
+              reasons TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(reasons)),
+              status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'triaged',
+                'raised_with_police', 'awaiting_response', 'resolved', 'no_further_action')),
+              assigned_to INTEGER REFERENCES users(id),
+              due_on TEXT,
+              police_response TEXT NOT NULL DEFAULT '',
+              outcome_note TEXT NOT NULL DEFAULT '',
+              closed_reason TEXT NOT NULL DEFAULT '',
+              still_raised INTEGER NOT NULL DEFAULT 1 CHECK (still_raised IN (0, 1)),
+              version INTEGER NOT NULL DEFAULT 1,
+              created_at TEXT NOT NULL DEFAULT {NOW},
+              updated_at TEXT NOT NULL DEFAULT {NOW},
+              closed_at TEXT,
+              CHECK ((closed_at IS NULL) = (status NOT IN ('resolved', 'no_further_action'))),
+              CHECK ((source = 'review') = (review_id IS NOT NULL)),
+              CHECK ((source = 'detainee') = (detainee_entry_id IS NOT NULL)),
+              CHECK (source = 'review' OR visit_id IS NOT NULL)
+            );
+            INSERT INTO escalations_new (id, source, visit_id, detainee_entry_id, suite_id, raised_by,
+                rule_id, title, base_priority, priority, priority_rank, status, assigned_to, version,
+                created_at, updated_at, closed_at)
+              SELECT e.id, CASE WHEN e.detainee_entry_id IS NULL THEN 'visit' ELSE 'detainee' END,
+                e.visit_id, e.detainee_entry_id, v.suite_id, v.created_by, e.rule_id, e.title,
+                e.priority, e.priority, e.priority_rank, e.status, e.assigned_to, e.version,
+                e.created_at, e.updated_at, e.closed_at
+              FROM escalations e JOIN visits v ON v.id = e.visit_id;
+            DROP TABLE escalations;
+            ALTER TABLE escalations_new RENAME TO escalations;
+
+            CREATE UNIQUE INDEX escalations_finding_rule ON escalations(
+              coalesce(visit_id, 0), coalesce(detainee_entry_id, 0), coalesce(review_id, 0), rule_id);
+            CREATE INDEX escalations_visit ON escalations(visit_id);
+            CREATE INDEX escalations_review ON escalations(review_id) WHERE review_id IS NOT NULL;
+            CREATE INDEX escalations_queue ON escalations(priority_rank, created_at) WHERE closed_at IS NULL;
+            CREATE INDEX escalations_unassigned ON escalations(priority_rank, created_at)
+              WHERE closed_at IS NULL AND assigned_to IS NULL;
+            CREATE INDEX escalations_due ON escalations(due_on, priority_rank) WHERE closed_at IS NULL;
+            CREATE INDEX escalations_assigned ON escalations(assigned_to, priority_rank, created_at);
+            CREATE INDEX escalations_status ON escalations(status, priority_rank, created_at);
+            CREATE INDEX escalations_suite ON escalations(suite_id, rule_id, created_at);
+            CREATE INDEX escalations_rule ON escalations(rule_id, created_at);
+            CREATE INDEX escalations_created ON escalations(created_at);
+            CREATE INDEX escalations_raised_by ON escalations(raised_by, created_at);
+
+            CREATE TABLE escalation_events (
+              id INTEGER PRIMARY KEY,
+              escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+              user_id INTEGER REFERENCES users(id),  -- NULL: the rules, not a person
+              kind TEXT NOT NULL CHECK (kind IN ('raised', 'rerun', 'status', 'assigned', 'priority',
+                'note', 'police_response', 'outcome', 'due')),
+              from_value TEXT,
+              to_value TEXT,
+              body TEXT NOT NULL DEFAULT '',
+              internal INTEGER NOT NULL DEFAULT 1 CHECK (internal IN (0, 1)),
+              created_at TEXT NOT NULL DEFAULT {NOW}
+            );
+            CREATE INDEX escalation_events_escalation ON escalation_events(escalation_id, id);
+
+            CREATE TABLE audit_log (
+              id INTEGER PRIMARY KEY,
+              at TEXT NOT NULL DEFAULT {NOW},
+              user_id INTEGER REFERENCES users(id),
+              action TEXT NOT NULL,
+              object_type TEXT NOT NULL,
+              object_id INTEGER,
+              detail TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(detail))
+            );
+            CREATE INDEX audit_log_object ON audit_log(object_type, object_id, at);
+            CREATE INDEX audit_log_user ON audit_log(user_id, at);
+            CREATE INDEX audit_log_at ON audit_log(at);
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+              BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+              BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+            """)
+            problems = list(db.query("PRAGMA foreign_key_check(escalations)"))
+            if problems:
+                raise RuntimeError(f"foreign key problems after rebuilding escalations: {problems}")
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")

@@ -10,7 +10,7 @@ from icv.migrations import migrations
 from icv.visits import store
 
 MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
-              "m006_full_visit_report"]
+              "m006_full_visit_report", "m007_escalation_workflow"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -32,10 +32,18 @@ SCHEMA = {
                          "gender": str, "ethnicity": str, "consent": str, "checks": str,
                          "removed_at": str},
     "flags": {"id": int, "detainee_entry_id": int, "kind": str, "answers": str},
-    "escalations": {"id": int, "visit_id": int, "detainee_entry_id": int, "rule_id": str,
-                    "title": str, "priority": str, "priority_rank": int, "status": str,
-                    "assigned_to": int, "version": int, "created_at": str, "updated_at": str,
-                    "closed_at": str},
+    "escalations": {"id": int, "source": str, "visit_id": int, "detainee_entry_id": int,
+                    "review_id": int, "suite_id": int, "raised_by": int, "rule_id": str,
+                    "title": str, "detail": str, "base_priority": str, "priority": str,
+                    "priority_rank": int, "reasons": str, "status": str, "assigned_to": int,
+                    "due_on": str, "police_response": str, "outcome_note": str,
+                    "closed_reason": str, "still_raised": int, "version": int,
+                    "created_at": str, "updated_at": str, "closed_at": str},
+    "escalation_events": {"id": int, "escalation_id": int, "user_id": int, "kind": str,
+                          "from_value": str, "to_value": str, "body": str, "internal": int,
+                          "created_at": str},
+    "audit_log": {"id": int, "at": str, "user_id": int, "action": str, "object_type": str,
+                  "object_id": int, "detail": str},
     "facility_checks": {"visit_id": int, "item": str, "status": str, "note": str},
     "visit_issues": {"id": int, "visit_id": int, "position": int, "category": str,
                      "description": str, "raised_with": str, "resolved_at_visit": str},
@@ -51,8 +59,12 @@ NAMED_INDEXES = {
     "visits": {"visits_arrived", "visits_created_by", "visits_partner", "visits_suite"},
     "detainee_entries": {"detainee_entries_visit"},
     "flags": {"flags_kind"},
-    "escalations": {"escalations_finding_rule", "escalations_queue", "escalations_status",
-                    "escalations_assigned"},
+    "escalations": {"escalations_finding_rule", "escalations_visit", "escalations_review",
+                    "escalations_queue", "escalations_unassigned", "escalations_due",
+                    "escalations_assigned", "escalations_status", "escalations_suite",
+                    "escalations_rule", "escalations_created", "escalations_raised_by"},
+    "escalation_events": {"escalation_events_escalation"},
+    "audit_log": {"audit_log_object", "audit_log_user", "audit_log_at"},
     "visit_issues": {"visit_issues_visit"},
     "drafts": {"drafts_user"},
 }
@@ -164,7 +176,7 @@ def test_m006_keeps_reports_ids_and_links_and_gives_entries_keys(blank):
     m005_database(blank)
     before = {t: list(blank[t].rows) for t in ("visits", "detainee_entries", "flags",
                                                "escalations")}
-    assert migrate(blank) == ["m006_full_visit_report"]
+    assert migrations.apply(blank, stop_before="m007_escalation_workflow") is None
 
     visit = next(blank["visits"].rows)
     assert {k: visit[k] for k in before["visits"][0]} == before["visits"][0]
@@ -274,3 +286,33 @@ def test_a_failed_write_leaves_nothing_behind(db):
             1 / 0
     assert db.execute("SELECT count(*) FROM t").fetchone()[0] == 0
     assert not db.conn.in_transaction
+
+
+# m007: the escalation workflow and the audit log -------------------------------------------
+
+
+def test_m007_keeps_every_escalation_and_fills_source_suite_and_raiser(blank):
+    m005_database(blank)
+    migrate(blank)
+    rows = {r["id"]: r for r in blank.query("SELECT * FROM escalations")}
+    assert set(rows) == {20, 21}
+    assert (rows[20]["source"], rows[20]["detainee_entry_id"], rows[20]["suite_id"],
+            rows[20]["raised_by"], rows[20]["base_priority"], rows[20]["priority"],
+            rows[20]["status"], rows[20]["still_raised"]) == \
+        ("detainee", 9, 3, 5, "critical", "critical", "new", 1)
+    assert (rows[21]["source"], rows[21]["detainee_entry_id"], rows[21]["priority_rank"]) == \
+        ("visit", None, 3)
+    assert blank.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert blank.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_the_audit_log_refuses_changes_and_deletions(db):
+    from icv import audit
+
+    audit.log(db, None, "view", "visit", 1, reason="test")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("UPDATE audit_log SET action = 'edit'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("DELETE FROM audit_log")
+    [entry] = audit.entries_for(db, "visit", 1)
+    assert (entry["action"], entry["detail"]) == ("view", '{"reason": "test"}')

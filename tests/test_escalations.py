@@ -153,15 +153,18 @@ def test_bad_page_number_is_a_400_with_a_message(login_as, page, message):
 
 
 def test_recording_the_same_finding_and_rule_again_does_not_duplicate(db, make_user, make_visit):
-    """escalations.record is safe to repeat: one escalation per finding and rule."""
+    """escalations.sync is safe to repeat: one escalation per finding and rule."""
     entry = finding_entry(flags=SS2)
     visit_id = make_visit(make_user("icv"), entries=[entry])
     entry_id = next(db["detainee_entries"].rows_where("visit_id = ?", [visit_id]))["id"]
     before = db["escalations"].count
     assert before == 2  # SS2 on the entry and AC4 on the visit
     now = to_iso(utcnow())
-    escalations.record(db, visit_id, entry_id, evaluate(entry), now)
-    escalations.record(db, visit_id, None, evaluate({"partner_id": None}, scope="visit"), now)
+    suite_id, raised_by = db.execute("SELECT suite_id, created_by FROM visits WHERE id = ?",
+                                     [visit_id]).fetchone()
+    where = dict(suite_id=suite_id, raised_by=raised_by, now=now, visit_id=visit_id)
+    escalations.sync(db, evaluate(entry), detainee_entry_id=entry_id, **where)
+    escalations.sync(db, evaluate({"partner_id": None}, scope="visit"), **where)
     assert db["escalations"].count == before
 
 

@@ -45,6 +45,9 @@ MATRIX = [
     ("GET",  "/summaries/",                         LOGIN,     403, 403,         200,        200),
     ("GET",  "/summaries/2026-11/visits.csv",       LOGIN,     403, 403,         200,        200),
     ("GET",  "/summaries/2026-11/detainees.csv",    LOGIN,     403, 403,         200,        200),
+    # Escalation queues and workflow (issue 4)
+    # Rules page (issue 4)
+    # Custody record reviews and volunteers (issue 5)
     ("GET",  "/sw.js",                              200,       200, 200,         200,        200),
     ("GET",  "/offline",                            200,       200, 200,         200,        200),
 ]

@@ -4,7 +4,7 @@ from unittest import mock
 import pytest
 
 from icv import rules
-from icv.rules import BY_ID, RULES, Rule, evaluate, raise_level
+from icv.rules import BY_ID, DEFAULT_SETTINGS, RULES, Rule, evaluate, raise_level
 
 ADULT = "25-34"
 CHILD = "14-15"
@@ -76,7 +76,7 @@ def test_every_rule_has_a_firing_and_a_quiet_case():
 def test_rule_fires(rule_id):
     """The finding built to break the rule raises it, with the rule's title."""
     fires, _ = CASES[rule_id]
-    assert BY_ID[rule_id].applies(fires)
+    assert BY_ID[rule_id].check(fires, DEFAULT_SETTINGS)
     found = [e for e in evaluate(fires) if e.rule_id == rule_id]
     assert len(found) == 1
     assert found[0].title == BY_ID[rule_id].title
@@ -86,7 +86,7 @@ def test_rule_fires(rule_id):
 def test_rule_stays_quiet(rule_id):
     """The nearly identical finding that keeps the rule does not raise it."""
     _, quiet = CASES[rule_id]
-    assert not BY_ID[rule_id].applies(quiet)
+    assert not BY_ID[rule_id].check(quiet, DEFAULT_SETTINGS)
     assert rule_id not in raised(evaluate(quiet))
 
 
@@ -97,7 +97,7 @@ def test_rule_priorities_follow_the_rule_table():
         "UF1": "critical", "UF2": "critical",
         "UF3": "high", "UF4": "high", "CH1": "critical", "AC4": "low"}
     assert {r.id for r in RULES if r.scope == "visit"} == {"AC4"}
-    assert {r.id for r in RULES if r.about_children} == {"SS1", "UF2", "CH1"}
+    assert {r.id for r in RULES if r.about_vulnerable} == {"SS1", "UF2", "CH1"}
 
 
 # SS1: the Child Q rule and its exceptions ---------------------------------------------------
@@ -253,9 +253,9 @@ def test_child_keeps_an_already_critical_rule_critical():
 
 def test_child_specific_rule_is_not_raised_again():
     """A rule about children already counts the child: its level is not raised a second time."""
-    about_children = Rule("T1", "Test rule about children", "low", "", lambda f: True,
-                          about_children=True)
-    general = Rule("T2", "Test rule for everyone", "low", "", lambda f: True)
+    about_children = Rule("T1", "Test rule about children", "low", "", lambda f, s: True,
+                          about_vulnerable=True)
+    general = Rule("T2", "Test rule for everyone", "low", "", lambda f, s: True)
     with mock.patch.object(rules, "RULES", [about_children, general]):
         assert raised(evaluate(finding(CHILD, child=child()))) == {"T1": "low", "T2": "medium"}
         assert raised(evaluate(finding(ADULT))) == {"T1": "low", "T2": "low"}

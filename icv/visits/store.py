@@ -7,6 +7,8 @@ import json
 import sqlite3
 import uuid
 
+from flask import current_app, has_app_context
+
 from .. import escalations, rules
 from ..db import writing
 from ..flags import FLAGS
@@ -164,7 +166,7 @@ def correct_visit(db, visit_id, user_id, report, fields, reason, base_version):
 
 def save_details(db, visit_id, report, now):
     """Entries (upserted by key), flags, facilities and issues of a report; then the rules."""
-    keep = []
+    keep, findings = [], []
     for position, entry in enumerate(report["entries"]):
         values = {"position": position, "checks": json.dumps(entry["checks"]), "removed_at": None,
                   **{c: entry.get(c) for c in ENTRY_COLUMNS}}
@@ -180,7 +182,7 @@ def save_details(db, visit_id, report, now):
         keep.append(entry_id)
         for kind, answers in entry["flags"].items():
             db["flags"].insert({"detainee_entry_id": entry_id, "kind": kind, "answers": json.dumps(answers)})
-        escalations.record(db, visit_id, entry_id, rules.evaluate(entry), now)
+        findings.append((entry_id, entry))
     marks = ",".join("?" * len(keep)) or "NULL"
     db.execute(f"UPDATE detainee_entries SET removed_at = ? WHERE visit_id = ? AND removed_at IS NULL "
                f"AND id NOT IN ({marks})", [now, visit_id, *keep])
@@ -190,7 +192,32 @@ def save_details(db, visit_id, report, now):
     db.execute("DELETE FROM visit_issues WHERE visit_id = ?", [visit_id])
     for position, issue in enumerate(report["issues"]):
         db["visit_issues"].insert({"visit_id": visit_id, "position": position, **issue})
-    escalations.record(db, visit_id, None, rules.evaluate(report, scope="visit"), now)
+    raise_escalations(db, visit_id, report, findings, now)
+
+
+def raise_escalations(db, visit_id, report, findings, now):
+    """Run the rules on the report and each current entry, and bring their escalations in line;
+    entries removed by a correction are run as raising nothing."""
+    config = current_app.config if has_app_context() else {}
+    settings = config.get("RULES") or rules.DEFAULT_SETTINGS
+    suite_id, raised_by = db.execute("SELECT suite_id, created_by FROM visits WHERE id = ?",
+                                     [visit_id]).fetchone()
+    repeats = escalations.repeat_counts(db, suite_id, now, settings["repeat_window_days"],
+                                        exclude_visit=visit_id)
+    due_days = config.get("ESCALATION_DUE_WORKING_DAYS")
+    where = dict(suite_id=suite_id, raised_by=raised_by, now=now, visit_id=visit_id,
+                 due_days=due_days)
+    finding = {**report, "submitted_at": report.get("submitted_at") or now}
+    escalations.sync(db, rules.evaluate(finding, "visit", settings, repeats), **where)
+    for entry_id, entry in findings:
+        escalations.sync(db, rules.evaluate(entry, "detainee", settings, repeats),
+                         detainee_entry_id=entry_id, **where)
+    current = [entry_id for entry_id, _ in findings]
+    marks = ",".join("?" * len(current)) or "NULL"
+    for (entry_id,) in db.execute(f"SELECT id FROM detainee_entries WHERE visit_id = ? AND "
+                                  f"removed_at IS NOT NULL AND id NOT IN ({marks})",
+                                  [visit_id, *current]).fetchall():
+        escalations.sync(db, [], detainee_entry_id=entry_id, **where)
 
 
 def add_version(db, visit_id, version, report, fields, reason, user_id, now):
