@@ -343,8 +343,14 @@ def test_counts_of_0_and_300_are_accepted(icv, report_form, db):
     accepted(icv, report_form(cells_in_use="300", cells_out_of_order="0"), db)
 
 
-def test_count_that_is_not_a_number_is_refused(icv, report_form, db):
-    refused(icv, report_form(in_custody="lots"), "Not a valid integer value.", db)
+@pytest.mark.parametrize("value", ["lots", "4.5", "3 people"])
+def test_count_that_is_not_a_number_is_refused_with_one_plain_message(icv, report_form, db, value):
+    """One message that says what to type, not WTForms' "Not a valid integer value." too."""
+    response = refused(icv, report_form(in_custody=value),
+                       "'Detainees in custody' must be a whole number, like 4", db)
+    shown = error_messages(response)
+    assert "Not a valid integer value." not in shown
+    assert "'Detainees in custody' must be a number from 0 to 300" not in shown
 
 
 def test_optional_counts_may_be_blank(icv, report_form, db):

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
                      StringField, TextAreaField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                ValidationError)
+                                StopValidation, ValidationError)
 
 from .. import codes, flags
 from ..forms import Choice, Date, Radios, Time, options, optional_int
@@ -36,10 +36,31 @@ def text_area(label, hint="", required=None):
         Length(max=TEXT_LIMIT, message=f"{label} must be {TEXT_LIMIT:,} characters or fewer")])
 
 
+class Count(IntegerField):
+    """A whole number, with one plain message when it is not one (not WTForms' "Not a valid
+    integer value." followed by the range message)."""
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0].strip() if valuelist else ""
+        self.raw_data = valuelist
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = int(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"'{self.label.text}' must be a whole number, like 4") from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
 def count(label, required=True, hint=""):
     """A whole-number count from 0 to MAX_COUNT (blank is 0 when not required)."""
     first = InputRequired(f"Enter a number for '{label}', or 0") if required else Optional()
-    return IntegerField(label, description=hint, render_kw={"inputmode": "numeric"}, validators=[
+    return Count(label, description=hint, render_kw={"inputmode": "numeric"}, validators=[
         first, NumberRange(0, MAX_COUNT, f"'{label}' must be a number from 0 to {MAX_COUNT}")])
 
 
