@@ -557,6 +557,14 @@ def test_tampered_entry_key_is_refused(icv, report_form, db):
     assert error_messages(page).count(message) == 6
 
 
+def test_two_entries_with_one_key_are_refused_not_merged(icv, report_form, db):
+    """A changed page sending two entries as one would lose one on saving: refused instead."""
+    keys = ["a" * 32, "a" * 32]
+    refused(icv, report_form(**ROOMY, **entries_with("entry_key", keys)),
+            "Two detainee entries arrived as the same entry, so the page was changed: open the "
+            "report again from My reports and check them", db)
+
+
 @pytest.mark.parametrize("age_band, appears", [("25-34", "yes"), ("16-17", "no"),
                                                ("16-17", "not_sure")])
 def test_a_child_answered_not_a_child_is_refused(icv, report_form, db, age_band, appears):

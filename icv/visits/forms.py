@@ -371,4 +371,8 @@ class VisitForm(FlaskForm):
         if repeated:
             fail("detainees", f"Custody record number {repeated[0]} is entered twice: "
                               "remove one of the two detainees")
+        keys = [e.entry_key.data for e in entries]
+        if len(set(keys)) != len(keys):  # only a changed page sends this; saving would merge two
+            fail("detainees", "Two detainee entries arrived as the same entry, so the page was "
+                              "changed: open the report again from My reports and check them")
         return ok
