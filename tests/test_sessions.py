@@ -129,6 +129,18 @@ def test_a_report_posted_after_the_idle_time_does_not_touch_another_persons_draf
     assert next(db["drafts"].rows) == before
 
 
+@pytest.mark.parametrize("role", ["custody_team", "coordinator", "admin"])
+def test_a_report_posted_by_staff_after_the_idle_time_is_not_kept(signed_in, clock, report_form,
+                                                                  db, role):
+    """Staff cannot write reports: after the idle time their post saves nothing either."""
+    client = signed_in(role)
+    clock.advance(31)
+    data = report_form(action="save")
+    response = client.post(draft_url(data), data=data)
+    assert response.location == "/login"
+    assert db["drafts"].count == 0
+
+
 def test_other_forms_posted_after_the_idle_time_save_nothing(signed_in, clock, make_visit, db):
     """A form with no keeper (starting a correction) just goes to sign in."""
     client = signed_in()

@@ -331,7 +331,10 @@ def correct(visit_id):
 
 @on_expired_post("visits.draft")
 def keep_expired_draft(user_id, view_args):
-    """A report posted after the session ran out is kept as that person's draft."""
+    """A report posted after the session ran out is kept as that person's draft; only an
+    ICV's (staff cannot write reports, so a post from them would have been refused)."""
+    if current_user.role != "icv":
+        return None
     client_id = parse_client_id(view_args["client_id"])
     draft = store.get_draft(get_db(), client_id)
     if (draft and draft["user_id"] != user_id) or late_correction(draft):
