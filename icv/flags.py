@@ -4,7 +4,9 @@ This is the one home of the flag schemas. Visit reports use them now; custody re
 reviews will reuse them. Each flag is a yes/no question; when the answer is yes its
 questions must be answered, and "not recorded" / "not known" are real answers, because
 inspectors keep finding custody records that are silent on exactly these points.
-Answers are stored as JSON ({question name: choice code}) on the `flags` table.
+A few questions are optional (added for the escalation rules, icv/rules.py): unanswered,
+they are simply absent from the answers, and the rule that reads them stays quiet.
+Answers are stored as JSON ({question name: choice code, or minutes}) on the `flags` table.
 """
 from dataclasses import dataclass, field
 
@@ -26,6 +28,8 @@ class Question:
     hint: str = ""
     # Answer needed only when another question has one of these answers: {name: {codes}}.
     only_if: dict = field(default_factory=dict)
+    optional: bool = False  # may be left unanswered (then absent from the answers)
+    minutes: bool = False  # a whole number of minutes, not a choice (choices are [])
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,14 @@ class Flag:
         return code
 
     def relevant(self, answers):
-        """The questions that apply given the answers so far."""
-        return [
-            q for q in self.questions
-            if all(answers.get(n) in codes for n, codes in q.only_if.items())
-        ]
+        """The questions that apply given the answers so far (in order, so a question that
+        depends on one that does not apply does not apply either)."""
+        kept, found = {}, []
+        for q in self.questions:
+            if all(kept.get(n) in codes for n, codes in q.only_if.items()):
+                found.append(q)
+                kept[q.name] = answers.get(q.name)
+        return found
 
 
 STRIP_SEARCH = Flag(
@@ -72,12 +79,25 @@ STRIP_SEARCH = Flag(
         ]),
         Question("no_aa_reason", "What reason was recorded for no appropriate adult?", [
             ("urgent_risk", "Urgent risk of serious harm"),
-            ("declined_aa_agreed", "Child declined in the adult's presence; the adult agreed and signed"),
+            ("declined_aa_agreed", "Child declined in the adult's presence and the adult agreed"),
             ("none", "No reason recorded"),
         ], only_if={"aa_present": {"no", "not_recorded"}}),
+        Question("aa_signed_record", "Is the child's decision recorded and signed by the "
+                 "appropriate adult?", YES_NO_NOT_KNOWN, optional=True,
+                 only_if={"no_aa_reason": {"declined_aa_agreed"}}),
         Question("searcher_same_sex", "Was the searching officer the same sex as the detainee?",
                  YES_NO_NOT_RECORDED),
+        Question("opposite_sex_present", "Was anyone of the opposite sex present?", [
+            ("no", "No"),
+            ("requested_aa", "Yes: an appropriate adult the detainee asked for"),
+            ("yes", "Yes, someone else"),
+            ("not_recorded", "Not recorded"),
+        ], optional=True),
         Question("reason_recorded", "Was the reason for the search recorded?", YES_NO_NOT_KNOWN),
+        Question("parent_informed", "For a child: was a parent or guardian told about the search?",
+                 YES_NO_NOT_KNOWN, optional=True),
+        Question("safeguarding_referral", "For a child: was a safeguarding referral made to "
+                 "children's services?", YES_NO_NOT_KNOWN, optional=True),
         Question("source", "How do you know about the search?", SOURCES),
     ],
 )
@@ -96,8 +116,20 @@ USE_OF_FORCE = Flag(
             ("not_known", "Not known"),
         ]),
         Question("spit_guard", "Was a spit and bite guard used?", YES_NO_NOT_RECORDED),
+        Question("spit_guard_minutes", "For how many minutes was the spit and bite guard on?", [],
+                 hint="If you know. Whole minutes, like 10", optional=True, minutes=True,
+                 only_if={"spit_guard": {"yes"}}),
         Question("limb_restraints", "Were leg or limb restraints used?", YES_NO_NOT_RECORDED),
+        Question("restraint_minutes", "For how many minutes were the leg or limb restraints on?", [],
+                 hint="If you know. Whole minutes, like 10", optional=True, minutes=True,
+                 only_if={"limb_restraints": {"yes"}}),
         Question("handcuffed_in_cell", "Were handcuffs left on in the cell?", YES_NO_NOT_RECORDED),
+        Question("taser", "Was a Taser drawn, aimed or fired in the custody suite?", [
+            ("no", "No"),
+            ("drawn", "Drawn or aimed, not fired"),
+            ("fired", "Fired or used to drive-stun"),
+            ("not_known", "Not known"),
+        ], optional=True),
         Question("detainee_injury", "Was the detainee injured?", [
             ("none", "No injury"),
             ("minor", "Minor injury"),
@@ -130,9 +162,18 @@ CHILD = Flag(
             ("other", "Somewhere else"),
             ("not_recorded", "Not recorded"),
         ]),
+        Question("cell_reason_recorded", "Is a reason recorded for holding the child in a cell?",
+                 YES_NO_NOT_KNOWN, optional=True, only_if={"held_in": {"cell"}}),
         Question("sharing_with_adult", "Is the child sharing a cell or room with an adult?",
                  YES_NO_NOT_RECORDED),
+        Question("woman_responsible", "For a girl: is a woman responsible for her care?",
+                 YES_NO_NOT_KNOWN, optional=True),
         Question("expected_overnight", "Is the child expected to stay overnight?", YES_NO_NOT_KNOWN),
+        Question("charged", "Has the child been charged?", YES_NO_NOT_KNOWN, optional=True,
+                 only_if={"expected_overnight": {"yes"}}),
+        Question("mha_s136", "Is the child held here under the Mental Health Act (section 136)?",
+                 YES_NO_NOT_KNOWN, optional=True,
+                 hint="A police station can never be a place of safety for a child"),
     ],
 )
 

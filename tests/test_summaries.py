@@ -24,12 +24,14 @@ def coordinator(login_as):
 
 @pytest.fixture
 def visit_at(make_user, make_visit):
-    """visit_at(arrived_at, **columns) -> visit id of a one-hour visit arriving at that UTC time."""
+    """visit_at(arrived_at, **columns) -> visit id of a one-hour visit arriving at that UTC time,
+    reported as it ended (so never late: AC4)."""
     author = make_user("icv", display_name="Alex Morgan")
 
     def make(arrived_at, **overrides):
         departed_at = to_iso(from_iso(arrived_at) + timedelta(hours=1))
-        return make_visit(author, arrived_at=arrived_at, departed_at=departed_at, **overrides)
+        return make_visit(author, arrived_at=arrived_at, departed_at=departed_at,
+                          **{"submitted_at": departed_at, **overrides})
     return make
 
 

@@ -19,22 +19,29 @@ from icv.visits.forms import VisitForm
 YESTERDAY = london_today() - timedelta(days=1)
 
 # Answers to every question of every flag, follow-ups included (no appropriate adult at a strip
-# search asks why; a drugs intimate search asks about written consent). None raises a rule.
+# search asks why; a drugs intimate search asks about written consent), and the optional ones.
+# None raises a rule. (Some optional follow-ups do not apply to these answers, so are not stored.)
 FULL_ANSWERS = {
     "strip_search": {"context": "custody", "intimate_parts_exposed": "yes",
                      "orifice_contact": "no", "aa_present": "no", "no_aa_reason": "urgent_risk",
-                     "searcher_same_sex": "yes", "reason_recorded": "yes",
+                     "aa_signed_record": "yes", "searcher_same_sex": "yes",
+                     "opposite_sex_present": "no", "reason_recorded": "yes",
+                     "parent_informed": "yes", "safeguarding_referral": "yes",
                      "source": "custody_record"},
     "intimate_search": {"grounds": "class_a_drugs", "inspector_authorised": "yes",
                         "conducted_by_hcp": "yes", "written_consent": "yes",
-                        "aa_present": "not_needed", "source": "custody_record"},
-    "use_of_force": {"phase": "in_cell", "spit_guard": "no", "limb_restraints": "no",
-                     "handcuffed_in_cell": "no", "detainee_injury": "none", "hcp_seen": "yes",
+                        "aa_present": "yes", "source": "custody_record"},
+    "use_of_force": {"phase": "in_cell", "spit_guard": "no", "spit_guard_minutes": "5",
+                     "limb_restraints": "no", "restraint_minutes": "5", "handcuffed_in_cell": "no",
+                     "taser": "no", "detainee_injury": "none", "hcp_seen": "yes",
                      "allegation": "no", "recorded_on_custody_record": "yes", "source": "staff"},
-    "child": {"aa_status": "present", "held_in": "juvenile_room", "sharing_with_adult": "no",
-              "expected_overnight": "not_known"},
+    "child": {"aa_status": "present", "held_in": "juvenile_room", "cell_reason_recorded": "yes",
+              "sharing_with_adult": "no", "woman_responsible": "yes",
+              "expected_overnight": "not_known", "charged": "no", "mha_s136": "no"},
 }
-FLAG_QUESTIONS = [(flag.kind, question.name) for flag in FLAGS for question in flag.questions]
+# The questions that must be answered when they apply (the optional ones may be left blank).
+FLAG_QUESTIONS = [(flag.kind, question.name) for flag in FLAGS for question in flag.questions
+                  if not question.optional]
 REQUIRED_COUNTS = (["in_custody", "offered"] + [f"groups-{n}" for n, _, _ in q.GROUP_COUNTS]
                    + [f"outcomes-{n}" for n, _ in q.OUTCOME_COUNTS])
 ALL_COUNTS = (REQUIRED_COUNTS + ["cells_in_use", "cells_out_of_order"]
@@ -588,7 +595,7 @@ def test_each_unanswered_flag_question_is_refused(icv, report_form, db):
     (not the follow-ups) has its own message naming the flag and the question."""
     data = report_form(**{f"detainees-0-{flag.kind}": "yes" for flag in FLAGS})
     expected = [m for flag in FLAGS for m in unanswered(
-        flag, {x.name for x in flag.questions if not x.only_if})]
+        flag, {x.name for x in flag.questions if not x.only_if and not x.optional})]
     assert len(expected) == len(FLAG_QUESTIONS) - 2
     refused(icv, data, expected, db)
 
@@ -790,3 +797,52 @@ def test_unknown_draft_address_is_not_found(icv):
     assert icv.get("/visits/drafts/not-a-uuid").status_code == 404
     response = icv.post("/visits/drafts/not-a-uuid", data={"client_id": "not-a-uuid"})
     assert response.status_code == 404
+
+
+# Optional flag questions (asked for the escalation rules) ------------------------------------
+
+OPTIONAL = {flag.kind: [x.name for x in flag.questions if x.optional] for flag in FLAGS}
+SPIT_GUARD_MINUTES = "Use of force: 'For how many minutes was the spit and bite guard on?' must be a " \
+                     "whole number of minutes from 0 to 1,440, like 10"
+
+
+def test_optional_flag_questions_may_be_left_blank_and_are_not_stored(icv, report_form, db):
+    """Every flag answered with its optional questions left out is accepted; the stored answers
+    simply lack them."""
+    data = report_form(**{"groups-children": "1"}, **{
+        k: v for kind in FULL_ANSWERS
+        for k, v in flag_fields(kind, **{name: None for name in OPTIONAL[kind]}).items()})
+    accepted(icv, data, db)
+    stored = {f["kind"]: json.loads(f["answers"]) for f in db["flags"].rows}
+    assert all(set(stored[kind]).isdisjoint(OPTIONAL[kind]) for kind in stored)
+    assert len(stored) == 4
+
+
+def test_optional_questions_say_so_on_the_form(icv):
+    page = icv.get("/visits/new").text
+    assert "Was a Taser drawn, aimed or fired in the custody suite? (optional)" in page
+    assert "Was a spit and bite guard used?</legend>" in page  # required: no "(optional)"
+
+
+@pytest.mark.parametrize("minutes", ["abc", "1441", "-5", "2.5"])
+def test_minutes_that_are_not_a_whole_number_are_refused(icv, report_form, db, minutes):
+    """A spit guard time must be whole minutes from 0 to 1,440."""
+    data = report_form(**flag_fields("use_of_force", spit_guard="yes", spit_guard_minutes=minutes))
+    refused(icv, data, SPIT_GUARD_MINUTES, db)
+
+
+def test_minutes_are_stored_as_a_number_only_when_they_apply(icv, report_form, db):
+    """A spit guard time is kept (as a number) when a spit guard was used; limb restraint
+    minutes typed when none were used do not apply and are not kept."""
+    data = report_form(**flag_fields("use_of_force", spit_guard="yes", spit_guard_minutes=" 12 ",
+                                     restraint_minutes="junk"))
+    accepted(icv, data, db)
+    answers = json.loads(next(db["flags"].rows)["answers"])
+    assert answers["spit_guard_minutes"] == 12 and "restraint_minutes" not in answers
+
+
+def test_tampered_optional_answer_is_refused(icv, report_form, db):
+    """An optional question may be blank, but not an answer that is not one of its choices."""
+    data = report_form(**flag_fields("use_of_force", taser="made_up"))
+    refused(icv, data, "Use of force: select an answer to 'Was a Taser drawn, aimed or fired in "
+                       "the custody suite?'", db, skip={"detainees-0-use_of_force_answers-taser"})

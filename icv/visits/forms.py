@@ -6,82 +6,28 @@ import re
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import (FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
-                     StringField, TextAreaField)
-from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                StopValidation, ValidationError)
+from wtforms import FieldList, Form, FormField, HiddenField, RadioField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .. import codes, flags
 from ..forms import Choice, Date, Radios, Time, options, optional_int
 from ..times import london_today, span_to_utc, utcnow
 from . import questions as q
+from .fields import (FLAG_FORMS, MAX_COUNT, MAX_MINUTES, TEXT_LIMIT, YES_NO,  # noqa: F401
+                     answers_form, count, counts_form, minutes, text_area)
 
 CUSTODY_RECORD_RE = re.compile(r"^[A-Z0-9][A-Z0-9/\-]{3,19}$")
 CUSTODY_RECORD_HINT = "Letters, numbers, / or -, like 01CX/12345/26. Never a name."
 MAX_DETAINEES = 40
 MAX_ISSUES = 30
-MAX_COUNT = 300
 MAX_VISIT_HOURS = 8
 MAX_REPORT_AGE_DAYS = 366
 ADMISSION_DELAY_LIMIT = 10  # minutes; longer needs a reason (domain.md 6a)
-TEXT_LIMIT = 4000
-YES_NO = [("yes", "Yes"), ("no", "No")]
-
-
-def text_area(label, hint="", required=None):
-    # Not Optional() when not required: it stops the chain, so a blank box would skip the form's
-    # own validate_<field> (the reasons a delay, visiting alone or a correction needs).
-    validators = [DataRequired(required)] if required else []  # DataRequired: spaces are blank
-    return TextAreaField(label, description=hint, validators=validators + [
-        Length(max=TEXT_LIMIT, message=f"{label} must be {TEXT_LIMIT:,} characters or fewer")])
-
-
-class Count(IntegerField):
-    """A whole number, with one plain message when it is not one (not WTForms' "Not a valid
-    integer value." followed by the range message)."""
-
-    def process_formdata(self, valuelist):
-        text = valuelist[0].strip() if valuelist else ""
-        self.raw_data = valuelist
-        if not text:
-            self.data = None
-            return
-        try:
-            self.data = int(text)
-        except ValueError:
-            self.data = None
-            raise ValueError(f"'{self.label.text}' must be a whole number, like 4") from None
-
-    def pre_validate(self, form):
-        if self.process_errors:
-            raise StopValidation()
-
-
-def count(label, required=True, hint=""):
-    """A whole-number count from 0 to MAX_COUNT (blank is 0 when not required)."""
-    first = InputRequired(f"Enter a number for '{label}', or 0") if required else Optional()
-    return Count(label, description=hint, render_kw={"inputmode": "numeric"}, validators=[
-        first, NumberRange(0, MAX_COUNT, f"'{label}' must be a number from 0 to {MAX_COUNT}")])
-
-
-def answers_form(name, questions):
-    """A sub-form of optional radios, one per question (flags and checks)."""
-    fields = {question.name: RadioField(question.label, choices=options(question.choices),
-                                        description=question.hint,
-                                        validators=[Optional()], validate_choice=False)
-              for question in questions}
-    return type(name, (Form,), fields)
-
-
-def counts_form(name, items, required=True):
-    """A sub-form of counts, one per (name, label, ...) item."""
-    return type(name, (Form,), {item[0]: count(item[1], required, *item[2:]) for item in items})
 
 
 GroupsForm = counts_form("GroupsForm", q.GROUP_COUNTS)
 OutcomesForm = counts_form("OutcomesForm", q.OUTCOME_COUNTS)
 NotSeenForm = counts_form("NotSeenForm", q.NOT_SEEN_REASONS, required=False)
-FLAG_FORMS = {flag.kind: answers_form(f"{flag.kind}_form", flag.questions) for flag in flags.FLAGS}
 ChecksForm = answers_form("ChecksForm", q.CHECKS)
 
 
@@ -126,7 +72,14 @@ class DetaineeForm(Form):
                 continue
             sub = self[f"{flag.kind}_answers"].form
             for question in flag.relevant({name: f.data for name, f in sub._fields.items()}):
-                if sub[question.name].data not in dict(question.choices):
+                answer = sub[question.name].data
+                if question.minutes:
+                    if answer and minutes(answer) is None:
+                        sub[question.name].errors = [
+                            f"{flag.legend}: '{question.label}' must be a whole number of minutes "
+                            f"from 0 to {MAX_MINUTES:,}, like 10"]
+                        ok = False
+                elif answer not in dict(question.choices) and (answer or not question.optional):
                     sub[question.name].errors = [
                         f"{flag.legend}: select an answer to '{question.label}'"]
                     ok = False
@@ -145,7 +98,10 @@ class DetaineeForm(Form):
         for flag in flags.FLAGS:
             if self[flag.kind].data == "yes":
                 given = self[f"{flag.kind}_answers"].data
-                raised[flag.kind] = {x.name: given[x.name] for x in flag.relevant(given)}
+                found = {x.name: minutes(given[x.name]) if x.minutes else given[x.name]
+                         for x in flag.relevant(given)}
+                # An optional question left unanswered is simply absent.
+                raised[flag.kind] = {name: v for name, v in found.items() if v not in (None, "")}
         return raised
 
     def check_answers(self):

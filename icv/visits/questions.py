@@ -102,6 +102,11 @@ CHECKS = [
     Question("hcp_seen", "Seen by a healthcare professional if needed?", [
         ("not_needed", "Not needed"), ("seen", "Seen"), ("waiting", "Asked, waiting"),
         ("not_seen", "Needed, not seen"), ("not_asked", "Not asked")]),
+    Question("medication", "Getting the medication they need?", [
+        ("not_needed", "Needs none"), ("yes", "Yes"), ("no", "No"), ("not_asked", "Not asked")]),
+    Question("mental_health", "Mental health concern referred (liaison and diversion, or a nurse)?", [
+        ("not_needed", "No concern"), ("referred", "Referred or seen"),
+        ("not_referred", "Concern, not referred"), ("not_asked", "Not asked")]),
     Question("food_offered", "Offered food?", _YN),
     Question("drink_offered", "Offered drinks?", _YN),
     Question("blanket_mattress", "Has a blanket and mattress?", _YN),

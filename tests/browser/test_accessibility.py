@@ -177,6 +177,11 @@ def escalation_queue(page, server):
     expect(page.get_by_role("heading", level=1, name="Escalations")).to_be_visible()
 
 
+def rules_page(page, server):
+    page.goto("/rules/")
+    expect(page.get_by_role("heading", level=1, name="Escalation rules")).to_be_visible()
+
+
 def monthly_summary(page, server):
     page.goto("/summaries/")
     expect(page.get_by_role("region", name="Visits by suite")).to_be_visible()
@@ -210,6 +215,7 @@ PAGES = [
     ("icv", correction_conflict),
     ("custody_team", report_detail),
     ("custody_team", escalation_queue),
+    ("custody_team", rules_page),
     ("coordinator", monthly_summary),
     ("coordinator", monthly_summary_with_error),
     (None, not_found),

@@ -1,0 +1,46 @@
+"""The rules page: every escalation rule with its priority, rationale, settings and how often it
+fired this London month, so the custody team can see why the queue holds what it holds."""
+from datetime import date
+
+from flask import Blueprint, current_app, render_template
+
+from . import rules
+from .auth import role_required
+from .db import get_db
+from .times import london_today, month_bounds
+
+bp = Blueprint("rules", __name__, url_prefix="/rules")
+
+RULES_ROLES = ("custody_team", "coordinator", "admin")
+SCOPES = [("detainee", "Detainee entries"), ("visit", "Whole visit reports"),
+          ("review", "Custody record reviews")]
+# The settings in words; an installation changes them by name in RULE_SETTINGS.
+SETTING_WORDS = {
+    "strip_search_2024_proposals_in_force": "The 2024 strip-search proposals are in force",
+    "restraint_minutes_limit": "Longest time for a spit guard or restraints, in minutes",
+    "admission_delay_minutes": "Longest wait to be let in, in minutes",
+    "report_due_hours": "Report due within, in hours of leaving",
+}
+
+
+def raised_by_rule(db, start, end):
+    """{rule id: escalations raised in [start, end)}: a read-only count, like the summaries."""
+    return {r["rule_id"]: r["n"] for r in db.query(
+        "SELECT rule_id, count(*) AS n FROM escalations WHERE created_at >= ? AND created_at < ? "
+        "GROUP BY rule_id", [start, end])}
+
+
+@bp.route("/")
+@role_required(*RULES_ROLES)
+def index():
+    """Every rule, grouped by what it reads, with this month's count of escalations it raised."""
+    today = london_today()
+    counts = raised_by_rule(get_db(), *month_bounds(today.year, today.month))
+    groups = [(label, [r for r in rules.RULES if r.scope == scope]) for scope, label in SCOPES]
+    return render_template(
+        "rules/index.html", groups=[(label, found) for label, found in groups if found],
+        counts=counts, settings=current_app.config.get("RULES") or rules.DEFAULT_SETTINGS,
+        setting_words=SETTING_WORDS, variants=rules.REVIEW_VARIANTS,
+        month_name=date(today.year, today.month, 1).strftime("%B %Y"),
+        not_decided=[(rule_id, why) for rule_id, why in rules.NOT_DECIDED.items()
+                     if rule_id not in rules.BY_ID])
