@@ -1,4 +1,5 @@
-"""The custody team's queue: open escalations, most urgent and then oldest first."""
+"""The custody team's queue: open escalations, most urgent and then oldest first (views,
+filters and counts are in test_queue.py, the workflow in test_workflow.py)."""
 import re
 from datetime import timedelta
 
@@ -38,13 +39,17 @@ def flagged(db, make_user, make_visit):
 
 
 def queue_links(page):
-    """(visit id, anchor) of each queue item's link, in page order."""
-    return re.findall(r'<h2 class="card-title">\s*<a href="/visits/(\d+)#([\w-]+)"', page)
+    """(visit id, anchor) of each queue item's link to the finding in its report, in page order
+    (the title links to the escalation itself)."""
+    return re.findall(r'<a class="finding-link" href="/visits/(\d+)#([\w-]+)"', page)
 
 
 def queue_ids(page):
-    """Escalation ids of the queue items, in page order."""
-    return [int(n) for n in re.findall(r'<li class="card queue-item" id="item-(\d+)"', page)]
+    """Escalation ids of the queue items, in page order (each title opens its escalation)."""
+    ids = [int(n) for n in re.findall(r'<li class="card queue-item[\w -]*" id="item-(\d+)"', page)]
+    titles = re.findall(r'<h2 class="card-title"><a href="/escalations/(\d+)">', page)
+    assert [str(i) for i in ids] == titles
+    return ids
 
 
 def test_queue_lists_highest_priority_then_oldest(login_as, flagged):
@@ -123,7 +128,7 @@ def test_queue_pages_through_with_the_configured_page_size(app, login_as, flagge
     assert 'rel="prev"' not in first
     second = client.get("/escalations/?page=2").text
     assert queue_ids(second) == ids[2:4]
-    assert 'href="/escalations/?page=1" rel="prev"' in second
+    assert 'href="/escalations/" rel="prev"' in second  # page 1 is the plain address
     third = client.get("/escalations/?page=3").text
     assert queue_ids(third) == ids[4:]
     assert 'rel="next"' not in third

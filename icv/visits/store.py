@@ -200,14 +200,15 @@ def raise_escalations(db, visit_id, report, findings, now):
     entries removed by a correction are run as raising nothing."""
     config = current_app.config if has_app_context() else {}
     settings = config.get("RULES") or rules.DEFAULT_SETTINGS
-    suite_id, raised_by = db.execute("SELECT suite_id, created_by FROM visits WHERE id = ?",
-                                     [visit_id]).fetchone()
+    suite_id, raised_by, submitted_at = db.execute(
+        "SELECT suite_id, created_by, submitted_at FROM visits WHERE id = ?", [visit_id]).fetchone()
     repeats = escalations.repeat_counts(db, suite_id, now, settings["repeat_window_days"],
                                         exclude_visit=visit_id)
     due_days = config.get("ESCALATION_DUE_WORKING_DAYS")
     where = dict(suite_id=suite_id, raised_by=raised_by, now=now, visit_id=visit_id,
                  due_days=due_days)
-    finding = {**report, "submitted_at": report.get("submitted_at") or now}
+    # When the report was first sent (AC4), not when a correction was made.
+    finding = {**report, "submitted_at": submitted_at or now}
     escalations.sync(db, rules.evaluate(finding, "visit", settings, repeats), **where)
     for entry_id, entry in findings:
         escalations.sync(db, rules.evaluate(entry, "detainee", settings, repeats),

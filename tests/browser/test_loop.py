@@ -75,7 +75,9 @@ def test_icv_reports_a_flagged_visit_and_it_reaches_the_queue_and_the_csv(page, 
     expect(item).to_contain_text("Critical")
     expect(item).to_contain_text("Brixton")
     screenshot(page, "06-queue", full_page=False)
-    item.get_by_role("link", name=SS1_TITLE).click()
+    item.get_by_role("link", name=SS1_TITLE).click()  # the escalation's page (issue 4)...
+    expect(page.get_by_role("heading", level=1, name=f"SS1: {SS1_TITLE}")).to_be_visible()
+    page.get_by_role("link", name="Open the report at this detainee").click()  # ...and the entry
     expect(page).to_have_url(re.compile(rf"/visits/{visit_id}#entry-\d+$"))
     target = page.locator("#" + page.url.rsplit("#", 1)[1])
     entry = page.get_by_role("region", name=f"Detainee 1: {record_no}")

@@ -1,20 +1,11 @@
-"""Escalations: findings the rules flagged, in the custody team's queue."""
+"""Raising escalations: due dates, the repeat counts the rules need, and sync, which makes
+one finding's escalations match what the rules found now (a new report, a corrected one, or a
+custody record review). Everything here is done by the system, not a person."""
 import json
 from datetime import timedelta
 
-from flask import Blueprint, current_app, render_template, request
-from werkzeug.exceptions import BadRequest
-
-from .auth import role_required
-from .db import get_db
-from .times import from_iso, london, to_iso
-from .workdays import add_working_days
-
-bp = Blueprint("escalations", __name__, url_prefix="/escalations")
-
-QUEUE_ROLES = ("custody_team", "coordinator", "admin")
-MAX_PAGE = 100_000
-
+from ..times import from_iso, london, to_iso
+from ..workdays import add_working_days
 
 DUE_WORKING_DAYS = {"critical": 0, "high": 5, "medium": 20, "low": None}
 CLOSED_BY_CORRECTION = "No longer raised: the report was corrected before anyone worked on it."
@@ -36,7 +27,7 @@ def repeat_counts(db, suite_id, now, window_days, exclude_visit=None, exclude_re
     return {r["rule_id"]: r["n"] for r in db.query("""
         SELECT rule_id, count(*) AS n FROM escalations
         WHERE suite_id = ? AND created_at >= ?
-          AND coalesce(visit_id, 0) != ? AND coalesce(review_id, 0) != ?
+          AND coalesce(visit_id, -1) != ? AND coalesce(review_id, -1) != ?
         GROUP BY rule_id""", [suite_id, since, exclude_visit or 0, exclude_review or 0])}
 
 
@@ -111,68 +102,3 @@ def bump(db, escalation_id, changes, now):
     sets = ", ".join(f"{c} = ?" for c in changes)
     db.execute(f"UPDATE escalations SET {sets}, version = version + 1, updated_at = ? WHERE id = ?",
                [*changes.values(), now, escalation_id])
-
-
-def open_queue(db, limit, offset=0):
-    """Open escalations, most urgent and then oldest first, with where they came from."""
-    return list(db.query("""
-        SELECT e.*, v.arrived_at, s.name AS suite_name, d.custody_record_no, d.position,
-          u.display_name AS assigned_name
-        FROM escalations e
-        JOIN visits v ON v.id = e.visit_id
-        JOIN suites s ON s.id = v.suite_id
-        LEFT JOIN detainee_entries d ON d.id = e.detainee_entry_id
-        LEFT JOIN users u ON u.id = e.assigned_to
-        WHERE e.closed_at IS NULL
-        ORDER BY e.priority_rank, e.created_at, e.id
-        LIMIT ? OFFSET ?""", [limit, offset]))
-
-
-def open_counts(db):
-    """{priority: number open}, and the total under "all"."""
-    counts = {r["priority"]: r["n"] for r in db.query(
-        "SELECT priority, count(*) AS n FROM escalations WHERE closed_at IS NULL GROUP BY priority")}
-    counts["all"] = sum(counts.values())
-    return counts
-
-
-def for_visit(db, visit_id):
-    """Every escalation a visit raised, by entry and priority."""
-    return list(db.query(
-        "SELECT * FROM escalations WHERE visit_id = ? ORDER BY priority_rank, rule_id", [visit_id]))
-
-
-def counts_by_visit(db, visit_ids):
-    """{visit_id: number of escalations} for a list of visits, in one query."""
-    if not visit_ids:
-        return {}
-    marks = ",".join("?" * len(visit_ids))
-    return {r["visit_id"]: r["n"] for r in db.query(
-        f"SELECT visit_id, count(*) AS n FROM escalations WHERE visit_id IN ({marks}) "
-        "GROUP BY visit_id", list(visit_ids))}
-
-
-def page_number(value):
-    """A page number from the query string; a bad one is a 400 with a message."""
-    try:
-        page = int(value or 1)
-    except ValueError:
-        raise BadRequest("The page number must be a whole number, like 2.")
-    if not 1 <= page <= MAX_PAGE:
-        raise BadRequest(f"The page number must be between 1 and {MAX_PAGE:,}.")
-    return page
-
-
-@bp.route("/")
-@role_required(*QUEUE_ROLES)
-def queue():
-    """Open escalations, highest priority and oldest first, each linking to its finding."""
-    db = get_db()
-    size = current_app.config["QUEUE_PAGE_SIZE"]
-    page = page_number(request.args.get("page"))
-    counts = open_counts(db)
-    items = open_queue(db, size, (page - 1) * size)
-    pages = max(1, -(-counts["all"] // size))
-    return render_template("escalations/queue.html", items=items, counts=counts,
-                           page=page, pages=pages)
-

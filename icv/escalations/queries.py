@@ -1,0 +1,293 @@
+"""Reading escalations: the queue's filters as one indexable query with counts per view, one
+escalation with its finding and history, and what a visitor may see of their own findings.
+
+Every queue query starts from an index of migration m007: open work is `closed_at IS NULL`
+(the partial indexes escalations_queue, _unassigned and _due), a status filter uses
+escalations_status, mine escalations_assigned. The page is chosen on escalations alone and
+only its rows are joined to suites, people and entries.
+"""
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import date, timedelta
+from functools import lru_cache
+
+from .. import codes
+from ..codes import PRIORITIES
+from ..workdays import is_working_day, working_days_between
+
+VIEWS = [("all", "All"), ("mine", "Assigned to me"), ("unassigned", "Unassigned"),
+         ("overdue", "Overdue")]
+STATUS_LABELS = dict(codes.ESCALATION_STATUSES)
+CLOSED_STATUSES = ("resolved", "no_further_action")
+ORDER = "e.priority_rank, e.created_at, e.id"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the queue shows: a view and optional filters, all in the query string."""
+    view: str = "all"
+    priority: str = ""
+    suite: int | None = None
+    panel: int | None = None
+    rule: str = ""
+    status: str = ""  # "" is every open status
+    page: int = 1
+
+    def args(self, **changes):
+        """Query-string arguments for these filters with `changes`, defaults left out, so a
+        bookmark reads /escalations/?view=mine&suite=3."""
+        values = asdict(replace(self, **changes))
+        return {k: v for k, v in values.items()
+                if v not in (None, "") and not (k == "view" and v == "all")
+                and not (k == "page" and v == 1)}
+
+    @property
+    def filtered(self):
+        """True when anything but the view and page narrows the list."""
+        return any((self.priority, self.suite, self.panel, self.rule, self.status))
+
+
+def _conditions(f, user_id, today, view=True):
+    """SQL conditions and parameters for the filters (and the view unless view=False)."""
+    where, params = [], []
+    narrow = f.suite or f.panel or f.rule  # a few thousand rows at most, whatever the status
+    if f.status:
+        # With a suite, panel or rule, "+" keeps SQLite off the status index (a closed status
+        # is most of the table: it guesses without ANALYZE statistics).
+        where.append("+e.status = ?" if narrow else "e.status = ?")
+        params.append(f.status)
+    else:
+        where.append("e.closed_at IS NULL")
+    if f.priority:
+        where.append("e.priority_rank = ?")
+        params.append(PRIORITIES.index(f.priority))
+    if f.suite:
+        where.append("e.suite_id = ?")
+        params.append(f.suite)
+    if f.panel:
+        where.append("e.suite_id IN (SELECT suite_id FROM panel_suites WHERE panel_id = ?)")
+        params.append(f.panel)
+    if f.rule:
+        where.append("e.rule_id = ?")
+        params.append(f.rule)
+    if view and f.view == "mine":
+        where.append("e.assigned_to = ?")
+        params.append(user_id)
+    elif view and f.view == "unassigned":
+        where.append("e.assigned_to IS NULL")
+    elif view and f.view == "overdue":
+        where.append("e.closed_at IS NULL AND e.due_on < ?")
+        params.append(today)
+    return " AND ".join(where), params
+
+
+def counts(db, f, user_id, today):
+    """{view: {"total": n, priority: n, ...}} for every view under the other filters.
+
+    Open work (a few thousand rows at most) is counted in one pass over the open-work index.
+    A closed status can hold most of the table, so each view is counted on its own index:
+    the status index for all, the assignee index for mine and unassigned (INDEXED BY: with no
+    ANALYZE statistics SQLite would read every closed row) unless a suite, panel or rule
+    narrows it further; closed work is never overdue."""
+    found = {view: {"total": 0, **{p: 0 for p in PRIORITIES}} for view, _ in VIEWS}
+    if f.status in CLOSED_STATUSES:
+        by_assignee = "" if (f.suite or f.panel or f.rule) else "INDEXED BY escalations_assigned"
+        for view, index in (("all", ""), ("mine", by_assignee), ("unassigned", by_assignee)):
+            where, params = _conditions(replace(f, view=view), user_id, today)
+            for r in db.query(f"SELECT e.priority_rank AS rank, count(*) AS n FROM escalations e "
+                              f"{index} WHERE {where} GROUP BY e.priority_rank", params):
+                found[view]["total"] += r["n"]
+                found[view][PRIORITIES[r["rank"]]] = r["n"]
+        return found
+    where, params = _conditions(f, user_id, today, view=False)
+    for r in db.query(f"""
+            SELECT e.priority_rank AS rank, count(*) AS n,
+              coalesce(sum(e.assigned_to = ?), 0) AS mine,
+              coalesce(sum(e.assigned_to IS NULL), 0) AS unassigned,
+              coalesce(sum(e.closed_at IS NULL AND e.due_on < ?), 0) AS overdue
+            FROM escalations e WHERE {where} GROUP BY e.priority_rank""",
+                      [user_id, today, *params]):
+        for view, n in (("all", r["n"]), ("mine", r["mine"]), ("unassigned", r["unassigned"]),
+                        ("overdue", r["overdue"])):
+            found[view]["total"] += n
+            found[view][PRIORITIES[r["rank"]]] += n
+    return found
+
+
+def queue(db, f, user_id, today, size):
+    """One page of the queue: most urgent first, then oldest, with suite, assignee and the
+    custody record number of the entry (if any)."""
+    where, params = _conditions(f, user_id, today)
+    return list(db.query(f"""
+        SELECT e.id, e.source, e.visit_id, e.detainee_entry_id, e.review_id, e.rule_id, e.title,
+          e.priority, e.status, e.assigned_to, e.due_on, e.created_at, e.closed_at, e.version,
+          e.still_raised, s.name AS suite_name, u.display_name AS assigned_name,
+          d.custody_record_no, v.arrived_at
+        FROM (SELECT e.id FROM escalations e WHERE {where} ORDER BY {ORDER} LIMIT ? OFFSET ?) AS page
+        JOIN escalations e ON e.id = page.id
+        JOIN suites s ON s.id = e.suite_id
+        LEFT JOIN users u ON u.id = e.assigned_to
+        LEFT JOIN detainee_entries d ON d.id = e.detainee_entry_id
+        LEFT JOIN visits v ON v.id = e.visit_id
+        ORDER BY {ORDER}""", [*params, size, (f.page - 1) * size]))
+
+
+def due_state(due_on, closed_at, today):
+    """(state, words) for a due date: ("overdue", "Overdue by 2 working days"), ("today",
+    "Due today"), ("due", "Due Mon 7 Dec 2026"), or (None, ...) when closed or never due.
+    `due_on` and `today` are London dates."""
+    if closed_at:
+        return None, "Closed"
+    if not due_on:
+        return None, "No due date"
+    due = date.fromisoformat(due_on)
+    if due < today:
+        late = working_days_late(due, today)
+        if late == 0:  # due on Friday, looked at on Saturday
+            return "overdue", f"Overdue: was due {due:%a %-d %b}"
+        return "overdue", f"Overdue by {late} working day{'s' if late != 1 else ''}"
+    if due == today:
+        return "today", "Due today"
+    return "due", f"Due {due:%a %-d %b %Y}"
+
+
+# Working days since each day from 2020 to 2045, made once: the queue words up to 50 due dates
+# a page, some years overdue, and counting day by day took half the page's time.
+_SPAN = (date(2020, 1, 1), date(2045, 12, 31))
+
+
+@lru_cache(maxsize=1)
+def _working_day_numbers():
+    """{day: working days from the start of _SPAN up to and including it}."""
+    numbers, n, day = {}, 0, _SPAN[0]
+    while day <= _SPAN[1]:
+        n += is_working_day(day)
+        numbers[day] = n
+        day += timedelta(days=1)
+    return numbers
+
+
+def working_days_late(due, today):
+    """icv.workdays.working_days_between(due, today), by lookup: the working days after the
+    due date up to and including today."""
+    numbers = _working_day_numbers()
+    if due in numbers and today in numbers:
+        return max(0, numbers[today] - numbers[due])
+    return working_days_between(due, today)
+
+
+# One escalation ---------------------------------------------------------------------------------
+
+def get(db, escalation_id):
+    """The escalation with its suite, assignee and who raised it, or None."""
+    rows = list(db.query("""
+        SELECT e.*, s.name AS suite_name, u.display_name AS assigned_name,
+          r.display_name AS raised_by_name
+        FROM escalations e JOIN suites s ON s.id = e.suite_id
+        LEFT JOIN users u ON u.id = e.assigned_to LEFT JOIN users r ON r.id = e.raised_by
+        WHERE e.id = ?""", [escalation_id]))
+    if not rows:
+        return None
+    return {**rows[0], "reasons": json.loads(rows[0]["reasons"])}
+
+
+def entry(db, entry_id):
+    """The detainee entry an escalation came from (even one a correction removed), with its
+    checks and {kind: answers} flags, or None."""
+    rows = list(db.query("SELECT * FROM detainee_entries WHERE id = ?", [entry_id])) if entry_id else []
+    if not rows:
+        return None
+    found = {**rows[0], "checks": json.loads(rows[0]["checks"]), "flags": {}}
+    for f in db.query("SELECT kind, answers FROM flags WHERE detainee_entry_id = ?", [entry_id]):
+        found["flags"][f["kind"]] = json.loads(f["answers"])
+    return found
+
+
+def history(db, escalation_id, after=0):
+    """Every event of an escalation, oldest first, with who made it and, for an assignment,
+    the names it moved between; `after` an event id to get only newer ones."""
+    return list(db.query("""
+        SELECT ev.*, u.display_name AS user_name, fu.display_name AS from_name,
+          tu.display_name AS to_name
+        FROM escalation_events ev LEFT JOIN users u ON u.id = ev.user_id
+        LEFT JOIN users fu ON ev.kind = 'assigned' AND fu.id = CAST(ev.from_value AS INTEGER)
+        LEFT JOIN users tu ON ev.kind = 'assigned' AND tu.id = CAST(ev.to_value AS INTEGER)
+        WHERE ev.escalation_id = ? AND ev.id > ? ORDER BY ev.id""", [escalation_id, after or 0]))
+
+
+def last_event_id(db, escalation_id):
+    row = db.execute("SELECT max(id) FROM escalation_events WHERE escalation_id = ?",
+                     [escalation_id]).fetchone()
+    return row[0] or 0
+
+
+def describe(ev):
+    """One history line in words (the body, such as a note or reason, is shown after it)."""
+    label = STATUS_LABELS.get
+    kind, before, after = ev["kind"], ev["from_value"], ev["to_value"]
+    if kind == "raised":
+        return f"Raised by the rules as {after} priority."
+    if kind == "status":
+        return f"Status: {label(before, before)} → {label(after, after)}."
+    if kind == "assigned":
+        if after is None:
+            return f"Unassigned (was {ev['from_name']})."
+        if ev["body"] == "Claimed.":
+            return "Claimed it."
+        return f"Assigned to {ev['to_name']}" + (f" (was {ev['from_name']})." if before else ".")
+    if kind == "priority":
+        return f"Priority: {(before or '').capitalize()} → {(after or '').capitalize()}."
+    if kind == "note":
+        return "Internal note."
+    if kind == "police_response":
+        return "Police response recorded." if not before else "Police response changed."
+    if kind == "outcome":
+        return "Outcome for the visitor written." if not before else "Outcome for the visitor changed."
+    if kind == "due":
+        return f"Due date: {before or 'none'} → {after or 'none'}."
+    return "Updated after the report was corrected."  # rerun
+
+
+def staff(db):
+    """(id, name) of active people who can be assigned escalations."""
+    return [(r["id"], r["display_name"]) for r in db.query(
+        "SELECT id, display_name FROM users WHERE active = 1 AND role IN "
+        "('custody_team', 'coordinator', 'admin') ORDER BY display_name")]
+
+
+# Escalations of a visit report ------------------------------------------------------------------
+
+VISITOR_COLUMNS = ("id, visit_id, detainee_entry_id, rule_id, title, priority, status, outcome_note, "
+                   "closed_at")
+
+
+def for_visit(db, visit_id):
+    """Every escalation a visit raised, by entry and priority: only what the report page shows
+    anyone who may open the report (never internal notes or the police response)."""
+    return list(db.query(f"SELECT {VISITOR_COLUMNS} FROM escalations WHERE visit_id = ? "
+                         "ORDER BY priority_rank, rule_id", [visit_id]))
+
+
+def counts_by_visit(db, visit_ids):
+    """{visit_id: number of escalations} for a list of visits, in one query."""
+    if not visit_ids:
+        return {}
+    marks = ",".join("?" * len(visit_ids))
+    return {r["visit_id"]: r["n"] for r in db.query(
+        f"SELECT visit_id, count(*) AS n FROM escalations WHERE visit_id IN ({marks}) "
+        "GROUP BY visit_id", list(visit_ids))}
+
+
+def outcomes_by_visit(db, visit_ids):
+    """{visit_id: [finding]} for a visitor's own reports: what they may see of each escalation
+    (rule, title, status, the outcome note written for them, when it closed). Never internal
+    notes, the police response, the assignee or the history."""
+    if not visit_ids:
+        return {}
+    marks = ",".join("?" * len(visit_ids))
+    found = {}
+    for r in db.query(f"""
+            SELECT {VISITOR_COLUMNS} FROM escalations WHERE visit_id IN ({marks})
+            ORDER BY visit_id, priority_rank, rule_id""", list(visit_ids)):
+        found.setdefault(r["visit_id"], []).append(r)
+    return found
