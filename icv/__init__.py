@@ -47,14 +47,15 @@ def create_app(test_config=None):
         app.config.update(test_config)
     check_secret_key(app)
 
-    from . import auth, db, escalations, main, rules, summaries, visits, demo
+    from . import auth, db, escalations, main, rulebook, rules, summaries, visits, volunteers, demo
+    from .reviews import views as reviews
 
     app.config["RULES"] = rules.settings_from(app.config["RULE_SETTINGS"])  # a typo stops here
 
     db.init_app(app)
     auth.init_app(app)
     demo.init_app(app)
-    for module in (main, auth, visits, escalations, summaries):
+    for module in (main, auth, visits, escalations, rulebook, summaries, reviews, volunteers):
         app.register_blueprint(module.bp)
     main.register_error_handlers(app)
     return app

@@ -34,6 +34,7 @@ class User(UserMixin):
         self.display_name = row["display_name"]
         self.role = row["role"]
         self.panel_id = row["panel_id"]
+        self.crr_trained = bool(dict(row).get("crr_trained"))  # may review custody records
 
     def has_role(self, *roles):
         """True if this user's role is one of `roles`."""

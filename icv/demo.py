@@ -15,8 +15,10 @@ from werkzeug.security import generate_password_hash
 from . import codes, flags
 from .visits import questions as q
 from .db import get_db
+from .escalations import demo as escalations_demo
 from .times import london_to_utc, london_today, to_iso, utcnow
 from .visits.store import record_visit
+from .reviews import demo as reviews_demo
 
 # (suite, BCU, panel, status): 24 open round the clock and 6 contingency suites.
 SUITES = [
@@ -102,6 +104,10 @@ def load(db, rng):
             user_id, report, submitted = visit_report(rng, suite_ids[name], pair, alone, day)
             record_visit(db, user_id, report, submitted_at=submitted)
             count += 1
+    # The custody team's work on the escalations (icv/escalations/demo.py).
+    escalations_demo.work(db, random.Random(rng.random()),
+                          db["users"].get(users["custody@example.org"])["password_hash"])
+    reviews_demo.load(db)  # custody record reviews (icv/reviews/demo.py)
     return count
 
 
@@ -111,7 +117,7 @@ def visit_report(rng, suite_id, pair, alone, day):
     Its numbers pass the report form's cross-checks, so a demo report can be corrected."""
     start = time(rng.randint(8, 21), rng.choice([0, 10, 15, 20, 30, 40, 45, 50]))
     arrived = london_to_utc(day, start)
-    delay = rng.choice([2, 3, 5, 5, 8, 12, 25])
+    delay = rng.choice([2, 3, 5, 5, 8, 12, 25, 2, 3, 5, 8, 40])  # 40: over the AC1 wait
     departed = arrived + timedelta(minutes=delay + rng.randint(40, 120))
     in_custody = rng.randint(3, 18)
     numbers = rng.sample(range(10000, 100000), rng.randint(0, 3))
@@ -167,7 +173,7 @@ def detainee_entry(rng, day, number):
         raised["use_of_force"] = random_answers(rng, flags.USE_OF_FORCE, calm=0.75)
     return {
         "consent": rng.choices(["yes", "declined", "observed_only"], [80, 10, 10])[0],
-        "checks": {"told_rights": "yes", "written_notice": rng.choice(["yes", "yes", "no"]),
+        "checks": {"told_rights": "yes", "written_notice": rng.choice(["yes"] * 9 + ["no"]),
                    "food_offered": "yes", "drink_offered": "yes"},
         "custody_record_no": f"01{rng.choice('BCDEGHJKLMNPRSTWXZ')}{rng.choice('ABCDEFX')}/"
                              f"{number}/{day:%y}",
@@ -185,17 +191,25 @@ GOOD = {"aa_present": "yes", "orifice_contact": "no", "inspector_authorised": "y
         "limb_restraints": "no", "handcuffed_in_cell": "no", "detainee_injury": "none",
         "hcp_seen": "yes", "allegation": "no", "recorded_on_custody_record": "yes",
         "aa_status": "present", "held_in": "juvenile_room", "sharing_with_adult": "no",
-        "expected_overnight": "no"}
+        "expected_overnight": "no", "opposite_sex_present": "no", "aa_signed_record": "yes",
+        "parent_informed": "yes", "safeguarding_referral": "yes", "taser": "no",
+        "cell_reason_recorded": "yes", "woman_responsible": "yes", "charged": "yes",
+        "mha_s136": "no"}
 
 
 def random_answers(rng, flag, calm):
     """Answers to a flag's relevant questions, the good answer with probability `calm`."""
     answers = {}
-    for q in flag.questions:
-        if not all(answers.get(n) in codes_ for n, codes_ in q.only_if.items()):
+    for question in flag.questions:
+        if not all(answers.get(n) in codes_ for n, codes_ in question.only_if.items()):
             continue
-        good = GOOD.get(q.name)
-        answers[q.name] = good if good and rng.random() < calm else rng.choice(q.choices)[0]
+        if question.minutes:  # a spit guard or restraint time: now and then over the UF3 limit
+            answers[question.name] = rng.choice([5, 10, 10, 20])
+            continue
+        good = GOOD.get(question.name)
+        sure = max(calm, 0.9) if question.optional else calm  # the questions added for rules: rarer
+        answers[question.name] = (good if good and rng.random() < sure
+                                  else rng.choice(question.choices)[0])
     return answers
 
 

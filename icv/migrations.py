@@ -368,3 +368,104 @@ def m007_escalation_workflow(db):
                 raise RuntimeError(f"foreign key problems after rebuilding escalations: {problems}")
     finally:
         db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")
+
+
+@migrations()
+def m008_custody_record_reviews(db):
+    """Custody record reviews (issue 5): who may review, batches of redacted records, who
+    reviews each one, the reviews and their drafts.
+
+    The redacted record itself never enters the app: review_records holds its reference only.
+    A record has one review (a reviewer or a pair writes it together), made empty when the
+    record is assigned, so every opening can be audited against its id. Times are UTC text in
+    the timeline JSON ({event: time}); derived holds what they imply (icv/reviews/derive.py)
+    as the rules saw it at submission. Drafts are their own table, one per review and shared
+    by a pair: visit drafts (`drafts`) are listed and opened as visit reports.
+    """
+    db.executescript(f"""
+    ALTER TABLE users ADD COLUMN crr_trained INTEGER NOT NULL DEFAULT 0 CHECK (crr_trained IN (0, 1));
+    ALTER TABLE users ADD COLUMN vetting_expires_on TEXT;  -- a London date, YYYY-MM-DD
+
+    CREATE TABLE review_batches (
+      id INTEGER PRIMARY KEY,
+      suite_id INTEGER NOT NULL REFERENCES suites(id),
+      session_date TEXT NOT NULL,  -- a London date, YYYY-MM-DD
+      note TEXT NOT NULL DEFAULT '',
+      created_by INTEGER NOT NULL REFERENCES users(id),
+      created_at TEXT NOT NULL DEFAULT {NOW}
+    );
+    CREATE INDEX review_batches_suite ON review_batches(suite_id, session_date);
+    CREATE INDEX review_batches_date ON review_batches(session_date);
+
+    -- The redacted record's reference (a custody record number or the copy's own reference),
+    -- never a name. UNIQUE (batch_id, record_ref) is also the index of a batch's records.
+    CREATE TABLE review_records (
+      id INTEGER PRIMARY KEY,
+      batch_id INTEGER NOT NULL REFERENCES review_batches(id),
+      record_ref TEXT NOT NULL,
+      sample_reason TEXT NOT NULL CHECK (sample_reason IN ('child', 'mental_health',
+        'vulnerable_adult', 'woman', 'strip_search', 'use_of_force', 'random', 'serious_incident')),
+      created_at TEXT NOT NULL DEFAULT {NOW},
+      UNIQUE (batch_id, record_ref)
+    );
+
+    -- A reviewer or a pair: at most two people per record.
+    CREATE TABLE review_assignments (
+      record_id INTEGER NOT NULL REFERENCES review_records(id) ON DELETE CASCADE,
+      user_id INTEGER NOT NULL REFERENCES users(id),
+      assigned_by INTEGER REFERENCES users(id),
+      assigned_at TEXT NOT NULL DEFAULT {NOW},
+      PRIMARY KEY (record_id, user_id)
+    );
+    CREATE INDEX review_assignments_user ON review_assignments(user_id, record_id);
+    CREATE TRIGGER review_assignments_pair BEFORE INSERT ON review_assignments
+      WHEN (SELECT count(*) FROM review_assignments WHERE record_id = NEW.record_id) >= 2
+      BEGIN SELECT RAISE(ABORT, 'a record is reviewed by one reviewer or a pair'); END;
+
+    -- Demographics as on the record; the disposal category only, never the offence.
+    CREATE TABLE custody_record_reviews (
+      id INTEGER PRIMARY KEY,
+      client_id TEXT NOT NULL UNIQUE,
+      record_id INTEGER NOT NULL UNIQUE REFERENCES review_records(id),
+      suite_id INTEGER NOT NULL REFERENCES suites(id),
+      session_date TEXT NOT NULL,
+      status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'submitted')),
+      age_band TEXT,
+      gender TEXT,
+      ethnicity TEXT,
+      ic_code TEXT,
+      vulnerability TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(vulnerability)),
+      disposal TEXT,
+      arrived_at TEXT,
+      timeline TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(timeline)),
+      detention_reviews TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(detention_reviews)),
+      annex_b_delay TEXT NOT NULL DEFAULT 'no' CHECK (annex_b_delay IN ('yes', 'no')),
+      derived TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(derived)),
+      care_checks TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(care_checks)),
+      flags TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(flags)),
+      record_quality TEXT NOT NULL DEFAULT '{{}}' CHECK (json_valid(record_quality)),
+      overall_grade TEXT CHECK (overall_grade IN ('good', 'requires_improvement', 'serious_concern')),
+      comments TEXT NOT NULL DEFAULT '',
+      version INTEGER NOT NULL DEFAULT 1,
+      created_by INTEGER REFERENCES users(id),
+      submitted_by INTEGER REFERENCES users(id),
+      created_at TEXT NOT NULL DEFAULT {NOW},
+      updated_at TEXT NOT NULL DEFAULT {NOW},
+      submitted_at TEXT,
+      CHECK ((status = 'submitted') = (submitted_at IS NOT NULL)),
+      CHECK (status = 'draft' OR overall_grade IS NOT NULL)
+    );
+    CREATE INDEX custody_record_reviews_suite ON custody_record_reviews(suite_id, session_date);
+    CREATE INDEX custody_record_reviews_status ON custody_record_reviews(status, submitted_at);
+    CREATE INDEX custody_record_reviews_arrived ON custody_record_reviews(arrived_at);
+
+    -- What a reviewer typed, valid or not, until the review is submitted.
+    CREATE TABLE review_drafts (
+      review_id INTEGER PRIMARY KEY REFERENCES custody_record_reviews(id) ON DELETE CASCADE,
+      fields TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(fields)),
+      revision INTEGER NOT NULL DEFAULT 1,
+      updated_by INTEGER NOT NULL REFERENCES users(id),
+      created_at TEXT NOT NULL DEFAULT {NOW},
+      updated_at TEXT NOT NULL DEFAULT {NOW}
+    );
+    """)

@@ -5,6 +5,7 @@ icv/reviews/checks.py (custody record reviews); thresholds are settings, not cod
 DEFAULT_SETTINGS here, changed per installation by RULE_SETTINGS in instance/config.py.
 No Flask, no database: evaluate() takes a finding, the settings and how often each rule
 fired at the same suite lately, and returns the escalations, so every rule is testable alone.
+NOT_DECIDED says which 6b rules visit reports cannot decide, and why; /rules/ shows them all.
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -21,6 +22,28 @@ DEFAULT_SETTINGS = {
     "repeat_window_days": 90,
     # The strip-search changes proposed in 2024 (domain.md 4.1, 7.3): when in force, SS6 is high.
     "strip_search_2024_proposals_in_force": False,
+    # UF3: a spit and bite guard or limb restraints on longer than this many minutes.
+    "restraint_minutes_limit": 15,
+    # AC1: visitors kept waiting longer than this many minutes to be let into custody.
+    "admission_delay_minutes": 30,
+    # AC4: a report sent more than this many hours after the visit ended is late.
+    "report_due_hours": 24,
+    # Custody record reviews (issue 5): the hours PACE allows and the waits the review rules
+    # allow (icv/reviews/derive.py works out the times; icv/reviews/checks.py decides).
+    "first_review_hours": 6,  # DT2, DT3: PACE s.40, first review after detention authorised
+    "later_review_hours": 9,  # ... then each at most this long after the one before
+    "review_grace_minutes": 0,  # DT2, DT3: lateness let pass (0: the law as written)
+    "pace_limit_hours": 24,  # DT1: s.41, before charge, from arrival at the station
+    "superintendent_limit_hours": 36,  # DT1: s.42, with a superintendent's extension
+    "max_detention_hours": 96,  # DT1: ss.43-44, with warrants of further detention
+    "legal_advice_wait_hours": 2,  # RT2: legal advice asked for, not had within this
+    "aa_wait_child_hours": 2,  # CH8: appropriate adult's wait for a child (medium) ...
+    "aa_wait_child_high_hours": 4,  # ... high past this
+    "aa_wait_vulnerable_hours": 4,  # CH8: for a vulnerable adult (medium)
+    "hcp_wait_hours": 2,  # HL2: referred, not seen by a healthcare professional within this
+    "child_custody_hours": 24,  # CH5: a child held longer than this
+    "overnight_present_at_hour": 0,  # CH5 overnight: in custody at 00:00 London ...
+    "overnight_released_after_hour": 6,  # ... and released after 06:00 that morning
 }
 
 
@@ -52,45 +75,225 @@ class Escalation:
 
 
 VISIT_RULES = [
+    # Strip and intimate searches (domain.md 4.1, 4.2)
     Rule("SS1", "Child strip searched without an appropriate adult", "critical",
          "Code C Annex A: a child's search exposing intimate parts needs an appropriate adult "
          "unless a valid exception is recorded. The Child Q failure.", c._ss1, about_vulnerable=True),
-    Rule("SS2", "Strip search by an officer not of the same sex", "critical",
-         "Code C Annex A para 11: a direct breach and a serious harm to dignity.", c._ss2),
-    Rule("SS3", "Intimate search without inspector authority, a doctor or nurse, or written consent",
-         "critical", "PACE s.55: an intimate search needs an inspector's authority and a registered "
-         "doctor or nurse, and a drugs search needs written consent. Otherwise it is unlawful.", c._ss3),
+    Rule("SS2", "Strip search by an officer not of the same sex, or seen by the opposite sex",
+         "critical", "Code C Annex A para 11: the searcher is the same sex, and no one of the "
+         "opposite sex is present unless it is an appropriate adult the detainee asked for. A direct "
+         "breach and a serious harm to dignity.", c._ss2),
+    Rule("SS3", "Intimate search without inspector authority, a doctor or nurse, consent or an "
+         "appropriate adult", "critical",
+         "PACE s.55 and Code C Annex A: an intimate search needs an inspector's authority and a "
+         "registered doctor or nurse, a drugs search needs written consent, and a child or "
+         "vulnerable adult needs an appropriate adult there. Contact with a body orifice makes a "
+         "strip search an intimate search. Otherwise it is unlawful.", c._ss3),
+    Rule("SS4", "Child searched without an appropriate adult at their request, not signed by the "
+         "adult", "high",
+         "Code C Annex A: a child may be searched without the appropriate adult only if they say "
+         "so in the adult's presence and the adult agrees. The exception holds only if the decision "
+         "is recorded and signed by the adult.", c._ss4, about_vulnerable=True),
     Rule("SS5", "Strip search with no reason recorded", "high",
          "Code C Annex A: a strip search is never routine and its reason must be recorded.", c._ss5),
+    Rule("SS6", "Child's search exposing intimate parts: parent not told or no safeguarding "
+         "referral", "medium",
+         "The strip-search changes proposed in 2024: parents told, and a referral to children's "
+         "services after every such search of a child. Medium until the proposals are in force, "
+         "then high.", c._ss6, about_vulnerable=True,
+         settings=("strip_search_2024_proposals_in_force",)),
+    Rule("SS7", "Clothing removed for safety from a child or vulnerable adult without an "
+         "appropriate adult", "high",
+         "PD v Chief Constable of Merseyside [2015]: the Annex A safeguards, the appropriate adult "
+         "included, apply whenever clothing is removed, unless there is urgent risk of serious "
+         "harm.", c._ss7, about_vulnerable=True),
+    # Use of force (domain.md 4.4)
     Rule("UF1", "Alleged mistreatment, or injury from force not seen by a healthcare professional",
          "critical", "Possible ill-treatment (OPCAT); may need an IOPC referral.", c._uf1),
     Rule("UF2", "Spit guard or limb restraints used on a child", "critical",
          "A high-harm tactic on a child.", c._uf2, about_vulnerable=True),
-    Rule("UF3", "Handcuffs left on in a cell", "high",
-         "HMICFRS concern about restraint kept on longer than needed.", c._uf3),
+    Rule("UF3", "Handcuffs left on in a cell, or a spit guard or restraints on too long", "high",
+         "HMICFRS (2019) found spit and bite guards and restraints kept on longer than needed.",
+         c._uf3, settings=("restraint_minutes_limit",)),
     Rule("UF4", "Force used but not on the custody record", "high",
          "HMICFRS found force in custody not always recorded; accountability.", c._uf4),
+    Rule("UF5", "Taser drawn or used in the custody suite", "high",
+         "Rare and high-risk in custody: every use needs scrutiny.", c._uf5),
+    # Children (domain.md 4.3)
     Rule("CH1", "Child sharing a cell with an adult", "critical",
          "Code C 8.8: a child must never be placed in a cell with an adult.", c._ch1,
          about_vulnerable=True),
-    Rule("AC4", "Visit made by a single visitor", "low",
-         "Visits are made in pairs (Code of Practice; ICVA QAF).", c._ac4, scope="visit"),
+    Rule("CH2", "Child held in a police station under the Mental Health Act (s.136)", "critical",
+         "Since December 2017 a police station can never be a place of safety for anyone under 18 "
+         "(Policing and Crime Act 2017).", c._ch2, about_vulnerable=True),
+    Rule("CH5", "Child expected to stay overnight without charge", "high",
+         "A child's detention must be as short as possible (Concordat on Children in Custody).",
+         c._ch5, about_vulnerable=True),
+    Rule("CH6", "Child held in a cell with no reason recorded", "medium",
+         "Code C 8.8: a child is placed in a cell only when no other secure accommodation is "
+         "available and they cannot otherwise be supervised; the record should say why.", c._ch6,
+         about_vulnerable=True),
+    Rule("CH7", "Girl not under the care of a woman", "high",
+         "Children and Young Persons Act 1933 s.31, reflected in Code C: a girl under 18 must be "
+         "under the care of a woman.", c._ch7, about_vulnerable=True),
+    # Rights, health and welfare: the checks of a detainee who spoke with the visitors (4.6)
+    Rule("RT1", "Not told their rights, or no written notice of rights", "high",
+         "Code C 3.1 to 3.2: every detainee is told their rights and given the written notice.",
+         c._rt1),
+    Rule("RT2", "Legal advice refused by the police", "high",
+         "PACE s.58: free legal advice on request. It may be delayed only under Code C Annex B on a "
+         "superintendent's authority, so check there was one.", c._rt2),
+    Rule("RT3", "Interpreter needed but not provided", "high",
+         "Code C section 13: rights and interviews through an interpreter; fairness.", c._rt3),
+    Rule("RT4", "Appropriate adult needed but not called", "high",
+         "Code C 1.13(d) and 3.15: a child or vulnerable adult must have an appropriate adult, "
+         "told and asked to come as soon as practicable.", c._rt4, about_vulnerable=True),
+    Rule("HL2", "Healthcare professional needed but not seen, or medication not given", "high",
+         "Code C 9.5: clinical attention as soon as reasonably practicable.", c._hl2),
+    Rule("HL3", "Mental health concern not referred", "high",
+         "A mental health concern makes a detainee vulnerable: it needs liaison and diversion or a "
+         "nurse (Code C 9.5).", c._hl3),
+    Rule("WF1", "Not offered drinks", "medium",
+         "Code C 8.6: drinks with meals and on reasonable request.", c._wf1),
+    Rule("WF2", "No blanket or mattress, or cell cold, dirty or toilet not working", "medium",
+         "Code C 8.2 to 8.4: cells heated, cleaned, ventilated and lit, with clean bedding and a "
+         "working toilet.", c._wf2),
+    Rule("WF3", "Menstrual products or a private word with a female officer not offered", "medium",
+         "Code C, changed in 2019 after an ICVA report: menstrual products are offered, and the "
+         "chance to speak privately to a female officer.", c._wf3),
+    # The whole visit: facilities and access (domain.md 1.5, 2.4)
+    Rule("FC1", "CCTV, call bells or fire safety not working, or ligature points", "high",
+         "The safety of everyone held in the suite; a ligature point is a risk to life.", c._fc1,
+         scope="visit"),
+    Rule("FC2", "Stocks short: food, clothing, hygiene packs or religious items", "low",
+         "Good order of the suite.", c._fc2, scope="visit"),
+    Rule("AC1", "Visitors kept waiting to be let into custody", "high",
+         "Police Reform Act 2002 s.51 and the Code of Practice: visitors are let in without delay "
+         "unless it is unsafe. Whether a reason given was about safety is for the team to judge.",
+         c._ac1, scope="visit", settings=("admission_delay_minutes",)),
+    Rule("AC4", "Visit made by a single visitor, or its report sent late", "low",
+         "Visits are made in pairs and reported promptly (Code of Practice; ICVA QAF).", c._ac4,
+         scope="visit", settings=("report_due_hours",)),
 ]
 
+# domain.md 6b rules that visit reports cannot decide, and why (shown on the rules page until
+# a rule with the id exists). Custody record reviews (issue 5) bring the ones that need times.
+NOT_DECIDED = {
+    "SS8": "Whether an adult's search was necessary is a reviewer's judgement on the custody "
+           "record, not a visit answer.",
+    "CH3": "Whether a child was interviewed without an appropriate adult is on the custody record "
+           "(reviews).",
+    "CH4": "A child refused bail needs the s.38(6) certificate and transfer times (reviews).",
+    "CH8": "The appropriate adult's wait needs the times called and arrived (reviews).",
+    "DT1": "Detention time limits need the times of the whole detention (reviews).",
+    "DT2": "Review times need the custody record (reviews).",
+    "DT3": "Review times need the custody record (reviews).",
+    "RT5": "Visit reports do not record nationality.",
+    "HL1": "Urgent medical need and rousing observations are not asked; visitors raise these with "
+           "staff at once.",
+    "WF4": "Exercise, reading and showers in long detention need the hours held (reviews).",
+    "AC2": "The report counts refusals of access as 'by an inspector', with no rank or reason.",
+    "AC3": "Reports do not ask about threats for speaking with visitors.",
+    "AG1": "A monthly comparison across many reports, not one finding.",
+    "AG2": "A monthly check of visit patterns, not one finding.",
+    "GN1": "Not made an escalation: a queue item for good news is work for the custody team to "
+           "close. Issues resolved at the visit stay on the report.",
+}
+# Partly decided from visits: CH5 (overnight without charge; over 24 hours needs reviews), RT2
+# (refused; a wait over 2 hours needs reviews), HL2 (not seen; a wait over 2 hours needs
+# reviews), WF1 (drinks; food over 8 hours needs reviews), WF2 (not "low if fixed": issues are
+# not tied to a detainee), SS5 (no reason; a reason of "routine" is not asked), AC1 (a refusal
+# cannot be recorded: the form needs the time let in), FC1 (cells only with "ligature" in the
+# note, as the item covers cleanliness too). RT4 reads the appropriate adult check, not the
+# child flag's "appropriate adult: not called", which could raise it too if MOPAC wants that.
+
 # Custody record reviews (issue 5): the rules that need the times of a whole detention.
+# evaluate(review, "review") runs these, and every detainee rule too: a review's flags are the
+# same schemas, so the strip search, use of force and child rules apply to it as they are. A
+# rule that visits decide only in part (RT1-RT4, HL2, CH5 above) stays one rule with one id;
+# on a review it is decided by its times instead (REVIEW_VARIANTS), under a title that says so.
+from .reviews import checks as rc  # noqa: E402  (pure; imports rule_checks, never this module)
+_REVIEW_SETTINGS = ("first_review_hours", "later_review_hours", "review_grace_minutes")
 REVIEW_RULES = [
+    Rule("DT1", "Detained past 24 hours without a superintendent's extension, past 36 without a "
+         "warrant, or past the warrant", "critical",
+         "PACE ss.41-44: detention before charge is 24 hours from arrival, 36 with a "
+         "superintendent's extension given within the 24, more only on a magistrates' warrant, "
+         "never past 96. Anything longer is unlawful detention.", rc.dt1, scope="review",
+         settings=("pace_limit_hours", "superintendent_limit_hours", "max_detention_hours")),
+    Rule("DT2", "Detention review late or missed, with no reason recorded for postponing it",
+         "high", "PACE s.40: the first review within 6 hours of detention being authorised, then "
+         "at most every 9 hours; a postponement needs its reason recorded.", rc.dt2,
+         scope="review", settings=_REVIEW_SETTINGS),
+    Rule("DT3", "Detention review postponed, or representations not invited", "medium",
+         "PACE s.40(4), (7) and (12): a postponed review is done as soon as practicable and does "
+         "not move the next one; the detainee and their solicitor may make representations.",
+         rc.dt3, scope="review", settings=_REVIEW_SETTINGS),
+    Rule("CH8", "Appropriate adult arrived more than 2 hours after being called (4 for a "
+         "vulnerable adult)", "medium",
+         "A recurring delay (ICVA; Avon and Somerset): a child or vulnerable adult waits without "
+         "the safeguard. High for a child kept waiting over 4 hours.", rc.ch8, about_vulnerable=True,
+         scope="review", settings=("aa_wait_child_hours", "aa_wait_child_high_hours",
+                                   "aa_wait_vulnerable_hours")),
 ]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """How a detainee rule is decided on a custody record review."""
+    title: str
+    check: Callable
+    settings: tuple = ()
+
+
+REVIEW_VARIANTS = {
+    "RT1": Variant("Not told their rights, or no written notice of rights", rc.rt1),
+    "RT2": Variant("Legal advice asked for and not had within 2 hours, with no Annex B authority",
+                   rc.rt2, ("legal_advice_wait_hours",)),
+    "RT3": Variant("Interpreter needed but not used, or used only after the rights were given",
+                   rc.rt3),
+    "RT4": Variant("Vulnerable adult without an appropriate adult", rc.rt4),
+    "HL2": Variant("Healthcare professional not seen within 2 hours of referral, or medication "
+                   "not given", rc.hl2, ("hcp_wait_hours",)),
+    "CH5": Variant("Child held more than 24 hours, or overnight without charge", rc.ch5,
+                   ("child_custody_hours", "overnight_present_at_hour",
+                    "overnight_released_after_hour")),
+}
 
 RULES = VISIT_RULES + REVIEW_RULES
 BY_ID = {r.id: r for r in RULES}
 
 
+def review_check(rule):
+    """The predicate that decides `rule` on a custody record review."""
+    variant = REVIEW_VARIANTS.get(rule.id)
+    return variant.check if variant and rule.scope == "detainee" else rule.check
+
+
+# The smallest value of a number setting (0 unless here): the repeat modifier needs a count
+# of at least 2 (1 would raise every escalation) and a window of at least a day.
+SETTING_MINIMUMS = {"repeat_count": 2, "repeat_window_days": 1}
+
+
 def settings_from(overrides=None):
-    """DEFAULT_SETTINGS with an installation's RULE_SETTINGS; an unknown name is an error."""
+    """DEFAULT_SETTINGS with an installation's RULE_SETTINGS. An unknown name, a value of the
+    wrong kind (a number for a number, True or False for a yes/no) or a number below its
+    minimum (0 unless SETTING_MINIMUMS says) is an error, so a typo stops the app at start."""
     overrides = dict(overrides or {})
     unknown = overrides.keys() - DEFAULT_SETTINGS.keys()
     if unknown:
         raise ValueError(f"RULE_SETTINGS has unknown names: {', '.join(sorted(unknown))}")
+    for name, value in overrides.items():
+        default = DEFAULT_SETTINGS[name]
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ValueError(f"RULE_SETTINGS {name} must be True or False, not {value!r}")
+        elif isinstance(default, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"RULE_SETTINGS {name} must be a number, not {value!r}")
+            minimum = SETTING_MINIMUMS.get(name, 0)
+            if value < minimum:
+                raise ValueError(f"RULE_SETTINGS {name} must be {minimum} or more, not {value!r}")
     return {**DEFAULT_SETTINGS, **overrides}
 
 
@@ -110,9 +313,13 @@ def evaluate(finding, scope="detainee", settings=None, repeats=None):
     repeats = repeats or {}
     found = []
     for rule in RULES:
-        if rule.scope != scope:
+        check, title = rule.check, rule.title
+        if scope == "review" and rule.scope == "detainee":  # a review's flags, or its times
+            variant = REVIEW_VARIANTS.get(rule.id)
+            check, title = (variant.check, variant.title) if variant else (check, title)
+        elif rule.scope != scope:
             continue
-        hit = rule.check(finding, settings)
+        hit = check(finding, settings)
         if not hit:
             continue
         hit = hit if isinstance(hit, Hit) else Hit()
@@ -129,5 +336,5 @@ def evaluate(finding, scope="detainee", settings=None, repeats=None):
             priority = raise_level(priority)
             reasons.append(f"Raised {times} times at this suite in {settings['repeat_window_days']} "
                            "days: one level higher.")
-        found.append(Escalation(rule.id, rule.title, priority, base, tuple(reasons), hit.detail))
+        found.append(Escalation(rule.id, title, priority, base, tuple(reasons), hit.detail))
     return sorted(found, key=lambda e: (e.priority_rank, e.rule_id))

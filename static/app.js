@@ -145,10 +145,10 @@
       write(OUTBOX, outbox().filter((i) => i.id !== item.id));
       store.removeItem(DRAFT + item.id);
       touch();
-      const path = new URL(r.url).pathname, sent = /^\/visits\/(\d+)$/.exec(path);
-      const note = sent ? [`Sent: ${item.label}.`, path, `Open report ${sent[1]}`]
+      const path = new URL(r.url).pathname, sent = /^\/(visits|reviews)\/(\d+)$/.exec(path);
+      const note = sent ? [`Sent: ${item.label}.`, path, `Open ${sent[1] === "visits" ? "report" : "review"} ${sent[2]}`]
         : [`Not sent: ${item.label} needs your attention. It is saved as a draft.`,
-          r.ok ? path : "/visits/drafts/" + item.id, "Check the report"];
+          r.ok ? path : item.url.replace(/\/submit$/, ""), `Check the ${/^\/reviews\//.test(item.url) ? "review" : "report"}`];
       notes.push(note);
       if (onSent) onSent(item.id, note);
     }
@@ -165,7 +165,7 @@
       h("h2", { id: "on-phone" }, "Only on this phone"),
       h("p", { className: "hint" }, "Typing this phone has not been able to save yet. Open one when you have signal to save it."),
       h("ul", { className: "cards" }, ...list.map((d) => h("li", { className: "card card-draft" },
-        h("h3", { className: "card-title" }, h("a", { href: "/visits/drafts/" + d.id }, d.label)),
+        h("h3", { className: "card-title" }, h("a", { href: d.url || "/visits/drafts/" + d.id }, d.label)),
         h("p", { className: "hint" }, `Typed at ${hhmm(d.at)}, ${new Date(d.at).toLocaleDateString("en-GB",
           { day: "numeric", month: "short" })}. The server may not have it yet.`)))));
     section.setAttribute("aria-labelledby", "on-phone");
@@ -177,12 +177,14 @@
   if (form) reportForm(form, $("#save-status"));
 
   function reportForm(form, status) {
-    const urlId = idIn(/^\/visits\/drafts\/([0-9a-f-]{36})$/), fresh = form.dataset.fresh === "true";
+    // Visit reports and custody record reviews: the form says where its drafts live.
+    const base = form.dataset.draftBase || "/visits/drafts/", fresh = form.dataset.fresh === "true";
+    const urlId = idIn(new RegExp(`^${base}([0-9a-f-]{36})$`));
     let id = form.dataset.clientId;
     const shell = fresh && urlId && urlId !== id;  // the cached blank form, standing in with no signal
     // A blank form gets an id made here: a cached copy never sends two reports under one id.
     if (fresh) id = urlId || (crypto.randomUUID ? crypto.randomUUID() : id);
-    const path = "/visits/drafts/" + id, key = DRAFT + id, el = form.elements;
+    const path = base + id, key = DRAFT + id, el = form.elements;
     form.action = path;
     form.dataset.autosaveUrl = path + "/autosave";
     form.dataset.clientId = el.client_id.value = id;
@@ -190,8 +192,8 @@
     // extras: fields of entries this page has no boxes for; sends: saves not answered yet.
     let extras = [], timer, inflight = "", again = false, done = false, retried = false, sends = 0;
     const fields = () => [...new FormData(form)].filter(([k]) => k !== "csrf_token").concat(extras);
-    const label = () => [el.suite_id.value ? el.suite_id.selectedOptions[0].text : "Visit report", el.visit_date.value]
-      .filter(Boolean).join(", ");
+    const label = () => form.dataset.label || [el.suite_id.value ? el.suite_id.selectedOptions[0].text : "Visit report",
+      el.visit_date.value].filter(Boolean).join(", ");
     const rev = () => +form.dataset.revision || 0;
     // The newest revision this phone may have caused. A copy at least this new has everything
     // the server has from this phone (revisions, not clocks: phones' clocks drift).
@@ -210,7 +212,7 @@
       if (done) return;
       if (location.pathname !== path) history.replaceState(history.state, "", path);
       const f = fields(), list = outbox(), queued = list.find((i) => i.id === id && i.url === path);
-      write(key, { id, user, fields: f, at: Date.now(), rev: newest(), label: label() });
+      write(key, { id, user, fields: f, at: Date.now(), rev: newest(), label: label(), url: path });
       if (queued) { queued.fields = f.concat([["action", "submit"]]); write(OUTBOX, list); }
     }
 
@@ -341,14 +343,14 @@
   }
 
   // Check your answers: the server has the draft, so the copy here goes; Submit with no signal queues.
-  const checkId = idIn(/^\/visits\/drafts\/([0-9a-f-]{36})\/check$/), submitForm = $(".submit-form");
+  const checkId = idIn(/^\/(?:visits|reviews)\/drafts\/([0-9a-f-]{36})\/check$/), submitForm = $(".submit-form");
   if (checkId) store.removeItem(DRAFT + checkId);
   if (checkId && submitForm) {
     submitForm.addEventListener("submit", (e) => {
       if (navigator.onLine) return;
       e.preventDefault();
       queue({ id: checkId, url: submitForm.getAttribute("action"), fields: [["revision", submitForm.elements.revision.value]],
-        label: ($(".check-list dd") || {}).textContent || "Visit report" });
+        label: submitForm.dataset.label || ($(".check-list dd") || {}).textContent || "Visit report" });
     });
   }
 

@@ -6,6 +6,7 @@
 const CACHE = "icv-__VERSION__";
 const FORM = "/visits/new";
 const DRAFT = /^\/visits\/drafts\/[0-9a-f-]{36}$/;
+const POSTED = /^\/(visits|reviews)\/drafts\/[0-9a-f-]{36}$/;  // forms whose post with no signal is caught
 // Fetched without cookies: the same for everyone, and it never counts as someone's activity.
 const offline = () => new Request("/offline", { credentials: "omit" });
 
@@ -25,7 +26,7 @@ self.addEventListener("fetch", (e) => {
   const req = e.request, url = new URL(req.url);
   if (url.origin !== location.origin) return;
   if (req.mode === "navigate" && req.method === "GET") e.respondWith(page(req, url.pathname));
-  else if (req.mode === "navigate" && req.method === "POST" && DRAFT.test(url.pathname)) e.respondWith(report(req, url.pathname));
+  else if (req.mode === "navigate" && req.method === "POST" && POSTED.test(url.pathname)) e.respondWith(report(req, url.pathname));
   else if (req.method === "GET" && url.pathname.startsWith("/static/")) e.respondWith(asset(req));
 });
 
@@ -45,7 +46,7 @@ async function page(req, path) {
   }
 }
 
-// The report form posted with no signal (the phone said it was online): back to the form, which
+// A report or review form posted with no signal (the phone said it was online): back to the form, which
 // keeps what was typed and, for "Continue", puts the report in the outbox.
 async function report(req, path) {
   const copy = req.clone();

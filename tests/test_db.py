@@ -10,7 +10,7 @@ from icv.migrations import migrations
 from icv.visits import store
 
 MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
-              "m006_full_visit_report", "m007_escalation_workflow"]
+              "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -20,7 +20,8 @@ SCHEMA = {
                "cell_count": int, "created_at": str},
     "panel_suites": {"panel_id": int, "suite_id": int},
     "users": {"id": int, "email": str, "display_name": str, "password_hash": str, "role": str,
-              "panel_id": int, "active": int, "created_at": str, "updated_at": str},
+              "panel_id": int, "active": int, "created_at": str, "updated_at": str,
+              "crr_trained": int, "vetting_expires_on": str},
     "visits": {"id": int, "client_id": str, "suite_id": int, "created_by": int, "partner_id": int,
                "arrived_at": str, "departed_at": str, "in_custody": int, "spoke_with": int,
                "status": str, "submitted_at": str, "created_at": str, "updated_at": str,
@@ -51,6 +52,22 @@ SCHEMA = {
                "revision": int, "created_at": str, "updated_at": str},
     "visit_versions": {"id": int, "visit_id": int, "version": int, "fields": str, "snapshot": str,
                        "reason": str, "created_by": int, "created_at": str},
+    # Custody record reviews (issue 5)
+    "review_batches": {"id": int, "suite_id": int, "session_date": str, "note": str,
+                       "created_by": int, "created_at": str},
+    "review_records": {"id": int, "batch_id": int, "record_ref": str, "sample_reason": str,
+                       "created_at": str},
+    "review_assignments": {"record_id": int, "user_id": int, "assigned_by": int, "assigned_at": str},
+    "custody_record_reviews": {
+        "id": int, "client_id": str, "record_id": int, "suite_id": int, "session_date": str,
+        "status": str, "age_band": str, "gender": str, "ethnicity": str, "ic_code": str,
+        "vulnerability": str, "disposal": str, "arrived_at": str, "timeline": str,
+        "detention_reviews": str, "annex_b_delay": str, "derived": str, "care_checks": str,
+        "flags": str, "record_quality": str, "overall_grade": str, "comments": str, "version": int,
+        "created_by": int, "submitted_by": int, "created_at": str, "updated_at": str,
+        "submitted_at": str},
+    "review_drafts": {"review_id": int, "fields": str, "revision": int, "updated_by": int,
+                      "created_at": str, "updated_at": str},
 }
 
 NAMED_INDEXES = {
@@ -67,6 +84,10 @@ NAMED_INDEXES = {
     "audit_log": {"audit_log_object", "audit_log_user", "audit_log_at"},
     "visit_issues": {"visit_issues_visit"},
     "drafts": {"drafts_user"},
+    "review_batches": {"review_batches_suite", "review_batches_date"},
+    "review_assignments": {"review_assignments_user"},
+    "custody_record_reviews": {"custody_record_reviews_suite", "custody_record_reviews_status",
+                               "custody_record_reviews_arrived"},
 }
 
 

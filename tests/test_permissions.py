@@ -3,6 +3,7 @@ visits and drafts."""
 import random
 import re
 import uuid
+from contextlib import closing
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,8 +11,11 @@ import pytest
 
 from icv import demo
 from icv.auth import ANONYMOUS, ROLE_NAMES
+from icv.db import connect
 from icv.times import london_today
+from icv.reviews import store as reviews_store
 from icv.visits import store
+from review_helpers import make_eligible, make_review, review_fields
 
 LOGIN = "sign in"  # anonymous: 302 to /login?next=<the page asked for> (a POST: to /login)
 FETCH = {"X-Requested-With": "fetch"}
@@ -46,8 +50,34 @@ MATRIX = [
     ("GET",  "/summaries/2026-11/visits.csv",       LOGIN,     403, 403,         200,        200),
     ("GET",  "/summaries/2026-11/detainees.csv",    LOGIN,     403, 403,         200,        200),
     # Escalation queues and workflow (issue 4)
+    ("POST", "/escalations/bulk",                   LOGIN,     403, 302,         302,        302),
+    ("GET",  "/escalations/{escalation_id}",        LOGIN,     403, 200,         200,        200),
+    ("POST", "/escalations/{escalation_id}/claim",  LOGIN,     403, 302,         302,        302),
+    ("POST", "/escalations/{escalation_id}/assign", LOGIN,     403, 302,         302,        302),
+    ("POST", "/escalations/{escalation_id}/status", LOGIN,     403, 302,         302,        302),
+    ("POST", "/escalations/{escalation_id}/police-response", LOGIN, 403, 302,    302,        302),
+    ("POST", "/escalations/{escalation_id}/outcome", LOGIN,    403, 302,         302,        302),
+    ("POST", "/escalations/{escalation_id}/notes",  LOGIN,     403, 302,         302,        302),
     # Rules page (issue 4)
+    ("GET",  "/rules/",                             LOGIN,     403, 200,         200,        200),
     # Custody record reviews and volunteers (issue 5)
+    ("GET",  "/reviews/",                           LOGIN,     200, 403,         403,        403),
+    ("GET",  "/reviews/batches/",                   LOGIN,     403, 200,         200,        200),
+    ("GET",  "/reviews/batches/new",                LOGIN,     403, 403,         200,        200),
+    ("POST", "/reviews/batches/new",                LOGIN,     403, 403,         302,        302),
+    ("GET",  "/reviews/batches/{batch_id}",         LOGIN,     403, 200,         200,        200),
+    ("POST", "/reviews/batches/{batch_id}/records", LOGIN,     403, 403,         302,        302),
+    ("GET",  "/reviews/records/{record_id}/assign", LOGIN,     403, 403,         200,        200),
+    ("POST", "/reviews/records/{record_id}/assign", LOGIN,     403, 403,         302,        302),
+    ("GET",  "/reviews/drafts/{review_client_id}",  LOGIN,     200, 403,         403,        403),
+    ("POST", "/reviews/drafts/{review_client_id}",  LOGIN,     302, 403,         403,        403),
+    ("POST", "/reviews/drafts/{review_client_id}/autosave", LOGIN, 200, 403,     403,        403),
+    ("GET",  "/reviews/drafts/{review_client_id}/check", LOGIN, 200, 403,        403,        403),
+    ("POST", "/reviews/drafts/{review_client_id}/submit", LOGIN, 302, 403,       403,        403),
+    ("GET",  "/reviews/{review_id}",                LOGIN,     200, 200,         200,        200),
+    ("GET",  "/volunteers/",                        LOGIN,     403, 403,         200,        200),
+    ("GET",  "/volunteers/{user_id}",               LOGIN,     403, 403,         200,        200),
+    ("POST", "/volunteers/{user_id}",               LOGIN,     403, 403,         302,        302),
     ("GET",  "/sw.js",                              200,       200, 200,         200,        200),
     ("GET",  "/offline",                            200,       200, 200,         200,        200),
 ]
@@ -70,6 +100,10 @@ def expected_location(method, path, role):
                 "/delete": "/visits/"}.get(suffix, re.escape(draft) + "#main-content")
     if path.endswith("/correct"):
         return r"/visits/drafts/[0-9a-f-]{36}"
+    if path.startswith("/escalations/"):  # back to the queue, or to the escalation's page
+        return "/escalations/" if path == "/escalations/bulk" else re.escape(path.rsplit("/", 1)[0])
+    if path.startswith(("/reviews/", "/volunteers/")):
+        return review_location(path)
     return "/"  # /login when already signed in
 
 
@@ -93,13 +127,92 @@ def correction_draft(db, make_user, make_suite):
 def fill(path, browser, role, make_user, make_visit, correction_draft):
     """The path with a real visit or draft id: an ICV's own; staff and anonymous get another's
     (or any id: they are turned away before it is looked up)."""
+    if path.startswith(("/reviews/", "/volunteers/")):
+        return fill_review_path(path, browser, role, make_user)
     if "{visit_id}" in path:
         author = browser.user if role == "icv" else make_user("icv")
         return path.format(visit_id=make_visit(author))
     if "{client_id}" in path:
         owner = browser.user if role == "icv" else make_user("icv")
         return path.format(client_id=correction_draft(owner))
+    if "{escalation_id}" in path or path == "/escalations/bulk":  # one a visit made alone raised
+        visit_id = make_visit(make_user("icv"))
+        with closing(connect(browser.application.config["DATABASE"])) as db:
+            escalation_id = next(db["escalations"].rows_where("visit_id = ?", [visit_id]))["id"]
+        return path.format(escalation_id=escalation_id)
     return path
+
+
+ESCALATION_FORMS = {"claim": ("claim", {}), "assign": ("assign", {"assigned_to": "{me}"}),
+                    "status": ("status", {"status": "triaged"}),
+                    "police-response": ("police_response", {"police_response": "Noted."}),
+                    "outcome": ("outcome", {"outcome_note": "Done."}), "notes": ("note", {"body": "Hm."})}
+
+
+def escalation_post(app, path, user):
+    """The fields an escalation form sends, at the escalation's current version."""
+    with closing(connect(app.config["DATABASE"])) as db:
+        return escalation_fields(db, path, getattr(user, "id", 0))
+
+
+def escalation_fields(db, path, user_id):
+    if path == "/escalations/bulk":
+        e = next(db["escalations"].rows_where(order_by="id desc"))
+        return {"selected": f"{e['id']}:{e['version']}", "action": "assign", "assigned_to": str(user_id)}
+    escalation_id, action = re.fullmatch(r"/escalations/(\d+)/([\w-]+)", path).groups()
+    prefix, fields = ESCALATION_FORMS[action]
+    data = {f"{prefix}-{k}": v.format(me=user_id) for k, v in fields.items()}
+    return {**data, f"{prefix}-version": str(db["escalations"].get(int(escalation_id))["version"])}
+
+
+# Custody record reviews and volunteers (issue 5) ----------------------------------------------
+
+REVIEW_IDS = {"review_client_id": uuid.uuid4(), "review_id": 1, "batch_id": 1, "record_id": 1, "user_id": 1}
+
+
+def fill_review_path(path, browser, role, make_user):
+    """A review assigned to the ICV (made eligible) or to another eligible ICV, with a complete
+    draft saved, so its form, check page and detail open; its batch, record and reviewer."""
+    with closing(connect(browser.application.config["DATABASE"])) as db:
+        reviewer = browser.user if role == "icv" else make_user("icv")
+        make_eligible(db, reviewer.id)
+        review = make_review(db, [reviewer.id])
+        fields = review_fields(review)
+        reviews_store.save_draft(db, review["id"], reviewer.id,
+                                 [[k, v] for k, v in fields.items() if k != "action"])
+    return path.format(review_client_id=review["client_id"], review_id=review["id"],
+                       batch_id=review["batch_id"], record_id=review["record_id"], user_id=reviewer.id)
+
+
+def review_post(app, path, make_user):
+    """What each review and volunteer form sends when filled in."""
+    with closing(connect(app.config["DATABASE"])) as db:
+        if path.startswith("/volunteers/"):
+            return {"crr_trained": "y", "vetting_expires_on": (london_today() + timedelta(days=90)).isoformat()}
+        if path == "/reviews/batches/new":
+            return {"suite_id": str(db["suites"].insert({"name": f"Suite {uuid.uuid4()}"}).last_pk),
+                    "session_date": london_today().isoformat()}
+        if "/drafts/" in path:
+            client_id = path.split("/")[3]
+            return {"revision": "0"} if path.endswith("/submit") else {"client_id": client_id, "action": "save"}
+        icv = make_user("icv")
+        make_eligible(db, icv.id)
+        return {"record_ref": f"02PM/{random.randint(10000, 99999)}/26", "sample_reason": "random",
+                "reviewer": str(icv.id)}
+
+
+def review_location(path):
+    """Where the review and volunteer forms send you next."""
+    if path.startswith("/volunteers/"):
+        return "/volunteers/"
+    if path == "/reviews/batches/new":
+        return r"/reviews/batches/\d+"
+    if path.endswith("/records"):
+        return re.escape(path[:-len("/records")]) + "#records"
+    if path.endswith("/assign"):
+        return r"/reviews/batches/\d+#records"
+    draft = re.match(r"/reviews/drafts/[^/]+", path).group(0)
+    return re.escape(draft) + ("/check" if path.endswith("/submit") else "#main-content")
 
 
 @pytest.mark.parametrize("method, path, role, expected", CASES,
@@ -112,6 +225,10 @@ def test_route_permissions(app, client, login_as, make_user, make_visit, correct
     data = None
     if path.startswith("/visits/drafts/") and method == "POST":  # the form's own id (and button)
         data = {"client_id": path.split("/")[3], "action": "save"}
+    if path.startswith("/escalations/") and method == "POST":  # the form's fields and version
+        data = escalation_post(app, path, getattr(browser, "user", None))
+    if path.startswith(("/reviews/", "/volunteers/")) and method == "POST":
+        data = review_post(app, path, make_user)
     response = browser.open(path, method=method, data=data)
     response.get_data()  # read the whole body (CSV downloads stream)
     if expected == LOGIN:
@@ -137,7 +254,7 @@ NOT_PUBLIC = [(method, path) for method, path, anonymous, *_ in MATRIX if anonym
 def test_signed_out_fetch_gets_401_json(client, method, path):
     """The page's own fetch() calls (X-Requested-With: fetch) to any page needing sign-in get
     401 JSON they can act on, not a redirect to the sign-in page."""
-    path = path.format(visit_id=1, client_id=uuid.uuid4())
+    path = path.format(visit_id=1, client_id=uuid.uuid4(), escalation_id=1, **REVIEW_IDS)
     response = client.open(path, method=method, headers=FETCH)
     assert response.status_code == 401
     assert response.json["error"] == "signed_out"
@@ -146,8 +263,9 @@ def test_signed_out_fetch_gets_401_json(client, method, path):
 def test_matrix_covers_every_route(app):
     """Every route and method the app serves (but static files) has a row in the matrix."""
     adapter = app.url_map.bind("localhost")
-    covered = {(adapter.match(path.format(visit_id=1, client_id=uuid.uuid4()), method=method)[0],
-                method) for method, path, *_ in MATRIX}
+    ids = {"visit_id": 1, "client_id": uuid.uuid4(), "escalation_id": 1, **REVIEW_IDS}
+    covered = {(adapter.match(path.format(**ids), method=method)[0], method)
+               for method, path, *_ in MATRIX}
     served = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
               if rule.endpoint != "static" for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert served - covered == set()

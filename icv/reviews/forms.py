@@ -1,0 +1,306 @@
+"""The custody record review form, and the small forms of batches and assignments.
+
+Times are London clock times typed on a phone. A time is read on the same day as the step it
+follows, or the next day if it is earlier; a date is needed only beyond that (derive.resolve).
+Cross-checks say in plain words which two times disagree, next to the field.
+"""
+from flask_wtf import FlaskForm
+from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectMultipleField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .. import codes, flags
+from ..forms import Choice, Date, Radios, Time, options
+from ..times import format_london, london, to_iso, utcnow
+from ..visits.fields import FLAG_FORMS, MAX_MINUTES, YES_NO, minutes, text_area
+from . import derive
+from . import questions as q
+
+MAX_REVIEWS = 20
+MAX_DAYS_IN_CUSTODY = 14  # TACT detention; anything longer is a typing slip
+WHEN = "%a %-d %b, %H:%M"
+
+
+class OptionalChoice(Choice):
+    """A select that may be left on its empty first option."""
+
+    def pre_validate(self, form):
+        if self.data not in (None, ""):
+            super().pre_validate(form)
+
+
+class Checkboxes(SelectMultipleField):
+    """Tick boxes with a plain message for a tampered value."""
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        known = {c[0] for c in q.VULNERABILITY_MARKERS}
+        if any(v not in known for v in self.data or ()):
+            raise ValidationError("Tick only the markers listed")
+
+
+MISSING = {"arrived": "Enter the time of arrival at the police station, like 14:30",
+           "detention_authorised": "Enter the time detention was authorised, like 14:30",
+           "released": "Enter the time of release or transfer, like 14:30"}
+
+
+def _time(event):
+    hint = event.hint
+    if event.after and event.after != ("*",) and event.name != "arrived":
+        follows = q.EVENTS[event.after[0]].label.lower() if event.after[0] in q.EVENTS else "the last review"
+        hint = (hint + ". " if hint else "") + f"Earlier than '{follows}' means the next day"
+    elif event.after == ("*",):
+        hint = "Earlier than the latest time above means the next day"
+    required = [InputRequired(MISSING[event.name])] if event.required else [Optional()]
+    return Time(event.label, description=hint, validators=required,
+                invalid=f"{event.label} must be a real time on the 24-hour clock, like 14:30")
+
+
+def _date(event):
+    if event.name == "arrived":
+        return Date("Date of arrival", validators=[InputRequired("Enter the date of arrival")],
+                    description="As on the record. For example, 2026-11-22",
+                    invalid="Date of arrival must be a real date, like 2026-11-22")
+    return Date(f"Date: {event.label.lower()}", validators=[Optional()],
+                description="Only if it is not the day read above",
+                invalid=f"The date for '{event.label.lower()}' must be a real date, like 2026-11-22")
+
+
+TimelineForm = type("TimelineForm", (Form,), {
+    **{e.name: _time(e) for e in q.TIMELINE}, **{f"{e.name}_date": _date(e) for e in q.TIMELINE},
+    "legal_advice_delay_authorised": RadioField(
+        "Was a delay in legal advice authorised under Annex B?", choices=options(YES_NO),
+        validators=[Optional()], validate_choice=False, default="no"),
+})
+
+
+class DetentionReviewForm(Form):
+    due = Time("Due (as the record says)", validators=[Optional()],
+               invalid="The review's due time must be a real time, like 15:30")
+    due_date = Date("Date due", validators=[Optional()], description="Only if not the day read",
+                    invalid="The review's due date must be a real date, like 2026-11-22")
+    done = Time("Done at", validators=[Optional()], description="Leave blank if it was not done",
+                invalid="The time the review was done must be a real time, like 15:30")
+    done_date = Date("Date done", validators=[Optional()], description="Only if not the day read",
+                     invalid="The date the review was done must be a real date, like 2026-11-22")
+    postponed_reason = StringField("Reason recorded for postponing it (if any)", validators=[
+        Length(max=300, message="The reason for postponing must be 300 characters or fewer")])
+    representations = RadioField("Were the detainee or their solicitor invited to make representations?",
+                                 choices=options(q.REPRESENTATIONS), validators=[Optional()],
+                                 validate_choice=False)
+
+
+def grades_form(name, items, choices, message):
+    return type(name, (Form,), {n: Radios(label, choices=choices, message=message.format(label=label))
+                                for n, label in items})
+
+
+CareChecksForm = grades_form("CareChecksForm", q.CARE_CHECKS, q.GRADES,
+                             "Grade '{label}', or choose 'Not applicable'")
+QualityForm = grades_form("QualityForm", q.RECORD_QUALITY, q.QUALITY, "Answer '{label}'")
+
+
+class FlagsForm(Form):
+    """The flags of icv/flags.py, as on a visit's detainee entry."""
+
+    under_18 = False  # set by ReviewForm from the age band
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        for flag in flags.FLAGS:
+            if self[flag.kind].data != "yes":
+                continue
+            sub = self[f"{flag.kind}_answers"].form
+            for question in flag.relevant({name: f.data for name, f in sub._fields.items()}):
+                answer, optional = sub[question.name].data, getattr(question, "optional", False)
+                if getattr(question, "minutes", False):
+                    if answer and minutes(answer) is None:
+                        sub[question.name].errors = [f"{flag.legend}: '{question.label}' must be a whole "
+                                                     f"number of minutes from 0 to {MAX_MINUTES:,}"]
+                        ok = False
+                elif answer not in dict(question.choices) and (answer or not optional):
+                    sub[question.name].errors = [f"{flag.legend}: select an answer to '{question.label}'"]
+                    ok = False
+        if self.under_18 and self.child.data == "no":
+            self.child.errors = list(self.child.errors) + [
+                "The age band is under 18, so answer yes: the detainee is a child"]
+            ok = False
+        return ok
+
+    def answers(self):
+        """{kind: answers} of the raised flags, keeping only the questions that apply."""
+        raised = {}
+        for flag in flags.FLAGS:
+            if self[flag.kind].data == "yes":
+                given = self[f"{flag.kind}_answers"].data
+                found = {x.name: minutes(given[x.name]) if getattr(x, "minutes", False) else given[x.name]
+                         for x in flag.relevant(given)}
+                raised[flag.kind] = {k: v for k, v in found.items() if v not in (None, "")}
+        return raised
+
+
+for _flag in flags.FLAGS:
+    question = _flag.question.replace("this person", "the detainee").replace("Is the detainee", "Was the detainee")
+    setattr(FlagsForm, _flag.kind, Radios(question, choices=YES_NO,
+                                          message=f"Answer yes or no: {question[0].lower()}{question[1:]}"))
+    setattr(FlagsForm, f"{_flag.kind}_answers", FormField(FLAG_FORMS[_flag.kind]))
+
+
+class ReviewForm(FlaskForm):
+    client_id = HiddenField()
+    # The record
+    age_band = Choice("Age band", choices=[("", "Select an age band")] + codes.AGE_BANDS,
+                      message="Select the age band on the record")
+    gender = Radios("Gender", choices=codes.GENDERS, message="Select the gender, or 'Not stated'")
+    ethnicity = Choice("Self-defined ethnicity (as on the record)",
+                       choices=[("", "Select an ethnicity")] + codes.ETHNICITY_CHOICES,
+                       message="Select the self-defined ethnicity, or 'Not stated'")
+    ic_code = OptionalChoice("Officer-observed ethnicity code (optional)",
+                     choices=[("", "Not on the record")] + q.IC_CODES, message="Select an IC code")
+    markers = Checkboxes("Vulnerability markers on the record", choices=options(q.VULNERABILITY_MARKERS),
+                         description="Tick all that apply", validate_choice=False)
+    disposal = Radios("Disposal", choices=q.DISPOSALS, message="Select the disposal category",
+                      description="The category only: never the offence")
+    # Times and reviews
+    times = FormField(TimelineForm)
+    reviews = FieldList(FormField(DetentionReviewForm), min_entries=0, max_entries=MAX_REVIEWS)
+    # Care, flags, quality and grade
+    care = FormField(CareChecksForm)
+    flags = FormField(FlagsForm)
+    quality = FormField(QualityForm)
+    overall_grade = Radios("Overall grade", choices=q.OVERALL_GRADES,
+                           message="Select the overall grade of the record")
+    comments = text_area("Comments (optional)", hint="What the record shows that the answers above do not. "
+                         "No names, dates of birth or offences.")
+
+    def __init__(self, *args, session_date=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session_date = session_date
+
+    def validate(self, extra_validators=None):
+        self.flags.form.under_18 = self.age_band.data in codes.CHILD_AGE_BANDS
+        ok = super().validate(extra_validators)
+        return self.check_times() and ok
+
+    # Times -------------------------------------------------------------------------------
+
+    def steps(self):
+        """(key, clock, date, after, field) of every typed time, in the order they are read."""
+        t = self.times.form
+        found = [(e.name, t[e.name].data, t[f"{e.name}_date"].data, e.after, t[e.name])
+                 for e in q.TIMELINE if e.name not in AFTER_REVIEWS]
+        before = "detention_authorised"
+        for i, r in enumerate(self.reviews):
+            found.append((f"review-{i}-due", r.due.data, r.due_date.data, (before,), r.due))
+            found.append((f"review-{i}-done", r.done.data, r.done_date.data, (before,), r.done))
+            if r.done.data:
+                before = f"review-{i}-done"
+        for e in q.TIMELINE:
+            if e.name in AFTER_REVIEWS:
+                after = tuple(before if a == "reviews" else a for a in e.after)
+                if after == ("*",):  # the latest time that happened: not a deadline, due or not
+                    after = tuple(k for k, *_ in found if k != "warrant_until" and not k.endswith("-due"))
+                found.append((e.name, t[e.name].data, t[f"{e.name}_date"].data, after, t[e.name]))
+        return found
+
+    def resolved(self):
+        """{key: UTC instant} of the times, read as derive.resolve reads them."""
+        return derive.resolve([(k, clock, day, after) for k, clock, day, after, _ in self.steps()])
+
+    def read_as(self):
+        """{field id: 'Tue 12 Nov, 02:10 (day 2)'}: how each time was read, shown under it."""
+        found, shown = self.resolved(), {}
+        if "arrived" not in found:
+            return shown
+        first = london(found["arrived"]).date()
+        for key, _, _, _, field in self.steps():
+            if key in found and key != "arrived":
+                day = (london(found[key]).date() - first).days + 1
+                shown[field.id] = format_london(found[key], WHEN) + (f" (day {day})" if day > 1 else "")
+        return shown
+
+    def check_times(self):
+        """Times in order: nothing before arrival or after release, each pair the right way
+        round, reviews after detention was authorised, nothing in the future."""
+        if any(f.errors for *_, f in self.steps()) or any(
+                self.times.form[f"{e.name}_date"].errors for e in q.TIMELINE):
+            return False
+        found, fields, ok = self.resolved(), {k: f for k, *_, f in self.steps()}, True
+        labels = {k: q.EVENTS[k].label if k in q.EVENTS else review_label(k) for k in fields}
+
+        def fail(key, message):
+            nonlocal ok
+            if not fields[key].errors:
+                fields[key].errors = [message]
+            ok = False
+
+        def when(key):
+            return format_london(found[key], WHEN)
+
+        arrived, released, authorised = found.get("arrived"), found.get("released"), found.get("detention_authorised")
+        for key in found:
+            if key.startswith("review-") and authorised and found[key] < authorised:
+                fail(key, f"{labels[key]} ({when(key)}) is before detention was authorised "
+                          f"({when('detention_authorised')}): a review cannot be due or done before it")
+        for key in found:
+            if key != "arrived" and arrived and found[key] < arrived:
+                fail(key, f"{labels[key]} ({when(key)}) is before arrival at the station ({when('arrived')}): "
+                          "check the time and its date")
+        if released and not (arrived and released < arrived):  # else that is the one thing to fix
+            for key in found:
+                if key not in ("released", "warrant_until") and found[key] > released:
+                    fail(key, f"{labels[key]} ({when(key)}) is after release ({when('released')}): "
+                              "check the time and its date")
+        for later, earlier in ORDER:
+            if later in found and earlier in found and found[later] < found[earlier]:
+                fail(later, f"{labels[later]} ({when(later)}) is before {labels[earlier].lower()} "
+                            f"({when(earlier)}): check both times")
+        if arrived and released and (released - arrived).days >= MAX_DAYS_IN_CUSTODY:
+            fail("released", f"Release is {(released - arrived).days} days after arrival: check the dates "
+                             f"(police detention is at most {MAX_DAYS_IN_CUSTODY} days)")
+        future = [k for k in found if found[k] > utcnow()]
+        for key in future:
+            fail(key, f"{labels[key]} ({when(key)}) is in the future: check the time and its date")
+        arrival_date = self.times.form.arrived_date.data
+        if arrival_date and self.session_date and arrival_date > self.session_date:
+            self.times.form.arrived_date.errors = [
+                f"The date of arrival is after the review session ({self.session_date:%-d %b %Y}): check it"]
+            ok = False
+        return ok
+
+    # The review as data ---------------------------------------------------------------------
+
+    def review(self):
+        """The plain review a valid form describes (times as stored UTC text). A detention
+        review left wholly blank is left out."""
+        found = self.resolved()
+        reviews = [{"due": found.get(f"review-{i}-due"), "done": found.get(f"review-{i}-done"),
+                    "postponed_reason": (r.postponed_reason.data or "").strip(),
+                    "representations": r.representations.data or ""} for i, r in enumerate(self.reviews)]
+        reviews = [r for r in reviews if any(r.values())]
+        return {
+            "age_band": self.age_band.data, "gender": self.gender.data, "ethnicity": self.ethnicity.data,
+            "ic_code": self.ic_code.data or None, "markers": list(self.markers.data or []),
+            "disposal": self.disposal.data,
+            "times": {e.name: to_iso(found[e.name]) for e in q.TIMELINE if e.name in found},
+            "legal_advice_delay_authorised": self.times.form.legal_advice_delay_authorised.data or "no",
+            "reviews": [{**r, "due": r["due"] and to_iso(r["due"]), "done": r["done"] and to_iso(r["done"])}
+                        for r in reviews],
+            "care_checks": dict(self.care.data), "flags": self.flags.form.answers(),
+            "record_quality": dict(self.quality.data), "overall_grade": self.overall_grade.data,
+            "comments": (self.comments.data or "").strip(),
+        }
+
+
+AFTER_REVIEWS = {"superintendent_extension", "warrant", "warrant_until", "charge_or_disposal", "released"}
+# (later, earlier): pairs that must be the right way round whatever dates were typed.
+ORDER = [("booked_in", "arrived"), ("detention_authorised", "booked_in"),
+         ("legal_advice_consulted", "legal_advice_requested"), ("aa_arrived", "aa_called"),
+         ("hcp_seen", "hcp_referred"), ("warrant", "superintendent_extension"),
+         ("warrant_until", "warrant")]
+
+
+def review_label(key):
+    _, n, part = key.split("-")
+    return f"Review {int(n) + 1} {'due' if part == 'due' else 'done'}"

@@ -1,0 +1,282 @@
+"""Custody record reviews in the database: who may review, batches and their records, who
+reviews each record, drafts, submitting (the rules run here) and reading back.
+
+A review travels as a plain dict (ReviewForm.review(), the demo and the tests make one), so the
+rules run the same way whoever submits it. The redacted record itself never enters the app:
+only its reference does.
+"""
+import json
+import uuid
+from datetime import date
+
+from flask import current_app, has_app_context
+
+from .. import audit, escalations, rules
+from ..db import writing
+from ..flags import FLAGS
+from ..times import now_iso
+from . import derive
+
+JSON_COLUMNS = {"markers": "vulnerability", "times": "timeline", "reviews": "detention_reviews",
+                "care_checks": "care_checks", "flags": "flags", "record_quality": "record_quality"}
+PLAIN_COLUMNS = ("age_band", "gender", "ethnicity", "ic_code", "disposal", "overall_grade", "comments")
+
+
+# Who may review ------------------------------------------------------------------------------
+
+def eligibility(db, user_id, today):
+    """(True, "") if this person may review custody records on `today` (a London date), else
+    (False, why in words): an ICV marked trained whose vetting has not expired."""
+    rows = list(db.query("SELECT role, crr_trained, vetting_expires_on FROM users WHERE id = ? "
+                         "AND active = 1", [user_id]))
+    if not rows or rows[0]["role"] != "icv":
+        return False, "Only independent custody visitors review custody records."
+    row = rows[0]
+    if not row["crr_trained"]:
+        return False, ("You are not marked as trained in custody record review, so you cannot review "
+                       "custody records. Ask your coordinator if you have done the training.")
+    if not row["vetting_expires_on"]:
+        return False, ("Your vetting expiry date is not recorded, so you cannot review custody "
+                       "records. Ask your coordinator to record it.")
+    if row["vetting_expires_on"] < today.isoformat():
+        expired = date.fromisoformat(row["vetting_expires_on"])
+        return False, (f"Your vetting expired on {expired:%-d %B %Y}, so you cannot review custody "
+                       "records until it is renewed. Ask your coordinator.")
+    return True, ""
+
+
+def eligible_reviewers(db, today):
+    """(id, name) of every ICV who may review today, by name."""
+    return [(r["id"], r["display_name"]) for r in db.query(
+        "SELECT id, display_name FROM users WHERE role = 'icv' AND active = 1 AND crr_trained = 1 "
+        "AND vetting_expires_on >= ? ORDER BY display_name", [today.isoformat()])]
+
+
+# Batches, records and assignments ---------------------------------------------------------------
+
+def create_batch(db, suite_id, session_date, user_id, note=""):
+    with writing(db):
+        return db["review_batches"].insert({
+            "suite_id": suite_id, "session_date": session_date.isoformat(), "note": note or "",
+            "created_by": user_id, "created_at": now_iso()}).last_pk
+
+
+def get_batch(db, batch_id):
+    rows = list(db.query("""
+        SELECT b.*, s.name AS suite_name, u.display_name AS created_by_name FROM review_batches b
+        JOIN suites s ON s.id = b.suite_id JOIN users u ON u.id = b.created_by WHERE b.id = ?""",
+                         [batch_id]))
+    return rows[0] if rows else None
+
+
+def batches(db, limit=200):
+    """Batches, newest session first, with how many records and how many submitted."""
+    return list(db.query("""
+        SELECT b.*, s.name AS suite_name,
+          (SELECT count(*) FROM review_records r WHERE r.batch_id = b.id) AS records,
+          (SELECT count(*) FROM review_records r JOIN custody_record_reviews c ON c.record_id = r.id
+            WHERE r.batch_id = b.id AND c.status = 'submitted') AS submitted
+        FROM review_batches b JOIN suites s ON s.id = b.suite_id
+        ORDER BY b.session_date DESC, b.id DESC LIMIT ?""", [limit]))
+
+
+class DuplicateRecord(ValueError):
+    """The batch already holds a record with that reference."""
+
+
+def add_record(db, batch_id, record_ref, sample_reason, reviewer_ids, user_id):
+    """Add a redacted record's reference to a batch, assign its reviewer(s) and make its
+    (empty) review; returns the review's id."""
+    batch, now = get_batch(db, batch_id), now_iso()
+    with writing(db):
+        if db.execute("SELECT 1 FROM review_records WHERE batch_id = ? AND record_ref = ?",
+                      [batch_id, record_ref]).fetchone():
+            raise DuplicateRecord(f"{record_ref} is already in this batch")
+        record_id = db["review_records"].insert({
+            "batch_id": batch_id, "record_ref": record_ref, "sample_reason": sample_reason,
+            "created_at": now}).last_pk
+        _assign(db, record_id, reviewer_ids, user_id, now)
+        review_id = db["custody_record_reviews"].insert({
+            "client_id": str(uuid.uuid4()), "record_id": record_id, "suite_id": batch["suite_id"],
+            "session_date": batch["session_date"], "status": "draft", "created_by": user_id,
+            "created_at": now, "updated_at": now}).last_pk
+        audit.log(db, user_id, "create", "custody_record_review", review_id, record_ref=record_ref,
+                  reviewers=list(reviewer_ids))
+    return review_id
+
+
+def _assign(db, record_id, reviewer_ids, user_id, now):
+    db.execute("DELETE FROM review_assignments WHERE record_id = ?", [record_id])
+    for reviewer in reviewer_ids:
+        db["review_assignments"].insert({"record_id": record_id, "user_id": reviewer,
+                                         "assigned_by": user_id, "assigned_at": now})
+
+
+def assign(db, record_id, reviewer_ids, user_id):
+    """Give a record to a reviewer or a pair instead of whoever had it (the draft stays)."""
+    with writing(db):
+        _assign(db, record_id, reviewer_ids, user_id, now_iso())
+        review = db.execute("SELECT id FROM custody_record_reviews WHERE record_id = ?", [record_id]).fetchone()
+        audit.log(db, user_id, "assign", "custody_record_review", review[0], reviewers=list(reviewer_ids))
+
+
+def records_for_batch(db, batch_id):
+    """The batch's records with their review, its reviewers' names and escalations."""
+    return list(db.query("""
+        SELECT r.*, c.id AS review_id, c.status, c.submitted_at, c.overall_grade,
+          (SELECT group_concat(u.display_name, ' and ') FROM review_assignments a
+            JOIN users u ON u.id = a.user_id WHERE a.record_id = r.id) AS reviewers,
+          (SELECT count(*) FROM escalations e WHERE e.review_id = c.id) AS escalations
+        FROM review_records r JOIN custody_record_reviews c ON c.record_id = r.id
+        WHERE r.batch_id = ? ORDER BY r.id""", [batch_id]))
+
+
+def get_record(db, record_id):
+    rows = list(db.query("""SELECT r.*, c.status, c.id AS review_id FROM review_records r
+        JOIN custody_record_reviews c ON c.record_id = r.id WHERE r.id = ?""", [record_id]))
+    return rows[0] if rows else None
+
+
+def reviewers_of(db, record_id):
+    return [(r["id"], r["display_name"]) for r in db.query(
+        "SELECT u.id, u.display_name FROM review_assignments a JOIN users u ON u.id = a.user_id "
+        "WHERE a.record_id = ? ORDER BY u.display_name", [record_id])]
+
+
+# Reviews ---------------------------------------------------------------------------------------
+
+def get_review(db, review_id=None, client_id=None):
+    """The review with its record, batch, suite and reviewers, JSON read back; or None."""
+    where, value = ("c.id = ?", review_id) if client_id is None else ("c.client_id = ?", client_id)
+    rows = list(db.query(f"""
+        SELECT c.*, r.record_ref, r.sample_reason, r.batch_id, s.name AS suite_name,
+          b.session_date AS batch_date, u.display_name AS submitted_by_name
+        FROM custody_record_reviews c JOIN review_records r ON r.id = c.record_id
+        JOIN review_batches b ON b.id = r.batch_id JOIN suites s ON s.id = c.suite_id
+        LEFT JOIN users u ON u.id = c.submitted_by WHERE {where}""", [value]))
+    if not rows:
+        return None
+    row = dict(rows[0])
+    for key, column in JSON_COLUMNS.items():
+        row[key] = json.loads(row.pop(column))
+    row["derived"] = json.loads(row["derived"])
+    row["reviewers"] = reviewers_of(db, row["record_id"])
+    row["reviewer_ids"] = [uid for uid, _ in row["reviewers"]]
+    return row
+
+
+def my_reviews(db, user_id):
+    """The reviews assigned to this ICV: drafts first, then the newest sessions."""
+    return list(db.query("""
+        SELECT c.id, c.client_id, c.status, c.submitted_at, r.record_ref, r.sample_reason,
+          b.session_date, s.name AS suite_name, d.updated_at AS draft_saved_at,
+          (SELECT group_concat(u.display_name, ' and ') FROM review_assignments o
+            JOIN users u ON u.id = o.user_id WHERE o.record_id = r.id AND o.user_id != :me) AS partner
+        FROM review_assignments a JOIN review_records r ON r.id = a.record_id
+        JOIN review_batches b ON b.id = r.batch_id JOIN custody_record_reviews c ON c.record_id = r.id
+        JOIN suites s ON s.id = b.suite_id LEFT JOIN review_drafts d ON d.review_id = c.id
+        WHERE a.user_id = :me
+        ORDER BY c.status = 'submitted', b.session_date DESC, r.id LIMIT 500""", {"me": user_id}))
+
+
+def opened(db, user_id, review_id, page):
+    """Write the opening of a review to the audit log."""
+    with writing(db):
+        audit.log(db, user_id, "view", "custody_record_review", review_id, page=page)
+
+
+# Drafts ----------------------------------------------------------------------------------------
+
+def get_draft(db, review_id):
+    rows = list(db.query("SELECT * FROM review_drafts WHERE review_id = ?", [review_id]))
+    return rows[0] if rows else None
+
+
+def save_draft(db, review_id, user_id, fields):
+    """Keep what was typed (valid or not); returns the draft's new revision. One draft per
+    review: a pair shares it."""
+    now = now_iso()
+    with writing(db):
+        db.execute("""
+            INSERT INTO review_drafts (review_id, fields, updated_by, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (review_id) DO UPDATE SET fields = excluded.fields,
+              revision = review_drafts.revision + 1, updated_by = excluded.updated_by,
+              updated_at = excluded.updated_at""", [review_id, json.dumps(fields), user_id, now, now])
+    return get_draft(db, review_id)["revision"]
+
+
+def initial_fields(review):
+    """A new draft: arrival on the session's date, flags from the custody record, one review."""
+    fields = [["client_id", review["client_id"]], ["times-arrived_date", review["session_date"]],
+              ["reviews-0-due", ""]]
+    return fields + [[f"flags-{f.kind}_answers-source", "custody_record"] for f in FLAGS]
+
+
+# Submitting --------------------------------------------------------------------------------------
+
+def finding(review):
+    """What the rules read (icv/reviews/checks.py): the review, marked as one."""
+    markers = review.get("markers") or []
+    return {"kind": "review", "age_band": review.get("age_band"), "gender": review.get("gender"),
+            "vulnerable": "vulnerable_adult" in markers, "markers": markers,
+            "disposal": review.get("disposal"), "times": review.get("times") or {},
+            "reviews": review.get("reviews") or [],
+            "legal_advice_delay_authorised": review.get("legal_advice_delay_authorised", "no"),
+            "care_checks": review.get("care_checks") or {}, "flags": review.get("flags") or {}}
+
+
+def run_rules(found, settings, repeats=None):
+    """The review's escalations: the detainee rules on its flags, and the rules decided by its
+    times (icv.rules.evaluate with scope "review" runs both)."""
+    return rules.evaluate(found, "review", settings, repeats)
+
+
+def settings_now():
+    config = current_app.config if has_app_context() else {}
+    return config.get("RULES") or rules.DEFAULT_SETTINGS, config.get("ESCALATION_DUE_WORKING_DAYS")
+
+
+def preview(db, review_row, data):
+    """The escalations submitting `data` would raise now."""
+    settings, _ = settings_now()
+    repeats = escalations.repeat_counts(db, review_row["suite_id"], now_iso(),
+                                        settings["repeat_window_days"], exclude_review=review_row["id"])
+    return run_rules(finding(data), settings, repeats)
+
+
+def submit(db, review_id, user_id, review, fields=None, submitted_at=None):
+    """Save a checked review, run the rules and raise its escalations; True if this call
+    submitted it, False if it already was (a double tap, a retry from the outbox)."""
+    settings, due_days = settings_now()
+    now = submitted_at or now_iso()
+    found = finding(review)
+    facts = derive.stored(derive.facts(found, settings))
+    values = {c: review.get(c) for c in PLAIN_COLUMNS}
+    values["comments"] = values["comments"] or ""
+    values.update({column: json.dumps(review.get(key) or ([] if key in ("markers", "reviews") else {}))
+                   for key, column in JSON_COLUMNS.items()})
+    values.update(derived=json.dumps(facts), annex_b_delay=found["legal_advice_delay_authorised"],
+                  arrived_at=found["times"].get("arrived"), status="submitted", submitted_at=now,
+                  submitted_by=user_id, updated_at=now)
+    with writing(db):
+        sets = ", ".join(f"{c} = ?" for c in values)
+        cursor = db.execute(f"UPDATE custody_record_reviews SET {sets} WHERE id = ? AND status = 'draft'",
+                            [*values.values(), review_id])
+        if cursor.rowcount != 1:
+            return False
+        suite_id = db.execute("SELECT suite_id FROM custody_record_reviews WHERE id = ?",
+                              [review_id]).fetchone()[0]
+        repeats = escalations.repeat_counts(db, suite_id, now, settings["repeat_window_days"],
+                                            exclude_review=review_id)
+        escalations.sync(db, run_rules(found, settings, repeats), suite_id=suite_id, raised_by=user_id,
+                         now=now, review_id=review_id, due_days=due_days)
+        db.execute("DELETE FROM review_drafts WHERE review_id = ?", [review_id])
+        audit.log(db, user_id, "submit", "custody_record_review", review_id,
+                  fields=len(fields or []))
+    return True
+
+
+def escalations_for(db, review_id):
+    return list(db.query("SELECT * FROM escalations WHERE review_id = ? ORDER BY priority_rank, rule_id",
+                         [review_id]))
