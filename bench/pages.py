@@ -87,12 +87,20 @@ def main():
     css = (ROOT / "static" / "style.css").read_bytes()
     js = (ROOT / "static" / "app.js").read_bytes()  # every HTML page loads it (cached after once)
     month = london_today().strftime("%Y-%m")
+    icv_id = user["icv"].id
+    review = next(db.query(
+        "SELECT r.client_id FROM custody_record_reviews r JOIN review_assignments a "
+        "ON a.record_id = r.record_id WHERE a.user_id = ? AND r.status = 'draft' LIMIT 1", [icv_id]))
+    escalation_id = next(db.query("SELECT id FROM escalations ORDER BY id LIMIT 1"))["id"]
     pages = [
         ("Sign in", None, "/login"),
         ("My reports", "icv", "/visits/"),
         ("New visit report", "icv", "/visits/new"),
         ("Visit report", "custody_team", f"/visits/{visit_id}"),
         ("Escalation queue", "custody_team", "/escalations/"),
+        ("One escalation", "custody_team", f"/escalations/{escalation_id}"),
+        ("Rules", "custody_team", "/rules/"),
+        ("Custody record review form", "icv", f"/reviews/drafts/{review['client_id']}"),
         ("Monthly summary", "coordinator", f"/summaries/?month={month}"),
         ("Visits CSV", "coordinator", f"/summaries/{month}/visits.csv"),
     ]

@@ -1,6 +1,6 @@
 """Server latency of the custody team's queue with 100,000 escalations.
 
-Run: .venv/bin/python bench/queue.py [--escalations 100000] [--requests 100] [--plans]
+Run: .venv/bin/python bench/queue_page.py [--escalations 100000] [--requests 100] [--plans]
 
 Builds a throwaway database (30 suites in 26 panels, 12 staff, 300 visitors, three years of
 visits and detainee entries) with sqlite-utils insert_all, then times the queue page for
@@ -17,11 +17,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-# This file is called queue.py, like the standard library module that urllib3 imports: take
-# bench/ off the path Python put it on, so `import queue` still finds the standard one.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_login import FlaskLoginClient  # noqa: E402
 
