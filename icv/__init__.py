@@ -4,12 +4,20 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Keys that must never be used outside debug or testing.
 WEAK_KEYS = {"", "dev", "test", "secret", "changeme", "change-me", "please-change-me"}
 MIN_KEY_LENGTH = 32
+
+
+class RowId(IntegerConverter):
+    """<int:...> in every route: a number too big for SQLite is "not found", not a crash."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(test_config=None):
@@ -46,6 +54,7 @@ def create_app(test_config=None):
     else:
         app.config.update(test_config)
     check_secret_key(app)
+    app.url_map.converters["int"] = RowId
 
     from . import auth, db, escalations, main, rulebook, rules, summaries, visits, volunteers, demo
     from .reviews import views as reviews

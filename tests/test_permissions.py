@@ -362,3 +362,11 @@ def test_icv_can_correct_a_report_where_they_were_the_partner(login_as, make_use
 
 def test_correcting_an_unknown_report_is_not_found(login_as):
     assert login_as("icv").post("/visits/999999/correct").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/visits/{n}", "/escalations/{n}", "/reviews/{n}",
+                                  "/reviews/batches/{n}", "/volunteers/{n}"])
+def test_an_id_too_big_for_the_database_is_not_found(login_as, path):
+    """A number past SQLite's 64-bit integers is a 404, not a crash in the query."""
+    response = login_as("admin").get(path.format(n=2**63))
+    assert response.status_code == 404
