@@ -218,7 +218,9 @@ def print_logins():
     click.echo("\nDemo sign-ins (development only):")
     for role, email, _, password in LOGINS:
         click.echo(f"  {role:<13} {email:<26} password: {password}")
-    click.echo("  Other demo visitors sign in with the ICV password.\n")
+    click.echo("  Other demo visitors sign in with the ICV password, and aisha.khan@ and")
+    click.echo("  ben.carter@example.org (custody team) with the custody password. The ICV above")
+    click.echo("  reviews custody records; tom.okafor@example.org's vetting has expired.\n")
 
 
 @click.command("load-demo")
