@@ -268,16 +268,6 @@ def for_visit(db, visit_id):
                          "ORDER BY priority_rank, rule_id", [visit_id]))
 
 
-def counts_by_visit(db, visit_ids):
-    """{visit_id: number of escalations} for a list of visits, in one query."""
-    if not visit_ids:
-        return {}
-    marks = ",".join("?" * len(visit_ids))
-    return {r["visit_id"]: r["n"] for r in db.query(
-        f"SELECT visit_id, count(*) AS n FROM escalations WHERE visit_id IN ({marks}) "
-        "GROUP BY visit_id", list(visit_ids))}
-
-
 def outcomes_by_visit(db, visit_ids):
     """{visit_id: [finding]} for a visitor's own reports: what they may see of each escalation
     (rule, title, status, the outcome note written for them, when it closed). Never internal

@@ -97,11 +97,10 @@ def index():
     """My reports: drafts to resume, then the visits this ICV made or joined."""
     db = get_db()
     visits = store.visits_for(db, current_user.id)
-    ids = [v["id"] for v in visits]
+    outcomes = escalations.outcomes_by_visit(db, [v["id"] for v in visits])  # status, outcome only
     return render_template("visits/index.html", visits=visits, drafts=store.drafts_for(db, current_user.id),
-                           counts=escalations.counts_by_visit(db, ids),
-                           outcomes=escalations.outcomes_by_visit(db, ids),  # status and outcome only
-                           suites=dict(suite_choices(db)))
+                           counts={visit_id: len(found) for visit_id, found in outcomes.items()},
+                           outcomes=outcomes, suites=dict(suite_choices(db)))
 
 
 @bp.route("/new")
