@@ -27,6 +27,7 @@ def raised_by_rule(db, start, end):
     """{rule id: escalations raised in [start, end)}: a read-only count, like the summaries."""
     return {r["rule_id"]: r["n"] for r in db.query(
         "SELECT rule_id, count(*) AS n FROM escalations WHERE created_at >= ? AND created_at < ? "
+        "AND still_raised = 1 "
         "GROUP BY rule_id", [start, end])}
 
 

@@ -42,7 +42,8 @@ def month_totals(db, start, end):
     totals["flags"] = {kind: flag_counts.get(kind, 0) for kind in FLAG_KINDS}
     totals["escalations"] = {r["priority"]: r["n"] for r in db.query("""
         SELECT e.priority, count(*) AS n FROM escalations e JOIN visits v ON v.id = e.visit_id
-        WHERE v.arrived_at >= ? AND v.arrived_at < ? GROUP BY e.priority""", [start, end])}
+        WHERE v.arrived_at >= ? AND v.arrived_at < ? AND e.still_raised = 1
+        GROUP BY e.priority""", [start, end])}
     return totals
 
 
@@ -120,7 +121,8 @@ def visit_rows(db, start, end):
           (SELECT count(*) FROM detainee_entries d WHERE d.visit_id = v.id AND d.removed_at IS NULL)
             AS entries,
           {kind_counts},
-          (SELECT count(*) FROM escalations e WHERE e.visit_id = v.id) AS escalation_count
+          (SELECT count(*) FROM escalations e WHERE e.visit_id = v.id AND e.still_raised = 1)
+            AS escalation_count
         FROM visits v JOIN suites s ON s.id = v.suite_id JOIN users c ON c.id = v.created_by
         LEFT JOIN users p ON p.id = v.partner_id
         WHERE v.arrived_at >= ? AND v.arrived_at < ? ORDER BY v.arrived_at""", [start, end]):
@@ -145,7 +147,7 @@ def entry_rows(db, start, end):
           (SELECT json_group_object(f.kind, json(f.answers)) FROM flags f
             WHERE f.detainee_entry_id = d.id) AS flag_json,
           (SELECT group_concat(e.rule_id, ' ') FROM escalations e
-            WHERE e.detainee_entry_id = d.id) AS rules
+            WHERE e.detainee_entry_id = d.id AND e.still_raised = 1) AS rules
         FROM detainee_entries d JOIN visits v ON v.id = d.visit_id JOIN suites s ON s.id = v.suite_id
         WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL
         ORDER BY v.arrived_at, d.position""",

@@ -4,10 +4,10 @@ no longer raises are closed saying why; ones someone is working on stay open, ma
 import pytest
 
 from conftest import finding_entry
-from icv import escalations
+from icv import escalations, rulebook, summaries
 from icv.escalations import workflow
 from icv.rules import Escalation
-from icv.times import now_iso
+from icv.times import london_today, month_bounds, now_iso
 
 SS2 = Escalation("SS2", "Strip search by an officer not of the same sex", "critical", "critical")
 UF3 = Escalation("UF3", "Handcuffs left on in a cell", "high", "high")
@@ -116,3 +116,66 @@ def test_raised_again_after_a_correction_took_it_away(db, finding, make_user):
     again = rows()["SS2"]
     assert again["still_raised"] == 1
     assert history(db, again["id"])[-1][3] == "Raised again by the corrected report."
+
+
+def test_one_closed_by_a_correction_is_reopened_when_raised_again(db, finding):
+    """Corrected away, then corrected back: the critical finding is in the queue again, due
+    from now, not left closed for good."""
+    sync, rows = finding
+    sync([SS2])
+    sync([])
+    assert rows()["SS2"]["status"] == "no_further_action"
+    sync([SS2])
+    back = rows()["SS2"]
+    assert (back["status"], back["closed_at"], back["closed_reason"], back["still_raised"]) == \
+        ("new", None, "", 1)
+    assert back["due_on"] is not None
+    assert history(db, back["id"])[-1][:3] == ("status", "no_further_action", "new")
+
+
+def test_one_closed_by_a_person_stays_closed_when_raised_again(db, finding, make_user):
+    sync, rows = finding
+    sync([SS2])
+    row = rows()["SS2"]
+    worker = make_user("custody_team").id
+    workflow.set_status(db, row["id"], row["version"], worker, "resolved", "Police apologised.")
+    sync([SS2])
+    assert rows()["SS2"]["status"] == "resolved"
+
+
+def test_a_note_is_work_so_the_correction_does_not_close_it(db, finding, make_user):
+    """Nobody claimed it, but someone wrote a note: it stays open, marked no longer raised."""
+    sync, rows = finding
+    sync([SS2])
+    row = rows()["SS2"]
+    workflow.add_note(db, row["id"], row["version"], make_user("custody_team").id,
+                      "Rang the inspector.")
+    sync([])
+    kept = rows()["SS2"]
+    assert (kept["status"], kept["closed_at"], kept["still_raised"]) == ("new", None, 0)
+
+
+def test_a_correction_that_changes_the_suite_moves_the_escalation(db, finding, make_suite):
+    sync, rows = finding
+    sync([SS2])
+    other = make_suite()
+    escalations.sync(db, [SS2], suite_id=other, raised_by=rows()["SS2"]["raised_by"], now=now_iso(),
+                     visit_id=rows()["SS2"]["visit_id"],
+                     detainee_entry_id=rows()["SS2"]["detainee_entry_id"])
+    assert rows()["SS2"]["suite_id"] == other
+
+
+def test_findings_a_correction_withdrew_are_not_counted(db, finding):
+    """The month's summary, the Rules page and the repeat modifier count only what reports
+    still say."""
+    sync, rows = finding
+    sync([SS2, UF3])
+    sync([UF3])
+    today = london_today()
+    start, end = month_bounds(today.year, today.month)
+    assert set(rulebook.raised_by_rule(db, start, end)) == {"UF3"}
+    row = rows()["UF3"]
+    assert escalations.repeat_counts(db, row["suite_id"], now_iso(), 90) == {"UF3": 1}
+    visit_start = next(db["visits"].rows_where("id = ?", [row["visit_id"]]))["arrived_at"]
+    totals = summaries.month_totals(db, visit_start[:8] + "01T00:00:00Z", "9999-12-31T00:00:00Z")
+    assert totals["escalations"] == {"high": 1}

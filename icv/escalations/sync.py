@@ -26,7 +26,7 @@ def repeat_counts(db, suite_id, now, window_days, exclude_visit=None, exclude_re
     since = to_iso(from_iso(now) - timedelta(days=window_days))
     return {r["rule_id"]: r["n"] for r in db.query("""
         SELECT rule_id, count(*) AS n FROM escalations
-        WHERE suite_id = ? AND created_at >= ?
+        WHERE suite_id = ? AND created_at >= ? AND still_raised = 1
           AND coalesce(visit_id, -1) != ? AND coalesce(review_id, -1) != ?
         GROUP BY rule_id""", [suite_id, since, exclude_visit or 0, exclude_review or 0])}
 
@@ -45,8 +45,9 @@ def sync(db, found, *, suite_id, raised_by, now, visit_id=None, detainee_entry_i
 
     A new rule opens an escalation (due by its priority); a changed priority or detail is
     updated, with its history line. A rule no longer raised (a corrected report) is never
-    deleted: untouched (new, unassigned) it is closed as no further action, saying why;
-    otherwise it is marked no longer raised and stays open for whoever is working on it."""
+    deleted: untouched (new, unassigned, nothing written on it) it is closed as no further
+    action, saying why, and reopened if a later correction raises it again; otherwise it is
+    marked no longer raised and stays open for whoever is working on it."""
     source = "review" if review_id else "detainee" if detainee_entry_id else "visit"
     key = [visit_id or 0, detainee_entry_id or 0, review_id or 0]
     existing = {r["rule_id"]: r for r in db.query(
@@ -65,27 +66,37 @@ def sync(db, found, *, suite_id, raised_by, now, visit_id=None, detainee_entry_i
                 "updated_at": now}).last_pk
             event(db, new_id, "raised", now, to_value=e.priority, body=" ".join(e.reasons))
             continue
+        reopen = row["closed_at"] is not None and row["closed_reason"] == CLOSED_BY_CORRECTION
         changes = {}
-        if not row["still_raised"]:
+        if reopen:  # closed only because a correction took it away: back in the queue
+            changes.update(status="new", closed_at=None, closed_reason="", still_raised=1,
+                           due_on=due_on(e.priority, now, due_days))
+            event(db, row["id"], "status", now, from_value=row["status"], to_value="new",
+                  body="Raised again by the corrected report, so it is open again.")
+        elif not row["still_raised"]:
             changes["still_raised"] = 1
             event(db, row["id"], "rerun", now, body="Raised again by the corrected report.")
-        if row["closed_at"] is None and row["priority"] != e.priority:
+        if (row["closed_at"] is None or reopen) and row["priority"] != e.priority:
             changes.update(priority=e.priority, priority_rank=e.priority_rank,
                            base_priority=e.base_priority or e.priority,
                            reasons=json.dumps(list(e.reasons)),
-                           due_on=due_on(e.priority, row["created_at"], due_days))
+                           due_on=due_on(e.priority, now if reopen else row["created_at"], due_days))
             event(db, row["id"], "priority", now, from_value=row["priority"], to_value=e.priority,
                   body="The corrected report changed the priority. " + " ".join(e.reasons))
         if row["detail"] != e.detail or row["title"] != e.title:
             changes.update(detail=e.detail, title=e.title)
             event(db, row["id"], "rerun", now, from_value=row["detail"], to_value=e.detail,
                   body="The corrected report changed what was found.")
+        if row["suite_id"] != suite_id:
+            changes["suite_id"] = suite_id
+            event(db, row["id"], "rerun", now, from_value=str(row["suite_id"]), to_value=str(suite_id),
+                  body="The corrected report changed the custody suite.")
         if changes:
             bump(db, row["id"], changes, now)
     for row in existing.values():
         if not row["still_raised"]:
             continue
-        if row["closed_at"] is None and row["status"] == "new" and row["assigned_to"] is None:
+        if untouched(db, row):
             bump(db, row["id"], {"still_raised": 0, "status": "no_further_action", "closed_at": now,
                                  "closed_reason": CLOSED_BY_CORRECTION}, now)
             event(db, row["id"], "status", now, from_value="new", to_value="no_further_action",
@@ -94,6 +105,13 @@ def sync(db, found, *, suite_id, raised_by, now, visit_id=None, detainee_entry_i
             bump(db, row["id"], {"still_raised": 0}, now)
             event(db, row["id"], "rerun", now, body="The corrected report no longer raises this."
                   + (" It stays open for whoever is working on it." if row["closed_at"] is None else ""))
+
+
+def untouched(db, row):
+    """Open, new, unassigned, and nobody has written anything on it (a note, a response)."""
+    return (row["closed_at"] is None and row["status"] == "new" and row["assigned_to"] is None
+            and not db.execute("SELECT 1 FROM escalation_events WHERE escalation_id = ? AND "
+                               "user_id IS NOT NULL LIMIT 1", [row["id"]]).fetchone())
 
 
 def bump(db, escalation_id, changes, now):
