@@ -42,8 +42,9 @@ def create_app(test_config=None):
         QUEUE_PAGE_SIZE=50,
         # Escalation rule thresholds (icv/rules.py DEFAULT_SETTINGS names); see README.
         RULE_SETTINGS={},
-        # Working days to act, by priority (None: no due date; domain.md 6b).
-        ESCALATION_DUE_WORKING_DAYS={"critical": 0, "high": 5, "medium": 20, "low": None},
+        # Working days to act, by priority (None: no due date); changes to the defaults of
+        # icv/escalations/sync.py DUE_WORKING_DAYS (domain.md 6b), checked at start.
+        ESCALATION_DUE_WORKING_DAYS={},
         # Signed out after this long without a request; pages warn two minutes before.
         SESSION_IDLE_MINUTES=30,
     )
@@ -60,6 +61,8 @@ def create_app(test_config=None):
     from .reviews import views as reviews
 
     app.config["RULES"] = rules.settings_from(app.config["RULE_SETTINGS"])  # a typo stops here
+    app.config["ESCALATION_DUE_WORKING_DAYS"] = escalations.due_days_from(
+        app.config["ESCALATION_DUE_WORKING_DAYS"])
 
     db.init_app(app)
     auth.init_app(app)

@@ -383,6 +383,19 @@ def test_second_correction_from_the_same_version_is_refused_then_rebased(author,
     assert db["drafts"].count == 0
 
 
+@pytest.mark.parametrize("base", ["abc", "99999999999999999999", "-1", ""])
+def test_a_correction_with_a_changed_base_version_is_refused_as_stale_not_a_crash(
+        author, submitted, db, base):
+    """A base version changed by hand is a 409 with the draft kept, never a 500."""
+    visit_id, _ = submitted()
+    client_id = start(author, visit_id)
+    data = correction(db, client_id, custody_officer="PS 3333", base_version=base)
+    response = check_and_submit(author, client_id, data)
+    assert response.status_code == 409
+    assert draft_fields(db, client_id)["custody_officer"] == "PS 3333"
+    assert next(db["visits"].rows)["version"] == 1
+
+
 # A correction is saved once ----------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from icv import create_app
 from icv.escalations import due_on
 from icv.escalations.queries import due_state, working_days_late
 from icv.times import LONDON, to_iso
@@ -126,3 +127,18 @@ def test_the_queues_quick_count_of_late_days_matches_counting_day_by_day():
         assert working_days_late(due, today) == working_days_between(due, today), (due, today)
     assert working_days_late(date(2019, 12, 20), date(2020, 1, 3)) == working_days_between(
         date(2019, 12, 20), date(2020, 1, 3))
+
+
+def test_an_installation_changes_some_priorities_and_keeps_the_rest(tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE": str(tmp_path / "x.sqlite"),
+                      "ESCALATION_DUE_WORKING_DAYS": {"medium": 10}})
+    assert app.config["ESCALATION_DUE_WORKING_DAYS"] == {
+        "critical": 0, "high": 5, "medium": 10, "low": None}
+
+
+@pytest.mark.parametrize("days", [{"urgent": 1}, {"high": -1}, {"high": "5"}, {"low": 2.5},
+                                  {"critical": True}])
+def test_a_bad_due_days_setting_stops_the_app_at_start(tmp_path, days):
+    with pytest.raises(ValueError, match="ESCALATION_DUE_WORKING_DAYS"):
+        create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE": str(tmp_path / "x.sqlite"),
+                    "ESCALATION_DUE_WORKING_DAYS": days})

@@ -262,7 +262,7 @@ def test_a_change_by_the_rules_makes_an_open_page_stale(login_as, db, escalation
     assert post(staff, db, escalation, "notes", version=version, body="Hm.").status_code == 409
 
 
-@pytest.mark.parametrize("version", ["", "abc", "-1"])
+@pytest.mark.parametrize("version", ["", "abc", "-1", "99999999999999999999"])
 def test_a_missing_or_bad_version_is_a_400(login_as, db, escalation, version):
     response = login_as("custody_team").post(f"/escalations/{escalation}/claim",
                                              data={"claim-version": version})
@@ -424,6 +424,8 @@ def test_bulk_with_a_stale_one_does_the_rest_and_names_the_other_change(login_as
     ({"action": "close", "close_as": "resolved", "reason": "x"}, "Select at least one escalation"),
     ({"action": "explode"}, "Choose an action for the selected escalations, then try again."),
     ({"action": "assign", "selected": "12;3"}, "Choose an action for the selected escalations, then try again."),
+    ({"action": "assign", "selected": "99999999999999999999:1"},
+     "Choose an action for the selected escalations, then try again."),
 ])
 def test_bulk_without_a_selection_or_action_is_a_400(login_as, raise_one, data, message):
     raise_one()
@@ -510,3 +512,12 @@ def test_an_expired_page_keeps_the_note_typed(app, login_as, db, escalation):
     assert any("This page had expired" in m for m in error_messages(response))
     assert form_value(response.text, "note-body") == "Phone the inspector."
     assert events(db, escalation, "note") == []
+
+
+def test_a_history_mark_too_big_for_the_database_is_a_400(login_as, db, escalation):
+    """The hidden 'newest history line seen' changed by hand: a message, never a crash."""
+    version = row(db, escalation)["version"]
+    response = login_as("custody_team").post(f"/escalations/{escalation}/claim", data={
+        "claim-version": version, "claim-seen": "99999999999999999999"})
+    assert response.status_code == 400
+    assert "This form is not right. Reload the page and try again." in error_messages(response)

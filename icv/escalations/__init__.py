@@ -12,7 +12,7 @@ from flask import Blueprint
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
 
-from .sync import (CLOSED_BY_CORRECTION, DUE_WORKING_DAYS, bump, due_on, event,  # noqa: E402,F401
-                   repeat_counts, sync)
+from .sync import (CLOSED_BY_CORRECTION, DUE_WORKING_DAYS, bump, configured,  # noqa: E402,F401
+                   due_days_from, due_on, event, repeat_counts, sync)
 from .queries import for_visit, outcomes_by_visit  # noqa: E402,F401
 from . import views, detail  # noqa: E402,F401  (register the routes on bp)

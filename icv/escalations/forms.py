@@ -60,17 +60,22 @@ class FilterForm(FlaskForm):
             raise ValidationError(f"The page number must be between 1 and {MAX_PAGE:,}.")
 
 
+def row_number(text):
+    """True for a whole number SQLite can hold (a version, an id): digits, at most 18 of them."""
+    return bool(text) and text.isdigit() and len(text) <= 18
+
+
 class Versioned(FlaskForm):
     """The version the page showed and the newest history line on it."""
     version = HiddenField()
     seen = HiddenField()
 
     def validate_version(self, field):
-        if not (field.data or "").isdigit():
+        if not row_number(field.data):
             raise ValidationError("This form is missing its version. Reload the page and try again.")
 
     def validate_seen(self, field):
-        if field.data and not field.data.isdigit():
+        if field.data and not row_number(field.data):
             raise ValidationError("This form is not right. Reload the page and try again.")
 
     @property

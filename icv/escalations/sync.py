@@ -4,11 +4,35 @@ custody record review). Everything here is done by the system, not a person."""
 import json
 from datetime import timedelta
 
+from flask import current_app, has_app_context
+
+from .. import rules
 from ..times import from_iso, london, to_iso
 from ..workdays import add_working_days
 
 DUE_WORKING_DAYS = {"critical": 0, "high": 5, "medium": 20, "low": None}
 CLOSED_BY_CORRECTION = "No longer raised: the report was corrected before anyone worked on it."
+
+
+def configured():
+    """(rule settings, due working days) of the running app; the defaults outside one."""
+    config = current_app.config if has_app_context() else {}
+    return (config.get("RULES") or rules.DEFAULT_SETTINGS,
+            config.get("ESCALATION_DUE_WORKING_DAYS") or DUE_WORKING_DAYS)
+
+
+def due_days_from(overrides=None):
+    """DUE_WORKING_DAYS with an installation's ESCALATION_DUE_WORKING_DAYS: every priority, each
+    a whole number of working days from 0 or None (no due date); anything else stops the app."""
+    days = {**DUE_WORKING_DAYS, **(overrides or {})}
+    if set(days) != set(DUE_WORKING_DAYS):
+        raise ValueError("ESCALATION_DUE_WORKING_DAYS has unknown priorities: "
+                         + ", ".join(sorted(set(days) - set(DUE_WORKING_DAYS))))
+    for priority, n in days.items():
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 0):
+            raise ValueError(f"ESCALATION_DUE_WORKING_DAYS {priority} must be a whole number of "
+                             f"working days from 0, or None, not {n!r}")
+    return days
 
 
 def due_on(priority, created_at, due_days=None):

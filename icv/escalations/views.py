@@ -15,7 +15,7 @@ from ..forms import error_list, options
 from ..main import keeps_input
 from ..times import format_london, london_today
 from . import bp, queries, workflow
-from .forms import BulkForm, FilterForm
+from .forms import BulkForm, FilterForm, row_number
 from .queries import STATUS_LABELS, VIEWS, Filters
 
 QUEUE_ROLES = ("custody_team", "coordinator", "admin")
@@ -95,7 +95,7 @@ def selected(values):
     found = []
     for value in values:
         escalation_id, _, version = value.partition(":")
-        if not (escalation_id.isdigit() and version.isdigit()):
+        if not (row_number(escalation_id) and row_number(version)):
             return None
         found.append((int(escalation_id), int(version)))
     return found

@@ -7,8 +7,6 @@ import json
 import sqlite3
 import uuid
 
-from flask import current_app, has_app_context
-
 from .. import escalations, rules
 from ..db import writing
 from ..flags import FLAGS
@@ -198,13 +196,11 @@ def save_details(db, visit_id, report, now):
 def raise_escalations(db, visit_id, report, findings, now):
     """Run the rules on the report and each current entry, and bring their escalations in line;
     entries removed by a correction are run as raising nothing."""
-    config = current_app.config if has_app_context() else {}
-    settings = config.get("RULES") or rules.DEFAULT_SETTINGS
+    settings, due_days = escalations.configured()
     suite_id, raised_by, submitted_at = db.execute(
         "SELECT suite_id, created_by, submitted_at FROM visits WHERE id = ?", [visit_id]).fetchone()
     repeats = escalations.repeat_counts(db, suite_id, now, settings["repeat_window_days"],
                                         exclude_visit=visit_id)
-    due_days = config.get("ESCALATION_DUE_WORKING_DAYS")
     where = dict(suite_id=suite_id, raised_by=raised_by, now=now, visit_id=visit_id,
                  due_days=due_days)
     # When the report was first sent (AC4), not when a correction was made.
