@@ -1,5 +1,6 @@
 """The home page redirect, the service worker and offline page, error pages, template helpers
 and response headers."""
+import functools
 import hashlib
 from pathlib import Path
 
@@ -42,15 +43,22 @@ def index():
     return redirect(url_for(HOME_BY_ROLE[current_user.role]))
 
 
+@functools.lru_cache(maxsize=4)
+def worker_script(files, stamp):
+    """sw.js with its VERSION: a hash of the files it caches."""
+    version = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
+    return files[0].read_text().replace("__VERSION__", version)
+
+
 @bp.route("/sw.js")
 @public
 def service_worker():
     """static/sw.js at the top of the site (so its scope is every page), with VERSION set to a
     hash of the files it caches: changing any of them makes browsers install a fresh cache."""
     static = Path(current_app.static_folder)
-    files = [static / name for name in ("sw.js", "app.js", "style.css")]
-    version = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
-    response = current_app.response_class(files[0].read_text().replace("__VERSION__", version),
+    files = tuple(static / name for name in ("sw.js", "app.js", "style.css"))
+    stamp = tuple(f.stat().st_mtime_ns for f in files)  # read and hashed again only on a change
+    response = current_app.response_class(worker_script(files, stamp),
                                           mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"

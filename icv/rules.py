@@ -264,10 +264,11 @@ RULES = VISIT_RULES + REVIEW_RULES
 BY_ID = {r.id: r for r in RULES}
 
 
-def review_check(rule):
-    """The predicate that decides `rule` on a custody record review."""
-    variant = REVIEW_VARIANTS.get(rule.id)
-    return variant.check if variant and rule.scope == "detainee" else rule.check
+def for_review(rule):
+    """(predicate, title) that decide `rule` on a custody record review: its own, or its
+    REVIEW_VARIANTS entry for a detainee rule that a review decides by its times."""
+    variant = REVIEW_VARIANTS.get(rule.id) if rule.scope == "detainee" else None
+    return (variant.check, variant.title) if variant else (rule.check, rule.title)
 
 
 # The smallest value of a number setting (0 unless here): the repeat modifier needs a count
@@ -313,11 +314,11 @@ def evaluate(finding, scope="detainee", settings=None, repeats=None):
     repeats = repeats or {}
     found = []
     for rule in RULES:
-        check, title = rule.check, rule.title
         if scope == "review" and rule.scope == "detainee":  # a review's flags, or its times
-            variant = REVIEW_VARIANTS.get(rule.id)
-            check, title = (variant.check, variant.title) if variant else (check, title)
-        elif rule.scope != scope:
+            check, title = for_review(rule)
+        elif rule.scope == scope:
+            check, title = rule.check, rule.title
+        else:
             continue
         hit = check(finding, settings)
         if not hit:

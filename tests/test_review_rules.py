@@ -90,14 +90,14 @@ def test_every_review_rule_has_a_case():
 @pytest.mark.parametrize("rule_id", sorted(CASES))
 def test_review_rule_fires(rule_id):
     fires, _ = CASES[rule_id]
-    assert rules.review_check(BY_ID[rule_id])(fires, DEFAULT_SETTINGS)
+    assert rules.for_review(BY_ID[rule_id])[0](fires, DEFAULT_SETTINGS)
     assert rule_id in raised(fires)
 
 
 @pytest.mark.parametrize("rule_id", sorted(CASES))
 def test_review_rule_stays_quiet(rule_id):
     _, quiet = CASES[rule_id]
-    assert not rules.review_check(BY_ID[rule_id])(quiet, DEFAULT_SETTINGS)
+    assert not rules.for_review(BY_ID[rule_id])[0](quiet, DEFAULT_SETTINGS)
     assert rule_id not in raised(quiet)
 
 

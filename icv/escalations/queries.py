@@ -215,12 +215,6 @@ def history(db, escalation_id, after=0):
         WHERE ev.escalation_id = ? AND ev.id > ? ORDER BY ev.id""", [escalation_id, after or 0]))
 
 
-def last_event_id(db, escalation_id):
-    row = db.execute("SELECT max(id) FROM escalation_events WHERE escalation_id = ?",
-                     [escalation_id]).fetchone()
-    return row[0] or 0
-
-
 def describe(ev):
     """One history line in words (the body, such as a note or reason, is shown after it)."""
     label = STATUS_LABELS.get

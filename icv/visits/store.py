@@ -277,13 +277,6 @@ def versions_for(db, visit_id):
         JOIN users u ON u.id = v.created_by WHERE v.visit_id = ? ORDER BY v.version""", [visit_id])]
 
 
-def latest_fields(db, visit_id):
-    """The fields of the newest version, to start a correction from."""
-    rows = list(db.query("SELECT fields FROM visit_versions WHERE visit_id = ? ORDER BY version DESC "
-                         "LIMIT 1", [visit_id]))
-    return json.loads(rows[0]["fields"]) if rows else []
-
-
 def fields_for_visit(db, visit_id):
     """The report as the form's [name, value] pairs: the start of a correction."""
     visit = get_visit(db, visit_id)
