@@ -5,6 +5,7 @@
 (() => {
   const $ = (s) => document.querySelector(s), ds = document.body.dataset, store = localStorage;
   const DRAFT = "icv:draft:", OUTBOX = "icv:outbox", HDR = { "X-Requested-With": "fetch" };
+  const UNSAVED = 'data-unsaved="true"';  // a review page shown back, not saved: the partner saved first
   const RETRY = +ds.retryMs || 5000;  // ms between tries to save while there is no signal
   const signedIn = ds.signedIn === "true", user = ds.user || store.getItem("icv:user") || "";
   const idle = +ds.idleSeconds || 1800, meta = $('meta[name="csrf-token"]');
@@ -141,16 +142,20 @@
         notes = [[`${item.label} could not be sent yet (error ${r.status}). We will try again.`]];
         continue;
       }
-      // Sent (the server answers with the report), or kept as a draft that needs attention.
+      // Sent (the server answers with the report), or kept as a draft that needs attention;
+      // or, for a shared review the partner saved meanwhile, not saved: the copy here stays.
+      const unsaved = r.status === 409 && html.includes(UNSAVED);
       write(OUTBOX, outbox().filter((i) => i.id !== item.id));
-      store.removeItem(DRAFT + item.id);
+      if (!unsaved) store.removeItem(DRAFT + item.id);
       touch();
       const path = new URL(r.url).pathname, sent = /^\/(visits|reviews)\/(\d+)$/.exec(path);
       const note = sent ? [`Sent: ${item.label}.`, path, `Open ${sent[1] === "visits" ? "report" : "review"} ${sent[2]}`]
+        : unsaved ? [`Not sent: ${item.label} was saved by your partner after you opened it. What you typed is kept on this phone.`,
+          item.url.replace(/\/submit$/, ""), "See what changed"]
         : [`Not sent: ${item.label} needs your attention. It is saved as a draft.`,
           r.ok ? path : item.url.replace(/\/submit$/, ""), `Check the ${/^\/reviews\//.test(item.url) ? "review" : "report"}`];
       notes.push(note);
-      if (onSent) onSent(item.id, note);
+      if (onSent) onSent(item.id, note, unsaved);
     }
     sending = false;
     renderOutbox();
@@ -185,13 +190,17 @@
     // A blank form gets an id made here: a cached copy never sends two reports under one id.
     if (fresh) id = urlId || (crypto.randomUUID ? crypto.randomUUID() : id);
     const path = base + id, key = DRAFT + id, el = form.elements;
+    // A shared review: the draft revision this page's answers are based on goes with each save,
+    // and the server refuses one that would write over the partner's later save unseen.
+    const baseRev = el.base_revision, theirs = !!form.dataset.updatedBy && form.dataset.updatedBy !== user;
     form.action = path;
     form.dataset.autosaveUrl = path + "/autosave";
     form.dataset.clientId = el.client_id.value = id;
     if (fresh && !urlId) el.visit_date.value = new Date().toLocaleDateString("en-CA", { timeZone: "Europe/London" });
     // extras: fields of entries this page has no boxes for; sends: saves not answered yet.
-    let extras = [], timer, inflight = "", again = false, done = false, retried = false, sends = 0;
-    const fields = () => [...new FormData(form)].filter(([k]) => k !== "csrf_token").concat(extras);
+    let extras = [], timer, inflight = "", again = false, done = false, retried = false, sends = 0, refused = false;
+    const fields = () => [...new FormData(form)].filter(([k]) => k !== "csrf_token" && k !== "base_revision").concat(extras);
+    const based = (f) => baseRev ? f.concat([["base_revision", baseRev.value]]) : f;
     const label = () => form.dataset.label || [el.suite_id.value ? el.suite_id.selectedOptions[0].text : "Visit report",
       el.visit_date.value].filter(Boolean).join(", ");
     const rev = () => +form.dataset.revision || 0;
@@ -206,20 +215,31 @@
     };
     const noSignal = "Not saved: no signal. What you typed is kept on this phone.";
     const showSignedOut = () => show("Signed out: sign in again, what you typed is kept on this phone.", signIn(path), "Sign in again");
-    onSent = (sentId, note) => { if (sentId === id) { done = true; show(...note); } };
+    function showRefused(message) {  // the partner saved after this page's revision: compare first
+      refused = true;  // nothing more is sent until the person has seen what changed
+      const compare = h("button", { type: "submit", name: "action", value: "save", className: "button button-secondary" }, "See what changed");
+      compare.setAttribute("form", form.id);
+      status.replaceChildren(message + " ", compare);
+    }
+    onSent = (sentId, note, unsaved) => {
+      if (sentId !== id) return;
+      if (unsaved) return showRefused(note[0]);
+      done = true;
+      show(...note);
+    };
 
     function saveLocal() {
       if (done) return;
       if (location.pathname !== path) history.replaceState(history.state, "", path);
       const f = fields(), list = outbox(), queued = list.find((i) => i.id === id && i.url === path);
-      write(key, { id, user, fields: f, at: Date.now(), rev: newest(), label: label(), url: path });
-      if (queued) { queued.fields = f.concat([["action", "submit"]]); write(OUTBOX, list); }
+      write(key, { id, user, fields: f, at: Date.now(), rev: newest(), label: label(), url: path, ...(baseRev ? { base: baseRev.value } : {}) });
+      if (queued) { queued.fields = based(f).concat([["action", "submit"]]); write(OUTBOX, list); }
     }
 
     async function save(keepalive) {
       clearTimeout(timer);
       // A report in the outbox goes from there, with anything typed since (saveLocal).
-      if (done || JSON.stringify(fields()) === lastSent || outbox().some((i) => i.id === id)) return;
+      if (done || refused || JSON.stringify(fields()) === lastSent || outbox().some((i) => i.id === id)) return;
       const f = fields(), sent = JSON.stringify(f);
       if (inflight === sent) return;  // already on its way (pagehide follows visibilitychange)
       if (inflight && !keepalive) { again = true; return; }
@@ -231,7 +251,7 @@
       if (copy) write(key, { ...copy, rev: newest() });
       let r, text;
       try {
-        r = await post(late ? path : form.dataset.autosaveUrl, late ? f.concat([["action", "save"]]) : f, { keepalive });
+        r = await post(late ? path : form.dataset.autosaveUrl, late ? based(f).concat([["action", "save"]]) : based(f), { keepalive });
         text = await r.text();
       } catch (e) {
         inflight = "";
@@ -246,6 +266,7 @@
         lastSent = sent;
         sends = Math.max(0, sends - 1);
         if (data.revision) form.dataset.revision = Math.max(rev(), data.revision);
+        if (data.revision && baseRev) baseRev.value = Math.max(+baseRev.value, data.revision);
         touch();
         const now = read(key);
         if (now && JSON.stringify(now.fields) === sent) store.removeItem(key);  // the server has it
@@ -259,6 +280,8 @@
         signedOut = true;
         endSession();
         showSignedOut();
+      } else if (r.status === 409 && (json ? data.error === "conflict" : text.includes(UNSAVED))) {
+        showRefused(data.message || "Not saved: your partner saved this review after your page was opened. What you typed is kept on this phone.");
       } else if (r.status === 409) {
         done = true;
         store.removeItem(key);
@@ -278,8 +301,10 @@
     sessionStorage.removeItem("icv:restored");
     const copy = read(key);
     if (copy && copy.user === user) {
-      if (JSON.stringify(copy.fields) === lastSent || !(shell || !form.dataset.savedAt || copy.rev >= rev())) {
-        store.removeItem(key);  // the same, or the server saved later (a post from here, another device)
+      // The same, or the server saved later (a post from here, another device). A shared review's
+      // copy stays if the partner saved last: the server then says what changed before saving.
+      if (JSON.stringify(copy.fields) === lastSent || !(shell || !form.dataset.savedAt || copy.rev >= rev() || (baseRev && theirs))) {
+        store.removeItem(key);
       } else {
         const names = [...el].map((e) => e.name);
         extras = copy.fields.filter(([k]) => !names.includes(k));
@@ -289,6 +314,7 @@
           if (e.type === "radio" || e.type === "checkbox") e.checked = values.includes(e.value);
           else if (values.length) e.value = values[0];
         }
+        if (baseRev) baseRev.value = copy.base || 0;  // what the copy was typed on
         restoredAt = copy.at;
         if (!navigator.onLine) show(noSignal);
       }
@@ -307,7 +333,7 @@
 
     const queueForm = () => {
       saveLocal();
-      queue({ id, url: path, fields: fields().concat([["action", "submit"]]), label: label() });
+      queue({ id, url: path, fields: based(fields()).concat([["action", "submit"]]), label: label() });
       show("Not sent yet: no signal. Your report is waiting to send, and is kept on this phone.");
     };
     const unsent = new URLSearchParams(location.search).get("unsent");  // sw.js: a post that failed
@@ -335,6 +361,9 @@
       else show(action.startsWith("save") ? noSignal : "No signal: adding or removing needs signal. What you typed is kept on this phone.");
       status.focus();
     });
+    if (form.dataset.unsaved === "true") saveLocal();  // shown back, not saved: keep it here too
+    const discard = $("[data-discard-copy]");  // "Open the saved draft instead": drop what is here
+    if (discard) discard.addEventListener("click", () => { done = true; store.removeItem(key); });
     addEventListener("pagehide", () => save(true));
     document.addEventListener("visibilitychange", () => { if (document.hidden) save(true); });
     addEventListener("online", () => save());

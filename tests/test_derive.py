@@ -91,6 +91,16 @@ def test_resolve_leaves_out_a_step_with_nothing_to_follow():
     assert derive.resolve([("booked_in", time(10, 0), None, ("arrived",))]) == {}
 
 
+def test_resolve_never_raises_at_the_edges_of_the_calendar():
+    """A next-day time after 31 December 9999 cannot be read: it is left out, never an error
+    (the form says what is wrong with the date). 1 January 0001 is read like any other day."""
+    steps = [("arrived", time(23, 0), date(9999, 12, 31), ()), ("booked_in", time(0, 15), None, ("arrived",)),
+             ("released", time(23, 30), None, ("*",))]
+    assert derive.resolve(steps) == {"arrived": utc("9999-12-31 23:00"), "released": utc("9999-12-31 23:30")}
+    early = derive.resolve([("arrived", time(23, 0), date(1, 1, 1), ()), ("booked_in", time(0, 15), None, ("arrived",))])
+    assert early["booked_in"] - early["arrived"] == timedelta(hours=1, minutes=15)
+
+
 # Spans -------------------------------------------------------------------------------------------
 
 def test_minutes_and_hours_between():

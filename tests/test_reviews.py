@@ -1,10 +1,11 @@
 """Custody record reviews through the app: who may review, batches and assignments, the form's
 messages, drafts that keep what was typed, submit and its escalations, the audit log, and who
 may open a review."""
+import html
 import json
 import re
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -314,6 +315,42 @@ def test_a_time_after_midnight_is_read_as_the_next_day(reviewer, assigned, db):
     assert "None were due before release" in check
 
 
+@pytest.mark.parametrize("name, day, message", [
+    ("times-arrived_date", "9999-12-31", "The date of arrival is after the review session ({session}): check it"),
+    ("times-arrived_date", "0001-01-01",
+     "The date of arrival is more than a year before the review session ({session}): check the year"),
+    ("times-released_date", "9999-12-31", "The date for 'released or transferred' must be between {first} and "
+                                          "{last}, around the review session ({session}): check the year"),
+    ("reviews-0-done_date", "0001-01-01", "The date for 'review 1 done' must be between {first} and {last}, "
+                                          "around the review session ({session}): check the year"),
+])
+def test_a_date_far_from_the_session_is_kept_and_the_draft_still_opens(reviewer, assigned, name, day, message):
+    """A date at the calendar's edge, autosaved with a time read as the next day after it: the
+    draft still opens, and check your answers says in plain words what is wrong with the date."""
+    data = review_fields(assigned, **{name: day, "times-arrived": "23:00", "times-booked_in": "00:10",
+                                      "times-detention_authorised": "00:20", "times-rights_given": "00:25",
+                                      "times-risk_assessment": "00:15", "times-released": "01:00"})
+    assert reviewer.post(draft_url(assigned, "/autosave"), data=data, headers=FETCH).status_code == 200
+    form = reviewer.get(draft_url(assigned))
+    assert form.status_code == 200 and form_values(form.text)[name] == day
+    check = reviewer.get(draft_url(assigned, "/check"))
+    assert check.status_code == 400
+    session = date.fromisoformat(assigned["session_date"])
+    assert message.format(session=f"{session:%-d %b %Y}", first=f"{session - timedelta(days=366):%-d %b %Y}",
+                          last=f"{session + timedelta(days=14):%-d %b %Y}") in error_messages(check)
+
+
+def test_date_boxes_offer_the_window_around_the_session(reviewer, assigned):
+    session = date.fromisoformat(assigned["session_date"])
+    page = reviewer.get(draft_url(assigned)).text
+
+    def box(name):
+        return re.search(rf'<input[^>]*\bname="{name}"[^>]*>', page).group(0)
+    first, last = session - timedelta(days=366), session + timedelta(days=14)
+    for name, until in [("times-arrived_date", session), ("times-released_date", last), ("reviews-0-due_date", last)]:
+        assert f'min="{first.isoformat()}"' in box(name) and f'max="{until.isoformat()}"' in box(name)
+
+
 def test_add_and_remove_a_detention_review_keep_the_draft(reviewer, assigned, db):
     data = review_fields(assigned, action="add_review")
     response = reviewer.post(draft_url(assigned), data=data)
@@ -349,12 +386,136 @@ def test_a_pair_shares_one_draft(reviewer, db, login_as, make_user):
     assert form_values(partner.get(draft_url(review)).text)["comments"] == "From Ada"
 
 
+@pytest.fixture
+def pair(reviewer, db, login_as):
+    """(Ada, Ben): two signed-in reviewers of one record, and the review."""
+    db["users"].update(reviewer.user.id, {"display_name": "Ada Reviewer"})
+    partner = login_as("icv", display_name="Ben Reviewer")
+    make_eligible(db, partner.user.id)
+    return reviewer, partner, make_review(db, [reviewer.user.id, partner.user.id])
+
+
+def page_base(page):
+    """The draft revision a form page says its answers are based on."""
+    return form_values(page.text)["base_revision"]
+
+
+def stored(db, review):
+    return dict(json.loads(store.get_draft(db, review["id"])["fields"]))
+
+
+def conflict_rows(response):
+    """{label: (what I typed, what the saved draft holds)} listed on a form shown back unsaved."""
+    box = re.search(r'<div class="notice notice-warning" id="conflict".*?</dl>', response.text, re.S)
+    return {html.unescape(label): tuple(html.unescape(v) for v in values) for label, *values in re.findall(
+        r"<dt>(.*?)</dt><dd>You typed: (.*?)<br>Saved draft: (.*?)</dd>", box.group(0) if box else "")}
+
+
+TIMELINE = {"times-arrived": "21:40", "times-booked_in": "22:05", "times-released": "09:30"}
+
+
+def test_a_partners_autosave_from_an_older_page_is_refused_and_nothing_is_lost(pair, db):
+    """Ada autosaves the timeline; Ben, on a page opened before that, autosaves a grade: he is
+    told (409, and not "submitted", so his phone keeps his copy) and Ada's timeline is kept."""
+    ada, ben, review = pair
+    opened = {who: page_base(who.get(draft_url(review))) for who in (ada, ben)}
+    assert opened == {ada: "0", ben: "0"}
+    first = ada.post(draft_url(review, "/autosave"), data={
+        "client_id": review["client_id"], "base_revision": opened[ada], **TIMELINE}, headers=FETCH)
+    assert first.status_code == 200 and first.json["revision"] == 1
+    late = ben.post(draft_url(review, "/autosave"), data={
+        "client_id": review["client_id"], "base_revision": opened[ben], "overall_grade": "good"}, headers=FETCH)
+    assert late.status_code == 409
+    assert late.json["error"] == "conflict" and late.json["revision"] == 1
+    assert late.json["message"].startswith("Not saved: Ada Reviewer saved this review at ")
+    assert "What you typed is kept on this phone." in late.json["message"]
+    kept = stored(db, review)
+    assert kept["times-arrived"] == "21:40" and "overall_grade" not in kept
+    # Ben opens the page again, now based on Ada's revision: his save goes through.
+    assert page_base(ben.get(draft_url(review))) == "1"
+    again = ben.post(draft_url(review, "/autosave"), data={
+        "client_id": review["client_id"], "base_revision": "1", **TIMELINE, "overall_grade": "good"}, headers=FETCH)
+    assert again.status_code == 200 and again.json["revision"] == 2
+    assert stored(db, review)["overall_grade"] == "good"
+
+
+def test_a_person_saving_over_their_own_saves_is_not_refused(pair, db):
+    """Saves of one person that overtake each other (a save still on its way when the page is
+    closed) go through; once the partner has saved after that page's revision, one is refused."""
+    ada, ben, review = pair
+    data = {"client_id": review["client_id"], **TIMELINE}
+    for expected in (1, 2, 3):  # all from the page opened at revision 0
+        response = ada.post(draft_url(review, "/autosave"), data={**data, "base_revision": "0"}, headers=FETCH)
+        assert response.status_code == 200 and response.json["revision"] == expected
+    assert ben.post(draft_url(review, "/autosave"), data={**data, "base_revision": "3", "comments": "Ben"},
+                    headers=FETCH).json["revision"] == 4
+    stale = ada.post(draft_url(review, "/autosave"), data={**data, "base_revision": "3"}, headers=FETCH)
+    assert stale.status_code == 409 and stale.json["error"] == "conflict"
+    # Ada's other page, opened after Ben's save, saves; the first page is still behind Ben's save.
+    assert ada.post(draft_url(review, "/autosave"), data={**data, "base_revision": "4", "comments": "Ben"},
+                    headers=FETCH).json["revision"] == 5
+    behind = ada.post(draft_url(review, "/autosave"), data={**data, "base_revision": "3"}, headers=FETCH)
+    assert behind.status_code == 409
+    assert behind.json["message"].startswith("Not saved: You (on another page or phone) saved this review at ")
+    assert stored(db, review)["comments"] == "Ben"
+
+
+def test_a_form_posted_from_an_older_page_shows_what_was_typed_and_what_changed(pair, db):
+    """Without JavaScript: Ben saves a page opened before Ada's save. Nothing is saved; his page
+    comes back with everything he typed and each answer that differs from the saved draft; saved
+    again from that page (now based on Ada's revision), it is his choice and it goes through."""
+    ada, ben, review = pair
+    ada.post(draft_url(review), data=review_fields(review, action="save:section-times", comments="Ada's note",
+                                                   base_revision="0"))
+    data = review_fields(review, action="save:section-grade", overall_grade="serious_concern",
+                         base_revision="0", **{"times-arrived": "", "times-released": "", "gender": "female"})
+    response = ben.post(draft_url(review), data=data)
+    assert response.status_code == 409
+    assert_kept(response, data, skip=("base_revision",))
+    page = page_text(response)
+    assert "Not saved: Ada Reviewer saved this review after you opened it" in page
+    assert "Nothing you typed has been lost" in page
+    assert conflict_rows(response) == {  # the answers the two differ in, and no other
+        "Gender": ("Female", "Male"), "Arrived at the police station": ("Blank", "10:00"),
+        "Released or transferred": ("Blank", "20:00"), "Overall grade": ("Serious concern", "Good"),
+        "Comments (optional)": ("Blank", "Ada's note")}
+    assert page_base(response) == "1" and 'data-unsaved="true"' in response.text
+    kept = stored(db, review)
+    assert (kept["overall_grade"], kept["times-arrived"], kept["gender"]) == ("good", "10:00", "male")
+    again = ben.post(draft_url(review), data={**data, "base_revision": page_base(response)})
+    assert again.status_code == 302
+    assert stored(db, review)["overall_grade"] == "serious_concern"
+
+
+def test_the_outbox_submit_from_an_older_page_is_not_submitted(pair, db):
+    """A finished review sent later from Ben's outbox, after Ada saved: not submitted over her
+    save; shown back as not saved (the phone keeps its copy)."""
+    ada, ben, review = pair
+    ada.post(draft_url(review, "/autosave"), data=review_fields(review, comments="Ada's note"), headers=FETCH)
+    response = ben.post(draft_url(review), data=review_fields(review, action="submit", base_revision="0"))
+    assert response.status_code == 409 and 'data-unsaved="true"' in response.text
+    assert db["custody_record_reviews"].get(review["id"])["status"] == "draft"
+    assert stored(db, review)["comments"] == "Ada's note"
+    assert db["escalations"].count == 0
+
+
+def test_a_checked_draft_the_partner_saved_again_is_not_submitted(pair, db):
+    ada, ben, review = pair
+    assert ada.post(draft_url(review), data=review_fields(review)).status_code == 302
+    revision = store.get_draft(db, review["id"])["revision"]
+    ben.post(draft_url(review, "/autosave"), data=review_fields(review, comments="Ben's", base_revision=str(revision)),
+             headers=FETCH)
+    with pytest.raises(store.StaleDraft):
+        store.submit(db, review["id"], ada.user.id, {"times": {}}, revision=revision)
+    assert db["custody_record_reviews"].get(review["id"])["status"] == "draft"
+
+
 # Submit -----------------------------------------------------------------------------------------
 
 def test_submit_raises_dt2_and_shows_it(reviewer, assigned, db):
     response = check_and_submit(reviewer, assigned, **{"reviews-0-done": "18:00"})
     assert response.location == f"/reviews/{assigned['id']}"
-    [e] = store.escalations_for(db, assigned["id"])
+    [e] = db["escalations"].rows_where("review_id = ?", [assigned["id"]])
     assert (e["rule_id"], e["priority"], e["source"], e["suite_id"]) == ("DT2", "high", "review", assigned["suite_id"])
     assert e["raised_by"] == reviewer.user.id and "1 h 30 min late" in e["detail"]
     page = page_text(reviewer.get(response.location))
@@ -363,6 +524,28 @@ def test_submit_raises_dt2_and_shows_it(reviewer, assigned, db):
     assert row["status"] == "submitted" and row["overall_grade"] == "good"
     assert json.loads(row["derived"])["reviews"][0]["late_minutes"] == 90
     assert store.get_draft(db, assigned["id"]) is None
+
+
+def test_an_icvs_review_page_shows_nothing_the_custody_team_keeps_to_itself(reviewer, assigned, db,
+                                                                            make_user, app):
+    """The police response, the assignee and why it was closed stay with the custody team: the
+    reviewer's page is not even handed them."""
+    from flask import template_rendered
+
+    from icv.escalations import workflow
+    check_and_submit(reviewer, assigned, **{"reviews-0-done": "18:00"})
+    [e] = db["escalations"].rows_where("review_id = ?", [assigned["id"]])
+    team = make_user("custody_team")
+    workflow.record_police_response(db, e["id"], e["version"], team.id, "Inspector Hale: the sergeant was off sick")
+    db["escalations"].update(e["id"], {"assigned_to": team.id, "closed_reason": "Closed after the inspector's call"})
+    handed = []
+    with template_rendered.connected_to(lambda sender, template, context: handed.append(context), app):
+        page = reviewer.get(f"/reviews/{assigned['id']}")
+    assert page.status_code == 200 and "DT2: Detention review late or missed" in page_text(page)
+    assert "Inspector Hale" not in page_text(page) and "the inspector's call" not in page_text(page)
+    [raised] = [c["raised"] for c in handed if "raised" in c]
+    assert {"police_response", "assigned_to", "closed_reason"}.isdisjoint(raised[0].keys())
+    assert "1 h 30 min late" in raised[0]["detail"]
 
 
 def test_check_your_answers_shows_what_submitting_raises(reviewer, assigned):

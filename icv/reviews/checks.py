@@ -21,10 +21,6 @@ from .questions import CHARGED
 WHEN = "%a %-d %b, %H:%M"
 
 
-def is_review(finding):
-    return finding.get("kind") == "review"
-
-
 def _s(s):
     return {**derive.LAW, **(s or {})}
 

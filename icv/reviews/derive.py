@@ -42,7 +42,7 @@ def first_at_or_after(anchor, clock):
     London day, else the next day. In the autumn hour that happens twice, the later 01:30 is
     taken when the earlier one is before the anchor."""
     day = anchor.astimezone(LONDON).date()
-    for d in (day, day + timedelta(days=1)):
+    for d in (day + timedelta(days=n) for n in (0, 1)):  # the next day only when needed
         for fold in (0, 1):
             instant = at_london(d, clock, fold)
             if instant >= anchor:
@@ -56,17 +56,20 @@ def resolve(steps):
     `steps` is a list of (name, clock or None, date or None, after) where `after` names the
     steps it follows ("*" for every step before it). A date given is used as it is; without
     one, the time is the first at or after the latest of the steps it follows. The first step
-    needs a date. A step with no clock time is left out (not on the record)."""
+    needs a date. A step with no clock time is left out (not on the record), and so is one
+    that cannot be read (the day after 31 December 9999): this never raises on what was typed."""
     found = {}
     for name, clock, day, after in steps:
         if clock is None:
             continue
-        if day is not None:
-            found[name] = at_london(day, clock)
-            continue
         anchors = list(found.values()) if "*" in after else [found[a] for a in after if a in found]
-        if anchors:
-            found[name] = first_at_or_after(max(anchors), clock)
+        try:
+            if day is not None:
+                found[name] = at_london(day, clock)
+            elif anchors:
+                found[name] = first_at_or_after(max(anchors), clock)
+        except (OverflowError, ValueError):
+            continue  # past the calendar's end: left unread, so a draft holding it still opens
     return found
 
 

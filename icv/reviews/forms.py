@@ -4,6 +4,8 @@ Times are London clock times typed on a phone. A time is read on the same day as
 follows, or the next day if it is earlier; a date is needed only beyond that (derive.resolve).
 Cross-checks say in plain words which two times disagree, next to the field.
 """
+from datetime import timedelta
+
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -18,6 +20,7 @@ from . import questions as q
 
 MAX_REVIEWS = 20
 MAX_DAYS_IN_CUSTODY = 14  # TACT detention; anything longer is a typing slip
+RECORD_AGE_DAYS = 366  # a record reviewed at a session is at most a year old: older is a typing slip
 WHEN = "%a %-d %b, %H:%M"
 
 
@@ -177,11 +180,55 @@ class ReviewForm(FlaskForm):
     def __init__(self, *args, session_date=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.session_date = session_date
+        for field, _, arrival in self.date_fields():  # a phone's date picker opens in the window
+            first, last = self.date_window(arrival)
+            if first is not None:
+                field.render_kw = {**(field.render_kw or {}), "min": first.isoformat(), "max": last.isoformat()}
 
     def validate(self, extra_validators=None):
         self.flags.form.under_18 = self.age_band.data in codes.CHILD_AGE_BANDS
         ok = super().validate(extra_validators)
+        ok = self.check_dates() and ok
         return self.check_times() and ok
+
+    # Dates -------------------------------------------------------------------------------
+
+    def date_fields(self):
+        """(field, what it is the date of, is it the arrival date) of every date box."""
+        t = self.times.form
+        found = [(t[f"{e.name}_date"], e.label.lower(), e.name == "arrived") for e in q.TIMELINE]
+        for i, r in enumerate(self.reviews):
+            found += [(r.due_date, f"review {i + 1} due", False), (r.done_date, f"review {i + 1} done", False)]
+        return found
+
+    def date_window(self, arrival):
+        """(first, last) date a date box may hold: from a year before the review session to the
+        session (arrival) or a detention's length after it (anything else). None without a session."""
+        if self.session_date is None:
+            return None, None
+        first = self.session_date - timedelta(days=RECORD_AGE_DAYS)
+        return first, self.session_date + timedelta(days=0 if arrival else MAX_DAYS_IN_CUSTODY)
+
+    def check_dates(self):
+        """Every date typed is in its window around the session: a year like 0001 or 9999 is a
+        slip, said in plain words next to the box."""
+        ok = True
+        for field, what, arrival in self.date_fields():
+            first, last = self.date_window(arrival)
+            day = field.data
+            if field.errors or day is None or first is None or first <= day <= last:
+                continue
+            session = f"{self.session_date:%-d %b %Y}"
+            if arrival and day > last:
+                field.errors = [f"The date of arrival is after the review session ({session}): check it"]
+            elif arrival:
+                field.errors = [f"The date of arrival is more than a year before the review session "
+                                f"({session}): check the year"]
+            else:
+                field.errors = [f"The date for '{what}' must be between {first:%-d %b %Y} and {last:%-d %b %Y}, "
+                                f"around the review session ({session}): check the year"]
+            ok = False
+        return ok
 
     # Times -------------------------------------------------------------------------------
 
@@ -223,8 +270,7 @@ class ReviewForm(FlaskForm):
     def check_times(self):
         """Times in order: nothing before arrival or after release, each pair the right way
         round, reviews after detention was authorised, nothing in the future."""
-        if any(f.errors for *_, f in self.steps()) or any(
-                self.times.form[f"{e.name}_date"].errors for e in q.TIMELINE):
+        if any(f.errors for *_, f in self.steps()) or any(f.errors for f, *_ in self.date_fields()):
             return False
         found, fields, ok = self.resolved(), {k: f for k, *_, f in self.steps()}, True
         labels = {k: q.EVENTS[k].label if k in q.EVENTS else review_label(k) for k in fields}
@@ -262,11 +308,6 @@ class ReviewForm(FlaskForm):
         future = [k for k in found if found[k] > utcnow()]
         for key in future:
             fail(key, f"{labels[key]} ({when(key)}) is in the future: check the time and its date")
-        arrival_date = self.times.form.arrived_date.data
-        if arrival_date and self.session_date and arrival_date > self.session_date:
-            self.times.form.arrived_date.errors = [
-                f"The date of arrival is after the review session ({self.session_date:%-d %b %Y}): check it"]
-            ok = False
         return ok
 
     # The review as data ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from flask import current_app, has_app_context
 
 from .. import audit, escalations, rules
 from ..db import writing
+from ..escalations.queries import VISITOR_COLUMNS
 from ..flags import FLAGS
 from ..times import now_iso
 from . import derive
@@ -188,22 +189,68 @@ def opened(db, user_id, review_id, page):
 # Drafts ----------------------------------------------------------------------------------------
 
 def get_draft(db, review_id):
-    rows = list(db.query("SELECT * FROM review_drafts WHERE review_id = ?", [review_id]))
+    """The shared draft with who saved it last (updated_by_name), or None."""
+    rows = list(db.query("SELECT d.*, u.display_name AS updated_by_name FROM review_drafts d "
+                         "LEFT JOIN users u ON u.id = d.updated_by WHERE d.review_id = ?", [review_id]))
     return rows[0] if rows else None
 
 
-def save_draft(db, review_id, user_id, fields):
+class StaleDraft(Exception):
+    """The draft was saved by someone else after the revision the page was based on; `draft` is
+    the draft as it is now. Nothing was saved."""
+
+    def __init__(self, draft):
+        super().__init__(f"The draft is at revision {draft['revision']}")
+        self.draft = draft
+
+
+def _first_of_run(db, review_id):
+    """(user_id, revision) of the save that began the latest unbroken run of saves by one person
+    (save_draft logs it), or None if none is logged (a draft last saved before they were)."""
+    row = db.execute("""
+        SELECT user_id, json_extract(detail, '$.revision') FROM audit_log
+        WHERE object_type = 'custody_record_review' AND object_id = ? AND action = 'save_draft'
+        ORDER BY id DESC LIMIT 1""", [review_id]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _stale(saved, user_id, base, run):
+    """True if a revision after `base` was saved by someone other than `user_id`: saving over
+    it would lose what they typed. A person's own saves that overtake each other (one still on
+    its way when the page is closed, another tab) are all theirs, so they do not conflict."""
+    if saved is None or saved["revision"] == base:
+        return False
+    if saved["updated_by"] != user_id or run is None or run[0] != user_id:
+        return True
+    return not run[1] - 1 <= base < saved["revision"]
+
+
+def save_draft(db, review_id, user_id, fields, base=None):
     """Keep what was typed (valid or not); returns the draft's new revision. One draft per
-    review: a pair shares it."""
+    review: a pair shares it.
+
+    `base` is the revision the person's page was based on (0: none yet). If the other reviewer
+    saved after it, StaleDraft is raised and nothing is saved, so nobody's typing is written
+    over unseen. base=None saves without that check (the fields are the draft's own). The
+    first save of each run of saves by one person is written to the audit log with its
+    revision: that is how a later save knows whose revisions it would write over."""
     now = now_iso()
     with writing(db):
+        saved = get_draft(db, review_id)
+        run = _first_of_run(db, review_id) if saved else None
+        if base is not None and _stale(saved, user_id, base, run):
+            raise StaleDraft(saved)
         db.execute("""
             INSERT INTO review_drafts (review_id, fields, updated_by, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (review_id) DO UPDATE SET fields = excluded.fields,
               revision = review_drafts.revision + 1, updated_by = excluded.updated_by,
               updated_at = excluded.updated_at""", [review_id, json.dumps(fields), user_id, now, now])
-    return get_draft(db, review_id)["revision"]
+        revision = db.execute("SELECT revision FROM review_drafts WHERE review_id = ?",
+                              [review_id]).fetchone()[0]
+        if run is None or run[0] != user_id:
+            audit.log(db, user_id, "save_draft", "custody_record_review", review_id, revision=revision)
+    return revision
 
 
 def initial_fields(review):
@@ -245,9 +292,11 @@ def preview(db, review_row, data):
     return run_rules(finding(data), settings, repeats)
 
 
-def submit(db, review_id, user_id, review, fields=None, submitted_at=None):
+def submit(db, review_id, user_id, review, fields=None, submitted_at=None, revision=None):
     """Save a checked review, run the rules and raise its escalations; True if this call
-    submitted it, False if it already was (a double tap, a retry from the outbox)."""
+    submitted it, False if it already was (a double tap, a retry from the outbox). Given the
+    draft `revision` it was made from, StaleDraft if the draft has been saved since (by the
+    other reviewer): nothing is submitted."""
     settings, due_days = settings_now()
     now = submitted_at or now_iso()
     found = finding(review)
@@ -260,6 +309,9 @@ def submit(db, review_id, user_id, review, fields=None, submitted_at=None):
                   arrived_at=found["times"].get("arrived"), status="submitted", submitted_at=now,
                   submitted_by=user_id, updated_at=now)
     with writing(db):
+        saved = get_draft(db, review_id)
+        if revision is not None and saved is not None and saved["revision"] != revision:
+            raise StaleDraft(saved)
         sets = ", ".join(f"{c} = ?" for c in values)
         cursor = db.execute(f"UPDATE custody_record_reviews SET {sets} WHERE id = ? AND status = 'draft'",
                             [*values.values(), review_id])
@@ -278,5 +330,8 @@ def submit(db, review_id, user_id, review, fields=None, submitted_at=None):
 
 
 def escalations_for(db, review_id):
-    return list(db.query("SELECT * FROM escalations WHERE review_id = ? ORDER BY priority_rank, rule_id",
-                         [review_id]))
+    """The escalations a review raised, as its page shows them to anyone who may open it: what
+    a visitor may see of an escalation and the rule's reasons, never the police response,
+    internal notes, the assignee or why it was closed."""
+    return list(db.query(f"SELECT {VISITOR_COLUMNS}, detail FROM escalations WHERE review_id = ? "
+                         "ORDER BY priority_rank, rule_id", [review_id]))

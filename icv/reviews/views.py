@@ -13,6 +13,7 @@ from flask import (Blueprint, abort, flash, jsonify, make_response, redirect, re
                    url_for)
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import NotFound
 
 from .. import codes
 from ..auth import on_expired_post, role_required
@@ -20,8 +21,10 @@ from ..db import get_db
 from ..main import keeps_input
 from ..times import format_london, london_today, now_iso
 from ..visits.store import draft_fields
+from ..visits.views import parse_client_id
 from . import derive, questions, store
 from .forms import ReviewForm
+from .differences import BASE, differences, field_labels
 from .summary import sections
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
@@ -29,7 +32,9 @@ bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 STAFF = ("custody_team", "coordinator", "admin")
 NOT_ASSIGNED = ("This review is assigned to other reviewers, not you. Ask your coordinator if it "
                 "should be yours.")
+NOT_FOUND = "There is no custody record review at that address."
 REMOVABLE = "reviews-"
+CHANGED_SINCE_CHECKED = "Your draft changed after you checked it (perhaps your partner saved it). Check it again."
 
 
 @bp.app_context_processor
@@ -43,11 +48,26 @@ def long_day(text):
     return f"{date.fromisoformat(text):%a %-d %b %Y}" if text else ""
 
 
-def parse_client_id(client_id):
+def review_client_id(client_id):
+    """The canonical text of a review's client-made id; 404 in a review's words if it is none."""
     try:
-        return str(uuid.UUID(client_id))
+        return parse_client_id(client_id)
+    except NotFound:
+        abort(404, NOT_FOUND)
+
+
+def typed_fields(formdata):
+    """What the person typed, as the draft keeps it: without the token, button or base revision."""
+    return [f for f in draft_fields(formdata) if f[0] != BASE]
+
+
+def posted_base():
+    """The draft revision the posted page was based on; 0 if it says none (a page from before
+    pages said: only a draft nobody else has saved can take it)."""
+    try:
+        return max(0, int(request.form.get(BASE, "0")))
     except ValueError:
-        abort(404, "There is no custody record review at that address.")
+        return 0
 
 
 def refuse_if_ineligible(db):
@@ -68,8 +88,7 @@ def refusal(db, review):
 def review_to_write(db, client_id, keep_typing=False):
     """The review at this address, for one of its reviewers while they may review. Refused,
     a posted form is shown back (403) so nothing typed is lost; nothing of the record is."""
-    review = store.get_review(db, client_id=parse_client_id(client_id)) or abort(
-        404, "There is no custody record review at that address.")
+    review = store.get_review(db, client_id=review_client_id(client_id)) or abort(404, NOT_FOUND)
     why = refusal(db, review)
     if why and keep_typing and request.method == "POST":
         abort(make_response(render_template("reviews/refused.html", why=why,
@@ -92,7 +111,7 @@ def typed(form):
                     walk(entry.form)
             labels[f.name] = f.label.text
     walk(form)
-    for name, value in draft_fields(request.form):
+    for name, value in typed_fields(request.form):
         if value.strip() and name != "client_id":
             found.append((labels.get(name, name), value))
     return found
@@ -116,10 +135,37 @@ def review_form(review, formdata=None, csrf=True):
     return ReviewForm(session_date=date.fromisoformat(review["session_date"]), **kwargs)
 
 
-def render_form(form, review, draft, status=200, focus=None):
+def render_form(form, review, draft, status=200, focus=None, conflict=None, base=None):
+    """The review form. `base` is the draft revision the page's answers are based on: the
+    draft's own unless the page shows a post back that was not saved (a stale token)."""
+    base = (draft["revision"] if draft else 0) if base is None else base
     return render_template("reviews/form.html", form=form, review=review, draft=draft, focus=focus,
-                           read_as=form.read_as(), sample=codes.label(questions.SAMPLE_REASONS,
-                                                                      review["sample_reason"])), status
+                           conflict=conflict, base=base, read_as=form.read_as(),
+                           sample=codes.label(questions.SAMPLE_REASONS, review["sample_reason"])), status
+
+
+def conflict(form, review, saved, fields):
+    """The form as posted, not saved, because the other reviewer saved the draft after this page
+    was opened: what was typed stays in the boxes, and a list shows each answer that differs
+    from the saved draft. The page is based on their revision now, so saving it is a choice
+    made having seen theirs."""
+    theirs = json.loads(saved["fields"])
+    labels = field_labels(form, review_form(review, MultiDict(theirs), csrf=False))
+    found = {"by": saved_by(saved), "at": saved["updated_at"], "changes": differences(labels, fields, theirs)}
+    return render_form(form, review, saved, 409, conflict=found)
+
+
+def saved_by(saved):
+    """Who saved the draft last, in words: the partner's name, or you on another page (your
+    saves after the partner's, elsewhere, include theirs; this page's do not)."""
+    if saved["updated_by"] == current_user.id:
+        return "You (on another page or phone)"
+    return saved["updated_by_name"] or "Your partner"
+
+
+def conflict_message(saved):
+    return (f"Not saved: {saved_by(saved)} saved this review at {format_london(saved['updated_at'], '%H:%M')}, "
+            "after your page was opened. What you typed is kept on this phone.")
 
 
 @bp.route("/")
@@ -152,26 +198,26 @@ def draft(client_id):
     if form.client_id.data != review["client_id"]:
         abort(400, "This form does not match its address. Reload the page and check your answers.")
     if form.meta.csrf and not form.csrf_token.validate(form):  # a stale page: show it, save nothing
-        return render_form(form, review, saved, 400)
-    fields = draft_fields(request.form)
-    action = request.form.get("action", "save")
-    if action.startswith("remove:" + REMOVABLE):
-        prefix = action[len("remove:"):]
-        form.reviews.entries = [e for e in form.reviews if e.name != prefix]
-        fields = [f for f in fields if not f[0].startswith(prefix + "-")]
-        store.save_draft(db, review["id"], current_user.id, fields)
+        return render_form(form, review, saved, 400, base=posted_base())
+    typed, action = typed_fields(request.form), request.form.get("action", "save")
+    removing = action[len("remove:"):] if action.startswith("remove:" + REMOVABLE) else None
+    fields = [f for f in typed if not f[0].startswith(f"{removing}-")] if removing else typed
+    try:  # every action first keeps what was typed, unless the other reviewer saved meanwhile
+        revision = store.save_draft(db, review["id"], current_user.id, fields, posted_base())
+    except store.StaleDraft as stale:
+        return conflict(form, review, stale.draft, typed)
+    if removing:
+        form.reviews.entries = [e for e in form.reviews if e.name != removing]
         flash("Removed. Your draft is saved.")
         return render_form(form, review, store.get_draft(db, review["id"]))
     if action == "add_review":
-        store.save_draft(db, review["id"], current_user.id, fields)
         if len(form.reviews) >= form.reviews.max_entries:
             flash(f"A review can hold at most {form.reviews.max_entries} detention reviews. Your draft is saved.")
             return render_form(form, review, store.get_draft(db, review["id"]))
         form.reviews.append_entry()
         return render_form(form, review, store.get_draft(db, review["id"]), focus=form.reviews[-1].due.id)
     if action == "submit":  # the outbox sends a finished review in one go
-        return submit_form(db, form, review, fields)
-    store.save_draft(db, review["id"], current_user.id, fields)
+        return submit_form(db, form, review, fields, revision, outbox=True)
     if action != "check":
         flash(f"Draft saved at {format_london(now_iso(), '%H:%M')}.")
         section = action.split(":", 1)[1] if ":" in action else "main-content"
@@ -186,9 +232,9 @@ def draft(client_id):
 def autosave(client_id):
     """Save what has been typed so far (static/app.js calls this as the reviewer moves on)."""
     db = get_db()
-    review = store.get_review(db, client_id=parse_client_id(client_id))
+    review = store.get_review(db, client_id=review_client_id(client_id))
     if review is None:
-        return jsonify(error="not_found", message="There is no custody record review at that address."), 404
+        return jsonify(error="not_found", message=NOT_FOUND), 404
     allowed, why = store.eligibility(db, current_user.id, london_today())
     if not allowed or current_user.id not in review["reviewer_ids"]:
         return jsonify(error="refused", message=why or NOT_ASSIGNED), 403
@@ -196,7 +242,11 @@ def autosave(client_id):
         return jsonify(error="submitted", message="This review has already been submitted."), 409
     if request.form.get("client_id") != review["client_id"]:
         return jsonify(error="mismatch", message="This form does not match its draft."), 400
-    revision = store.save_draft(db, review["id"], current_user.id, draft_fields(request.form))
+    try:
+        revision = store.save_draft(db, review["id"], current_user.id, typed_fields(request.form), posted_base())
+    except store.StaleDraft as stale:  # not "submitted": the phone keeps its copy and says why
+        return jsonify(error="conflict", message=conflict_message(stale.draft),
+                       revision=stale.draft["revision"]), 409
     return jsonify(revision=revision, saved_at=format_london(now_iso(), "%H:%M"))
 
 
@@ -240,18 +290,26 @@ def submit(client_id):
         return redirect(url_for("reviews.detail", review_id=review["id"]))
     saved = store.get_draft(db, review["id"])
     if saved is None or request.form.get("revision") != str(saved["revision"]):
-        flash("Your draft changed after you checked it (perhaps your partner saved it). Check it again.")
+        flash(CHANGED_SINCE_CHECKED)
         return redirect(url_for("reviews.check", client_id=review["client_id"]))
     form, valid = stored_form(review, saved)
-    return submit_form(db, form, review, json.loads(saved["fields"]), valid)
+    return submit_form(db, form, review, json.loads(saved["fields"]), saved["revision"], valid)
 
 
-def submit_form(db, form, review, fields, valid=None):
-    """Submit a valid review, or keep it as a draft and show what is wrong."""
+def submit_form(db, form, review, fields, revision, valid=None, outbox=False):
+    """Submit the draft at `revision` if it is valid, or show what is wrong (it stays a draft).
+    If the other reviewer saved the draft in the meantime nothing is submitted: the outbox's
+    post is shown back with what changed, a checked draft is checked again."""
     if not (form.validate() if valid is None else valid):
-        store.save_draft(db, review["id"], current_user.id, fields)
         return render_form(form, review, store.get_draft(db, review["id"]), 400)
-    if store.submit(db, review["id"], current_user.id, form.review(), fields):
+    try:
+        submitted = store.submit(db, review["id"], current_user.id, form.review(), fields, revision=revision)
+    except store.StaleDraft as stale:
+        if outbox:
+            return conflict(form, review, stale.draft, fields)
+        flash(CHANGED_SINCE_CHECKED)
+        return redirect(url_for("reviews.check", client_id=review["client_id"]))
+    if submitted:
         flash("Review submitted. Thank you.")
     else:
         flash("This review had already been submitted: here it is. Nothing was sent twice.")
@@ -285,7 +343,10 @@ def keep_expired_draft(user_id, view_args):
             or not store.eligibility(db, user_id, london_today())[0]
             or request.form.get("client_id") != client_id):
         return None
-    store.save_draft(db, review["id"], user_id, draft_fields(request.form))
+    try:
+        store.save_draft(db, review["id"], user_id, typed_fields(request.form), posted_base())
+    except store.StaleDraft:  # never written over the partner's later save unseen
+        return None
     return url_for("reviews.draft", client_id=client_id)
 
 

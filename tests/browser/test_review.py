@@ -4,6 +4,7 @@ review done late, grades it, checks the answers (which show the late review and 
 be raised), submits, and sees the DT2 escalation on the review. Axe checks each page.
 
 Screenshots go to test-results/screenshots/review-*.png."""
+import json
 import re
 import sqlite3
 from datetime import date, timedelta
@@ -193,3 +194,72 @@ def test_an_icv_whose_vetting_expired_is_told_why(new_context, screenshot):
     expect(page.get_by_text(re.compile(r"^Your vetting expired on \d+ \w+ \d{4}, so you cannot review"))).to_be_visible()
     no_violations(page)
     screenshot(page, "review-09-vetting-expired", full_page=False)
+
+
+def test_a_pair_saving_from_an_older_page_is_told_and_loses_nothing(new_context, live_server, screenshot):
+    """Alex and Grace review one record (02AB/51020/26). Grace's page is older than Alex's save:
+    her autosave is refused and she is told; her copy stays on the phone, also across a reload;
+    "See what changed" shows her answers beside the saved draft's; she takes his arrival time,
+    keeps her own answer and saves. The draft then holds what both typed."""
+    shared = "02AB/51020/26"
+    alex, grace = new_context().new_page(), new_context().new_page()
+    errors = []
+    for page in (alex, grace):
+        page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(alex, "icv")
+    grace.goto("/login")
+    grace.get_by_label("Email address").fill("grace.adeyemi@example.org")
+    grace.get_by_label("Password").fill("demo-visitor-pass")
+    grace.get_by_role("button", name="Sign in").click()
+    for page in (grace, alex):  # Grace opens the review first
+        page.goto("/reviews/")
+        page.get_by_role("link", name=f"{shared}, Walworth").click()
+        expect(page.get_by_role("heading", level=1, name="Custody record review")).to_be_visible()
+    client_id = re.search(r"/reviews/drafts/([0-9a-f-]{36})$", grace.url)[1]
+
+    # Alex types the arrival time and moves on: saved.
+    alex.get_by_label("Arrived at the police station", exact=True).fill("21:40")
+    expect(alex.locator("#save-status")).to_contain_text("Saved at")
+
+    # Grace, on her older page, answers the gender: not saved, and she is told why.
+    radio(section(grace, "1. The record"), "Gender", "Female")
+    status = grace.locator("#save-status")
+    expect(status).to_contain_text("Not saved: Alex Morgan saved this review at ")
+    expect(status).to_contain_text("What you typed is kept on this phone.")
+    copy = grace.evaluate(f"JSON.parse(localStorage.getItem('icv:draft:{client_id}'))")
+    assert ["gender", "female"] in copy["fields"]
+
+    # Reopened, the page shows Alex's save with her answer put back, and says again it is not saved.
+    grace.reload()
+    expect(grace.get_by_label("Arrived at the police station", exact=True)).to_have_value("")
+    expect(section(grace, "1. The record").get_by_role("group", name="Gender", exact=True)
+           .get_by_label("Female", exact=True)).to_be_checked()
+    expect(status).to_contain_text("Not saved: Alex Morgan saved this review at ")
+    top(status)
+    screenshot(grace, "review-10-not-saved", full_page=False)
+
+    # See what changed: her answers beside the saved draft's, everything she typed still there.
+    status.get_by_role("button", name="See what changed").click()
+    notice = grace.get_by_role("alert").filter(has_text="Not saved: Alex Morgan saved this review after you opened it")
+    expect(notice).to_be_visible()
+    expect(notice.locator("div").filter(has_text="Arrived at the police station")).to_contain_text(
+        re.compile(r"You typed: Blank\s*Saved draft: 21:40"))
+    expect(notice.locator("div").filter(has_text="Gender")).to_contain_text(
+        re.compile(r"You typed: Female\s*Saved draft: Blank"))
+    expect(section(grace, "1. The record").get_by_role("group", name="Gender", exact=True)
+           .get_by_label("Female", exact=True)).to_be_checked()
+    no_violations(grace)
+    top(notice)
+    screenshot(grace, "review-11-what-changed", full_page=False)
+    assert grace.evaluate(f"localStorage.getItem('icv:draft:{client_id}') !== null")
+
+    # She takes Alex's arrival time and saves: the draft holds both.
+    grace.get_by_label("Arrived at the police station", exact=True).fill("21:40")
+    section(grace, "2. Timeline").get_by_role("button", name="Save draft").click()
+    expect(grace.get_by_role("status").filter(has_text="Draft saved at")).to_be_visible()
+    with sqlite3.connect(live_server.database) as conn:
+        fields = dict(json.loads(conn.execute(
+            "SELECT d.fields FROM review_drafts d JOIN custody_record_reviews c ON c.id = d.review_id "
+            "WHERE c.client_id = ?", [client_id]).fetchone()[0]))
+    assert (fields["times-arrived"], fields["gender"]) == ("21:40", "female")
+    assert errors == []
