@@ -9,7 +9,6 @@ import json
 import uuid
 from datetime import date
 
-from flask import current_app, has_app_context
 
 from .. import audit, escalations, rules
 from ..db import writing
@@ -279,14 +278,9 @@ def run_rules(found, settings, repeats=None):
     return rules.evaluate(found, "review", settings, repeats)
 
 
-def settings_now():
-    config = current_app.config if has_app_context() else {}
-    return config.get("RULES") or rules.DEFAULT_SETTINGS, config.get("ESCALATION_DUE_WORKING_DAYS")
-
-
 def preview(db, review_row, data):
     """The escalations submitting `data` would raise now."""
-    settings, _ = settings_now()
+    settings, _ = escalations.configured()
     repeats = escalations.repeat_counts(db, review_row["suite_id"], now_iso(),
                                         settings["repeat_window_days"], exclude_review=review_row["id"])
     return run_rules(finding(data), settings, repeats)
@@ -297,7 +291,7 @@ def submit(db, review_id, user_id, review, fields=None, submitted_at=None, revis
     submitted it, False if it already was (a double tap, a retry from the outbox). Given the
     draft `revision` it was made from, StaleDraft if the draft has been saved since (by the
     other reviewer): nothing is submitted."""
-    settings, due_days = settings_now()
+    settings, due_days = escalations.configured()
     now = submitted_at or now_iso()
     found = finding(review)
     facts = derive.stored(derive.facts(found, settings))

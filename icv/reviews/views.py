@@ -15,7 +15,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
-from .. import codes
+from .. import codes, escalations
 from ..auth import on_expired_post, role_required
 from ..db import get_db
 from ..main import keeps_input
@@ -273,7 +273,7 @@ def check(client_id):
         return render_form(form, review, saved, 400)
     store.opened(db, current_user.id, review["id"], "check")
     data = form.review()
-    settings, _ = store.settings_now()
+    settings, _ = escalations.configured()
     facts = derive.stored(derive.facts(store.finding(data), settings))
     return render_template("reviews/check.html", review=review, draft=saved, sections=sections(data, facts),
                            preview=store.preview(db, review, data))
