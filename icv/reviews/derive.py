@@ -15,13 +15,10 @@ Hours are settings (icv.rules.DEFAULT_SETTINGS) so the tests and an installation
 from datetime import datetime, time, timedelta, timezone
 
 from ..rule_checks import is_child
+from ..rule_settings import DEFAULT_SETTINGS
 from ..times import LONDON, from_iso, london_to_utc, to_iso
 
-LAW = {  # the defaults, for calling these functions without the app's settings
-    "first_review_hours": 6, "later_review_hours": 9, "review_grace_minutes": 0,
-    "pace_limit_hours": 24, "superintendent_limit_hours": 36, "max_detention_hours": 96,
-    "overnight_present_at_hour": 0, "overnight_released_after_hour": 6,
-}
+LAW = DEFAULT_SETTINGS  # for calling these functions without the app's settings
 
 
 # Clock times to instants ------------------------------------------------------------------
