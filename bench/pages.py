@@ -5,42 +5,20 @@ Run: .venv/bin/python bench/pages.py [--requests 200]
 Builds a throwaway database with the demo data, then times requests through Flask's
 test client (server time only: no network, no browser). Prints a Markdown table for
 docs/benchmarks.md. Weight is what a phone downloads for the page: HTML plus the one
-stylesheet (there is no JavaScript yet), raw and gzip-compressed.
+stylesheet and the one script (app.js), raw and gzip-compressed.
 """
 import argparse
 import gzip
 import random
-import sys
-import tempfile
-import time
 import uuid
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import bench_app, timed  # bench/common.py; it puts the project on sys.path
 
-from flask_login import FlaskLoginClient  # noqa: E402
-
-from icv import ROOT, create_app  # noqa: E402
-from icv.auth import User  # noqa: E402
-from icv.db import connect, migrate  # noqa: E402
-from icv.demo import load  # noqa: E402
-from icv.times import london_today  # noqa: E402
-from icv.visits.questions import FACILITY_ITEMS, GROUP_COUNTS  # noqa: E402
-
-
-def percentile(values, pct):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(pct / 100 * (len(values) - 1))))]
-
-
-def timed(call, n):
-    """Run call() n times; (p50, p95) in milliseconds and the last response."""
-    times, response = [], None
-    for _ in range(n):
-        start = time.perf_counter()
-        response = call()
-        times.append((time.perf_counter() - start) * 1000)
-    return percentile(times, 50), percentile(times, 95), response
+from icv import ROOT
+from icv.auth import User
+from icv.demo import load
+from icv.times import london_today
+from icv.visits.questions import FACILITY_ITEMS, GROUP_COUNTS
 
 
 def visit_post(suite_id, partner_id):
@@ -73,12 +51,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="requests per page")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp()
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "DATABASE": f"{tmp}/icv.sqlite"})
-    app.test_client_class = FlaskLoginClient
-    db = connect(app.config["DATABASE"])
-    migrate(db)
+    app, db = bench_app()
     load(db, random.Random(2026))
     user = {role: User(next(db.query("SELECT * FROM users WHERE role = ? ORDER BY id", [role])))
             for role in ("icv", "custody_team", "coordinator")}

@@ -10,26 +10,19 @@ view's page query.
 """
 import argparse
 import random
-import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import bench_app, timed  # bench/common.py; it puts the project on sys.path
 
-from flask_login import FlaskLoginClient  # noqa: E402
-
-from icv import create_app  # noqa: E402
-from icv.auth import User  # noqa: E402
-from icv.codes import PRIORITIES  # noqa: E402
-from icv.db import connect, migrate  # noqa: E402
-from icv.demo import SUITES  # noqa: E402
-from icv.escalations import due_on, queries  # noqa: E402
-from icv.escalations.queries import Filters  # noqa: E402
-from icv.rules import VISIT_RULES, raise_level  # noqa: E402
-from icv.times import london_today, to_iso, utcnow  # noqa: E402
+from icv.auth import User
+from icv.codes import PRIORITIES
+from icv.demo import SUITES
+from icv.escalations import due_on, queries
+from icv.escalations.queries import Filters
+from icv.rules import VISIT_RULES, raise_level
+from icv.times import london_today, to_iso, utcnow
 
 DAYS = 3 * 365
 STAFF = 12
@@ -114,12 +107,7 @@ def main():
     parser.add_argument("--requests", type=int, default=100, help="requests per view")
     parser.add_argument("--plans", action="store_true", help="print each view's query plan")
     args = parser.parse_args()
-    tmp = tempfile.mkdtemp()
-    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "DATABASE": f"{tmp}/icv.sqlite"})
-    app.test_client_class = FlaskLoginClient
-    db = connect(app.config["DATABASE"])
-    migrate(db)
+    app, db = bench_app()
     start = time.perf_counter()
     staff = build(db, args.escalations, random.Random(2026))
     built = time.perf_counter() - start
@@ -151,7 +139,7 @@ def main():
     for name, f in views:
         query = "&".join(f"{k}={v}" for k, v in f.args().items())
         path = "/escalations/" + (f"?{query}" if query else "")
-        p50, p95, response = timed(lambda: client.get(path), args.requests)
+        p50, p95, response = timed(lambda: client.get(path), args.requests, warm_up=True)
         assert response.status_code == 200, (path, response.status_code)
         total = queries.counts(db, f, me.id, london_today().isoformat())[f.view]["total"]
         print(f"| {name} | `{path}` | {total:,} | {p50:.1f} | {p95:.1f} |")
@@ -161,25 +149,10 @@ def main():
                 f"EXPLAIN QUERY PLAN SELECT e.id FROM escalations e WHERE {where} "
                 f"ORDER BY {queries.ORDER} LIMIT 50", params)]
             print(f"|   plan | {'; '.join(plan)} | | | |")
-    p50, p95, response = timed(lambda: client.get(f"/escalations/{some}"), args.requests)
+    p50, p95, response = timed(lambda: client.get(f"/escalations/{some}"), args.requests,
+                               warm_up=True)
     assert response.status_code == 200
     print(f"| One escalation (its page) | `/escalations/<id>` | | {p50:.1f} | {p95:.1f} |")
-
-
-def percentile(values, pct):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(pct / 100 * (len(values) - 1))))]
-
-
-def timed(call, n):
-    """Run call() n times after one warm-up; (p50, p95) in milliseconds and the last response."""
-    call()
-    times, response = [], None
-    for _ in range(n):
-        start = time.perf_counter()
-        response = call()
-        times.append((time.perf_counter() - start) * 1000)
-    return percentile(times, 50), percentile(times, 95), response
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from . import codes, flags
 from .auth import public
 from .forms import error_list
-from .times import format_london
+from .times import format_day, format_london
 
 bp = Blueprint("main", __name__)
 
@@ -120,5 +120,5 @@ def register_error_handlers(app):
     for code in (400, 403, 404, 405, 409, 500):
         app.register_error_handler(code, handle_http_error)
     app.after_request(secure_headers)
-    app.jinja_env.filters["london"] = format_london
+    app.jinja_env.filters.update(london=format_london, day=format_day)
     app.jinja_env.globals.update(codes=codes, flags=flags, label=codes.label, error_list=error_list)

@@ -64,6 +64,11 @@ def month_bounds(year, month):
     return to_iso(start), to_iso(end)
 
 
+def format_day(text):
+    """A stored date '2026-11-22' as 'Sun 22 Nov 2026'."""
+    return f"{date.fromisoformat(text):%a %-d %b %Y}" if text else ""
+
+
 def format_london(text, fmt="%a %-d %b %Y, %H:%M"):
     """Show a stored UTC time in London, e.g. 'Sun 22 Nov 2026, 09:30'."""
     return london(text).strftime(fmt) if text else ""

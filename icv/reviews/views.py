@@ -42,12 +42,6 @@ def review_vocabulary():
     return {"review_questions": questions}
 
 
-@bp.app_template_filter("day")
-def long_day(text):
-    """'2026-11-22' as 'Sun 22 Nov 2026'."""
-    return f"{date.fromisoformat(text):%a %-d %b %Y}" if text else ""
-
-
 def review_client_id(client_id):
     """The canonical text of a review's client-made id; 404 in a review's words if it is none."""
     try:
