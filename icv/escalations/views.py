@@ -8,7 +8,7 @@ from math import ceil
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import rules
+from .. import rules, suites
 from ..auth import role_required
 from ..db import get_db
 from ..forms import error_list, options
@@ -26,8 +26,8 @@ QUEUE_ROLES = ("custody_team", "coordinator", "admin")
 def filter_form(db):
     form = FilterForm(request.args)
     form.set_choices(
-        [(r["id"], r["name"]) for r in db.query("SELECT id, name FROM suites ORDER BY name")],
-        [(r["id"], r["name"]) for r in db.query("SELECT id, name FROM panels ORDER BY name")],
+        suites.all_suites(db),
+        suites.all_panels(db),
         [(r.id, r.title) for r in sorted(rules.RULES, key=lambda r: r.id)])
     return form
 

@@ -7,7 +7,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from .. import escalations
+from .. import escalations, people, suites
 from ..auth import on_expired_post, role_required
 from ..db import get_db
 from ..forms import options
@@ -22,15 +22,12 @@ STAFF = ("custody_team", "coordinator", "admin")
 
 def suite_choices(db):
     """(id, name) of suites that can be visited, by name."""
-    return [(r["id"], r["name"]) for r in db.query(
-        "SELECT id, name FROM suites WHERE status != 'closed' ORDER BY name")]
+    return suites.visitable(db)
 
 
 def partner_choices(db, user_id):
     """Active ICVs who could have been the visiting partner, after 'I visited alone'."""
-    rows = db.query("SELECT id, display_name FROM users WHERE role = 'icv' AND active = 1 "
-                    "AND id != ? ORDER BY display_name", [user_id])
-    return [("alone", "I visited alone")] + [(str(r["id"]), r["display_name"]) for r in rows]
+    return [("alone", "I visited alone")] + [(str(i), name) for i, name in people.active_visitors(db, user_id)]
 
 
 def visit_form(db, formdata=None, correcting=False, csrf=True, visit=None):
