@@ -32,6 +32,14 @@ def create_app(test_config=None):
     app.config.from_mapping(
         SECRET_KEY="dev",
         DATABASE=str(ROOT / "instance" / "icv.sqlite"),
+        # How long a write waits for another writer before the person gets "busy, try again" (503).
+        DATABASE_BUSY_TIMEOUT_MS=5000,
+        # The biggest legitimate post is a visit report with 40 detainee entries (every flag
+        # raised, every question answered) and 30 issues, every text box at its limit: about
+        # 0.3 MB url-encoded in plain English, 1.5 MB if every character were a 3-byte one
+        # such as "€" (9 bytes encoded), 1.9 MB as 4-byte emoji (tests/test_errors.py builds
+        # it). Reviews are smaller. Twice the worst case; a bigger post gets a plain 413.
+        MAX_CONTENT_LENGTH=4 * 1024 * 1024,
         # A visit report can take an hour to write in a basement: the CSRF token lives as
         # long as the session, so a slow volunteer never loses a form to an expired token.
         WTF_CSRF_TIME_LIMIT=None,

@@ -10,19 +10,27 @@ from .migrations import migrations
 BUSY_TIMEOUT_MS = 5000
 
 
-def connect(path):
-    """Open the database with foreign keys on and a busy timeout; WAL is set by a migration."""
+def connect(path, busy_timeout_ms=BUSY_TIMEOUT_MS):
+    """Open the database with foreign keys on and a busy timeout (how long a write waits for
+    another writer before "database is locked"); WAL is set by a migration."""
     db = Database(path, execute_plugins=False)
     db.execute("PRAGMA foreign_keys = ON")  # per connection: SQLite leaves it off
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     return db
 
 
 def get_db():
     """Return this request's Database, opening it on first use."""
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        g.db = connect(current_app.config["DATABASE"], current_app.config["DATABASE_BUSY_TIMEOUT_MS"])
     return g.db
+
+
+def rollback_request():
+    """Roll back anything this request's connection left open (after an error mid-write)."""
+    db = g.get("db")
+    if db is not None and db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")
 
 
 def close_db(exc=None):

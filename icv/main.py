@@ -2,14 +2,15 @@
 and response headers."""
 import functools
 import hashlib
+import sqlite3
 from pathlib import Path
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from . import codes, flags
-from .auth import public
+from . import codes, db, flags
+from .auth import public, wants_json
 from .forms import error_list
 from .times import format_day, format_london
 
@@ -29,6 +30,8 @@ ERRORS = {
           "Your account does not give access to it. If you think it should, ask your coordinator."),
     404: ("Page not found", "Check the address, or go back to your home page."),
     405: ("That action is not allowed here", "Go back to your home page and try again."),
+    413: ("That was too much to send at once",
+          "Nothing was saved. Shorten the longest answers, or split the report, and try again."),
     500: ("Sorry, there is a problem with the service",
           "Nothing has been lost that was already saved. Try again later."),
 }
@@ -85,7 +88,12 @@ def handle_csrf_error(error):
     if view is not None and getattr(view, "keeps_input", False):
         # The view's own FlaskForm fails the same token check, so it re-renders with
         # the posted data, a fresh token and a message; nothing is saved.
-        return view(**(request.view_args or {}))
+        try:
+            return view(**(request.view_args or {}))
+        except Exception as raised:
+            # Flask does not handle what an error handler raises: the view's abort(403) (a
+            # role it refuses) or abort(404) would become a 500. Answer it as from a view.
+            return current_app.handle_user_exception(raised)
     return render_template("error.html", code=400, title="This page had expired",
                            detail="Nothing was changed. Go back, reload the page and try again."), 400
 
@@ -98,6 +106,52 @@ def handle_http_error(error):
     if code < 500 and description and description != type(error).description:
         detail = description  # our own specific message from abort(code, message)
     return render_template("error.html", code=code, title=title, detail=detail), code
+
+
+def handle_too_large(error):
+    """413 for a post over MAX_CONTENT_LENGTH: JSON for the page's fetch() calls, else a page."""
+    if wants_json():
+        title, detail = ERRORS[413]
+        return jsonify(error="too_large", message=f"{title}. {detail}"), 413
+    return handle_http_error(error)
+
+
+# Seconds a person (or the page's script) waits before sending again when the database is busy.
+RETRY_AFTER_SECONDS = 5
+BUSY_MESSAGE = "The service is busy just now, so nothing was saved. Try again in a few seconds."
+
+
+def is_busy(error):
+    """True for SQLite's "database is locked" (another writer held it past the busy timeout)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "is locked" in str(error)
+
+
+def handle_busy(error):
+    """503 with Retry-After when the database stayed locked: nothing is written (the open
+    transaction rolls back); a posted form comes back as a page that re-posts every field."""
+    if not is_busy(error):
+        raise error  # a real fault: the usual 500
+    db.rollback_request()
+    if "_login_user" not in g:
+        # The lock hit while loading the signed-in user; the page must not ask the database
+        # again, so it is drawn as for nobody signed in (the posted fields still go back).
+        g._login_user = current_app.login_manager.anonymous_user()
+    if wants_json():
+        response = jsonify(error="busy", message=BUSY_MESSAGE, retry_after=RETRY_AFTER_SECONDS)
+    else:
+        posted = request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data")
+        address = request.full_path if request.query_string else request.path
+        response = current_app.make_response(render_template(
+            "busy.html", address=address, method=request.method,
+            fields=list(request.form.items(multi=True)) if posted else [],
+            retry_after=RETRY_AFTER_SECONDS))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def secure_headers(response):
@@ -119,6 +173,8 @@ def register_error_handlers(app):
     app.register_error_handler(CSRFError, handle_csrf_error)
     for code in (400, 403, 404, 405, 409, 500):
         app.register_error_handler(code, handle_http_error)
+    app.register_error_handler(413, handle_too_large)
+    app.register_error_handler(sqlite3.OperationalError, handle_busy)
     app.after_request(secure_headers)
     app.jinja_env.filters.update(london=format_london, day=format_day)
     app.jinja_env.globals.update(codes=codes, flags=flags, label=codes.label, error_list=error_list)
