@@ -201,5 +201,11 @@ INTIMATE_SEARCH = Flag(
     ],
 )
 
+# The child flag's appropriate adult answer in the words of the welfare check "aa" (icv/visits/
+# questions.py CHECKS). For a child it is the one answer about their appropriate adult: the
+# check takes it, and every rule reads it through icv.rule_checks.appropriate_adult.
+# "not_recorded" says nothing either way, like the check's "not_asked".
+AA_STATUS_AS_CHECK = {"present": "present", "called_not_arrived": "waiting", "not_called": "not_called"}
+
 FLAGS = [STRIP_SEARCH, INTIMATE_SEARCH, USE_OF_FORCE, CHILD]
 BY_KIND = {f.kind: f for f in FLAGS}

@@ -13,6 +13,7 @@ rules fire on what was seen or recorded, and on "not recorded" where the record 
 from dataclasses import dataclass
 
 from .codes import CHILD_AGE_BANDS
+from .flags import AA_STATUS_AS_CHECK
 from .times import from_iso
 
 VALID_NO_AA_REASONS = {"urgent_risk", "declined_aa_agreed"}
@@ -36,7 +37,18 @@ def is_vulnerable(finding):
     if is_child(finding):
         return False
     return bool(finding.get("vulnerable")) or \
-        finding.get("checks", {}).get("aa") in ("present", "waiting", "not_called")
+        appropriate_adult(finding, any_consent=True) in ("present", "waiting", "not_called")
+
+
+def appropriate_adult(finding, any_consent=False):
+    """The one answer about the detainee's appropriate adult, in the welfare check's codes
+    ("not_needed", "present", "waiting", "not_called"; None if not known). The child flag's
+    answer when it gives one (asked of every child, on visits and reviews, whether or not they
+    spoke with the visitors), else the welfare check (which counts only for a detainee who
+    spoke with the visitors, unless `any_consent`). Every rule about the AA reads this."""
+    from_flag = AA_STATUS_AS_CHECK.get((answers(finding, "child") or {}).get("aa_status"))
+    given = finding.get("checks", {}) if any_consent else checks(finding)
+    return from_flag or given.get("aa")
 
 
 def answers(finding, kind):
@@ -213,9 +225,9 @@ def _rt3(f, s):
 
 
 def _rt4(f, s):
-    # From the check only (a child's or a vulnerable adult's), as domain.md 6b has it. The child
-    # flag's "appropriate adult: not called" is not read here: see the note in icv/rules.py.
-    return checks(f).get("aa") == "not_called"
+    # A child's or a vulnerable adult's: the child flag's "Appropriate adult: not called" or
+    # the welfare check's "Needed, not called", read as one answer.
+    return appropriate_adult(f) == "not_called"
 
 
 def _hl2(f, s):

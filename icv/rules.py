@@ -174,8 +174,8 @@ NOT_DECIDED = {
 # reviews), WF1 (drinks; food over 8 hours needs reviews), WF2 (not "low if fixed": issues are
 # not tied to a detainee), SS5 (no reason; a reason of "routine" is not asked), AC1 (a refusal
 # cannot be recorded: the form needs the time let in), FC1 (cells only with "ligature" in the
-# note, as the item covers cleanliness too). RT4 reads the appropriate adult check, not the
-# child flag's "appropriate adult: not called", which could raise it too if MOPAC wants that.
+# note, as the item covers cleanliness too). RT4 reads one appropriate adult answer: the child
+# flag's for a child, else the welfare check (rule_checks.appropriate_adult), on reviews too.
 
 # Custody record reviews (issue 5): the rules that need the times of a whole detention.
 # evaluate(review, "review") runs these, and every detainee rule too: a review's flags are the
@@ -222,7 +222,7 @@ REVIEW_VARIANTS = {
                    rc.rt2, ("legal_advice_wait_hours",)),
     "RT3": Variant("Interpreter needed but not used, or used only after the rights were given",
                    rc.rt3),
-    "RT4": Variant("Vulnerable adult without an appropriate adult", rc.rt4),
+    "RT4": Variant("Child or vulnerable adult without an appropriate adult", rc.rt4),
     "HL2": Variant("Healthcare professional not seen within 2 hours of referral, or medication "
                    "not given", rc.hl2, ("hcp_wait_hours",)),
     "CH5": Variant("Child held more than 24 hours, or overnight without charge", rc.ch5,

@@ -311,3 +311,17 @@ def test_a_shared_rule_raised_by_a_review_says_what_the_review_found():
     [e] = [e for e in run_rules(CASES["RT2"][0], DEFAULT_SETTINGS) if e.rule_id == "RT2"]
     assert e.title == rules.REVIEW_VARIANTS["RT2"].title
     assert e.title != BY_ID["RT2"].title
+
+
+@pytest.mark.parametrize("aa_status, fires", [
+    ("not_called", True), ("present", False), ("called_not_arrived", False), ("not_recorded", False)])
+def test_rt4_for_a_child_whose_appropriate_adult_was_not_called(aa_status, fires):
+    """On a review too, the child flag's "Appropriate adult: Not called" raises RT4 (at its own
+    priority: the rule is about children and vulnerable adults), under a title that says so."""
+    found = {e.rule_id: e for e in run_rules(
+        review(age_band="14-15", flags={"child": {"aa_status": aa_status}}), DEFAULT_SETTINGS)}
+    assert ("RT4" in found) == fires
+    if fires:
+        assert found["RT4"].priority == "high"
+        assert found["RT4"].title == "Child or vulnerable adult without an appropriate adult"
+        assert "no appropriate adult was called" in found["RT4"].detail

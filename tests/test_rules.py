@@ -699,3 +699,31 @@ def test_rules_import_neither_flask_nor_the_database():
         names = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         assert not {n for n in names if n.split(".")[0] in ("flask", "sqlite_utils", "sqlite3")}
+
+
+# The appropriate adult: one answer (issue 9, 8a) ------------------------------------------
+
+@pytest.mark.parametrize("aa_status, fires", [
+    ("not_called", True), ("present", False), ("called_not_arrived", False), ("not_recorded", False)])
+def test_a_childs_appropriate_adult_not_called_raises_rt4_from_the_child_flag(aa_status, fires):
+    """The child flag's "Appropriate adult: Not called" raises RT4 with no welfare check
+    answered (and, the rule being about children, at its own priority); the other answers do
+    not."""
+    found = {e.rule_id: e for e in evaluate(a_child(child=child(aa_status=aa_status)))}
+    assert ("RT4" in found) == fires
+    if fires:
+        assert (found["RT4"].priority, found["RT4"].reasons) == ("high", ())
+
+
+def test_the_child_flags_appropriate_adult_counts_even_when_the_child_did_not_speak():
+    """The flag is what was seen or recorded, not what the child said: "declined" keeps it."""
+    f = a_child(child=child(aa_status="not_called"))
+    assert "RT4" in raised(evaluate({**f, "consent": "declined"}))
+
+
+def test_for_a_child_the_flags_answer_is_the_one_read():
+    """Answered two ways (an old report), the child flag's answer decides; with no answer there
+    the welfare check still counts."""
+    assert "RT4" not in raised(evaluate(a_child({"aa": "not_called"}, child=child(aa_status="present"))))
+    assert "RT4" in raised(evaluate(a_child({"aa": "not_called"}, child=child(aa_status="not_recorded"))))
+    assert "RT4" in raised(evaluate(a_child({"aa": "present"}, child=child(aa_status="not_called"))))

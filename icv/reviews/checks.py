@@ -13,7 +13,7 @@ No Flask, no database: this module is imported by icv/rules.py.
 """
 from datetime import timedelta
 
-from ..rule_checks import Hit, is_child
+from ..rule_checks import Hit, appropriate_adult, is_child
 from ..times import format_london
 from . import derive
 from .questions import CHARGED
@@ -116,8 +116,12 @@ def rt3(f, s):
 
 
 def rt4(f, s):
-    """A vulnerable adult (Code C 1.13(d)) with no appropriate adult."""
-    if is_child(f) or not f.get("vulnerable"):
+    """A child whose appropriate adult was not called (the child flag), or a vulnerable adult
+    (Code C 1.13(d)) with no appropriate adult."""
+    if is_child(f):
+        return appropriate_adult(f) == "not_called" and Hit(
+            detail="A child; the record shows no appropriate adult was called.")
+    if not f.get("vulnerable"):
         return False
     t = _times(f)
     if t.get("aa_arrived"):

@@ -87,7 +87,20 @@ class DetaineeForm(Form):
             self.child.errors = list(self.child.errors) + [
                 "The detainee is or appears to be under 18, so answer yes: this detainee is a child"]
             ok = False
+        checked, from_flag = self.checks.aa.data, self.child_aa()
+        if self.consent.data == "yes" and checked and from_flag and checked != from_flag:
+            # a child's appropriate adult, answered two ways
+            self.checks.aa.errors = list(self.checks.aa.errors) + [
+                "Appropriate adult: this answer and the child questions' answer disagree. Make "
+                "them the same, or leave this one blank: the child questions' answer is kept"]
+            ok = False
         return ok
+
+    def child_aa(self):
+        """The child flag's appropriate adult answer in the welfare check's codes, or None."""
+        if self.child.data != "yes":
+            return None
+        return flags.AA_STATUS_AS_CHECK.get(self.child_answers.form.aa_status.data)
 
     def is_child(self):
         return self.age_band.data in codes.CHILD_AGE_BANDS or self.appears_under_18.data == "yes"
@@ -105,8 +118,12 @@ class DetaineeForm(Form):
         return raised
 
     def check_answers(self):
-        """{question: answer} for the rights and welfare checks that were answered."""
-        return {name: value for name, value in self.checks.data.items() if value}
+        """{question: answer} for the rights and welfare checks that were answered; for a child,
+        the appropriate adult answer is the child flag's (one answer, asked once)."""
+        found = {name: value for name, value in self.checks.data.items() if value}
+        if self.child_aa():
+            found["aa"] = self.child_aa()
+        return found
 
 
 # One yes/no question per flag, each followed by its sub-form of structured answers.
