@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 from conftest import assert_kept, detainee_fields, draft_url, finding_entry, form_values, issue_fields
 from icv import auth
 from icv.auth import ANONYMOUS, ROLE_NAMES
-from icv.db import connect
+from icv.db import connect, get_db
 from icv.flags import FLAGS
 from icv.visits import questions as q
 from icv.visits import store
@@ -111,6 +111,14 @@ def lock(app):
             other.execute("ROLLBACK")
             other.close()
     return hold
+
+
+def test_the_busy_timeout_is_a_setting(app):
+    """5 seconds unless DATABASE_BUSY_TIMEOUT_MS says otherwise; each request's connection uses it."""
+    assert app.config["DATABASE_BUSY_TIMEOUT_MS"] == 5000
+    app.config["DATABASE_BUSY_TIMEOUT_MS"] = 50
+    with app.app_context():
+        assert get_db().execute("PRAGMA busy_timeout").fetchone()[0] == 50
 
 
 def assert_busy(response):
