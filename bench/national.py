@@ -7,8 +7,8 @@ Builds (or reuses, with --db) a database of ten years ending on END: the demo's 
 custody team members, 3 coordinators, 400 visitors, 100,000 visits with 300,000 detainee
 entries, their flags and 100,000 escalations (old work mostly closed, the last weeks mostly
 open, a few old ones never closed), seeded so the figures repeat. A reused database gets any
-pending migrations first. Then it times each page and export in-process (Flask's test client,
-server time only) and over HTTP under gunicorn (2 workers, its default 30 s worker timeout, as
+pending migrations first. Then it times each page and export, after one untimed request,
+in-process (Flask's test client, server time only) and over HTTP under gunicorn (2 workers, its default 30 s worker timeout, as
 production runs it), and prints a Markdown table for docs/benchmarks.md. An export that fails,
 or that gunicorn cuts, is reported with the bytes that arrived.
 """
@@ -138,6 +138,7 @@ def in_process(db_path, args):
     found = {}
     for name, role, path in targets():
         client = app.test_client(user=user[role])
+        client.get(path)  # warm up, as over HTTP
         times, size, status = [], 0, None
         for _ in range(runs(path, args)):
             start = time.perf_counter()

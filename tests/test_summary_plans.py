@@ -7,7 +7,6 @@ import re
 import pytest
 
 from icv import summaries
-from icv.escalations import queries
 from icv.times import month_bounds
 
 BIG = {"visits", "detainee_entries", "flags", "escalations", "users", "escalation_events"}
