@@ -31,14 +31,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from common import bench_app, percentile  # bench/common.py; it puts the project on sys.path
-from queue_page import escalation
+from queue_page import add_suites, escalation
 
 from werkzeug.security import generate_password_hash
 
 from icv import ROOT
 from icv.auth import User
 from icv.db import migrate
-from icv.demo import SUITES
 from icv.flags import FLAGS
 from icv.rules import VISIT_RULES
 from icv.times import london_today, to_iso
@@ -55,13 +54,7 @@ MONTH, YEAR = "2026-10", "2025"
 
 def build(db, rng):
     """Reference data and ten years of visits, entries, flags and escalations."""
-    panels = {}
-    for name, bcu, panel, status in SUITES:
-        if panel not in panels:
-            panels[panel] = db["panels"].insert({"name": panel, "bcu": bcu}).last_pk
-        suite_id = db["suites"].insert({"name": name, "bcu": bcu, "status": status}).last_pk
-        db["panel_suites"].insert({"panel_id": panels[panel], "suite_id": suite_id})
-    suites = [r["id"] for r in db.query("SELECT id FROM suites")]
+    suites = add_suites(db)
     weights = [rng.uniform(0.3, 3) for _ in suites]
     password_hash = generate_password_hash(PASSWORD)
     people = [("custody_team", 12), ("coordinator", 3), ("icv", 400)]
