@@ -12,11 +12,11 @@ from icv import create_app  # noqa: E402
 from icv.db import connect, migrate  # noqa: E402
 
 
-def bench_app():
-    """(app, db): the app on a new, migrated database in a temporary folder; its test client
-    signs in as any User (FlaskLoginClient), CSRF off."""
+def bench_app(path=None):
+    """(app, db): the app on a migrated database (`path`, or a new one in a temporary folder);
+    its test client signs in as any User (FlaskLoginClient), CSRF off."""
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "DATABASE": f"{tempfile.mkdtemp()}/icv.sqlite"})
+                      "DATABASE": path or f"{tempfile.mkdtemp()}/icv.sqlite"})
     app.test_client_class = FlaskLoginClient
     db = connect(app.config["DATABASE"])
     migrate(db)

@@ -31,15 +31,20 @@ VISITORS = 300
 CLOSED_BY_AGE = [(14, 0.25), (60, 0.75), (None, 0.985)]
 
 
-def build(db, n, rng):
-    """Reference data, visits, entries and `n` escalations; returns the staff user ids."""
+def add_suites(db):
+    """The demo's suites in their panels; returns the suite ids."""
     panels = {}
     for name, bcu, panel, status in SUITES:
         if panel not in panels:
             panels[panel] = db["panels"].insert({"name": panel, "bcu": bcu}).last_pk
         suite_id = db["suites"].insert({"name": name, "bcu": bcu, "status": status}).last_pk
         db["panel_suites"].insert({"panel_id": panels[panel], "suite_id": suite_id})
-    suites = [r["id"] for r in db.query("SELECT id FROM suites")]
+    return [r["id"] for r in db.query("SELECT id FROM suites")]
+
+
+def build(db, n, rng):
+    """Reference data, visits, entries and `n` escalations; returns the staff user ids."""
+    suites = add_suites(db)
     weights = [rng.uniform(0.3, 3) for _ in suites]  # busy suites raise more
     users = [{"email": f"staff{i}@example.org", "display_name": f"Staff {i}", "role": "custody_team",
               "password_hash": "x"} for i in range(STAFF)]

@@ -98,6 +98,20 @@ class MonthForm(FlaskForm):
         self.year, self.month_number = int(match[1]), int(match[2])
 
 
+class YearForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that only reads
+
+    year = StringField("Year", validators=[DataRequired("Enter a year, like 2026")],
+                       description="For example, 2026", render_kw={"inputmode": "numeric"})
+
+    def validate_year(self, field):
+        text = (field.data or "").strip()
+        if not re.fullmatch(r"\d{4}", text) or not 2000 <= int(text) <= 2100:
+            raise ValidationError("Enter a real year, like 2026")
+        self.year_number = int(text)
+
+
 CSRF_EXPIRED = ("This page had expired, so nothing was sent. Everything you typed is still "
                 "here: check it and try again.")
 

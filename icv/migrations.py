@@ -469,3 +469,71 @@ def m008_custody_record_reviews(db):
       updated_at TEXT NOT NULL DEFAULT {NOW}
     );
     """)
+
+
+@migrations()
+def m009_escalations_entry_index(db):
+    """The detainee export looks up each entry's escalations; with no index on the entry it
+    read the whole table for every entry (a national month took minutes)."""
+    db.execute("CREATE INDEX escalations_entry ON escalations(detainee_entry_id) "
+               "WHERE detainee_entry_id IS NOT NULL")
+
+
+@migrations(transactional=False)  # foreign_keys can only be switched outside a transaction
+def m010_escalations_review_foreign_key(db):
+    """escalations.review_id refers to custody_record_reviews(id), now that the table exists
+    (m007 could not name it). SQLite adds a foreign key only by rebuilding the table: every
+    row is copied, and every index and trigger on escalations is made again from its own SQL."""
+    was_on = next(db.query("PRAGMA foreign_keys"))["foreign_keys"]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            kept = [r["sql"] for r in db.query(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'escalations' "
+                "AND type IN ('index', 'trigger') AND sql IS NOT NULL")]
+            columns = [c.name for c in db["escalations"].columns]
+            db.executescript(f"""
+            CREATE TABLE escalations_new (
+              id INTEGER PRIMARY KEY,
+              source TEXT NOT NULL CHECK (source IN ('visit', 'detainee', 'review')),
+              visit_id INTEGER REFERENCES visits(id),
+              detainee_entry_id INTEGER REFERENCES detainee_entries(id),
+              review_id INTEGER REFERENCES custody_record_reviews(id),
+              suite_id INTEGER NOT NULL REFERENCES suites(id),
+              raised_by INTEGER REFERENCES users(id),
+              rule_id TEXT NOT NULL,
+              title TEXT NOT NULL,
+              detail TEXT NOT NULL DEFAULT '',
+              base_priority TEXT NOT NULL CHECK (base_priority IN ('critical', 'high', 'medium', 'low')),
+              priority TEXT NOT NULL CHECK (priority IN ('critical', 'high', 'medium', 'low')),
+              priority_rank INTEGER NOT NULL CHECK (priority_rank BETWEEN 0 AND 3),
+              reasons TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(reasons)),
+              status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'triaged',
+                'raised_with_police', 'awaiting_response', 'resolved', 'no_further_action')),
+              assigned_to INTEGER REFERENCES users(id),
+              due_on TEXT,
+              police_response TEXT NOT NULL DEFAULT '',
+              outcome_note TEXT NOT NULL DEFAULT '',
+              closed_reason TEXT NOT NULL DEFAULT '',
+              still_raised INTEGER NOT NULL DEFAULT 1 CHECK (still_raised IN (0, 1)),
+              version INTEGER NOT NULL DEFAULT 1,
+              created_at TEXT NOT NULL DEFAULT {NOW},
+              updated_at TEXT NOT NULL DEFAULT {NOW},
+              closed_at TEXT,
+              CHECK ((closed_at IS NULL) = (status NOT IN ('resolved', 'no_further_action'))),
+              CHECK ((source = 'review') = (review_id IS NOT NULL)),
+              CHECK ((source = 'detainee') = (detainee_entry_id IS NOT NULL)),
+              CHECK (source = 'review' OR visit_id IS NOT NULL)
+            );
+            INSERT INTO escalations_new ({', '.join(columns)}) SELECT {', '.join(columns)} FROM escalations;
+            DROP TABLE escalations;
+            ALTER TABLE escalations_new RENAME TO escalations;
+            """)
+            for sql in kept:
+                db.execute(sql)
+            for table in ("escalations", "escalation_events"):
+                problems = list(db.query(f"PRAGMA foreign_key_check({table})"))
+                if problems:
+                    raise RuntimeError(f"foreign key problems after rebuilding escalations: {problems}")
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")

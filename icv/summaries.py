@@ -6,12 +6,12 @@ import json
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from . import codes, flags
 from .auth import role_required
-from .db import connect, get_db
-from .forms import MonthForm
+from .db import get_db
+from .forms import MonthForm, YearForm
 from .times import format_london, london_today, month_bounds
 
 bp = Blueprint("summaries", __name__, url_prefix="/summaries")
@@ -28,6 +28,23 @@ def parse_month(text):
     return int(match[1]), int(match[2])
 
 
+def parse_year(text):
+    """The year of 'YYYY', or a 404 for an address that names no year."""
+    if not re.fullmatch(r"\d{4}", text) or not 2000 <= int(text) <= 2100:
+        abort(404, "That is not a year. Use an address like /summaries/year/2026/visits.csv.")
+    return int(text)
+
+
+def year_bounds(year):
+    """Stored-UTC text bounds [start, end) of a London calendar year."""
+    return month_bounds(year, 1)[0], month_bounds(year + 1, 1)[0]
+
+
+# Every query here starts from the period's visits on visits_arrived and reaches entries, flags
+# and escalations by their visit or entry indexes; CROSS JOIN fixes that order, so SQLite
+# never walks flags_kind (every flag ever recorded) or visits_suite (every visit) to save a sort.
+# tests/test_summary_plans.py checks each plan.
+
 def month_totals(db, start, end):
     """Visits, detainees and flags in [start, end)."""
     totals = next(db.query("""
@@ -36,29 +53,49 @@ def month_totals(db, start, end):
           coalesce(sum(partner_id IS NULL), 0) AS single_visitor
         FROM visits WHERE arrived_at >= ? AND arrived_at < ?""", [start, end]))
     flag_counts = {r["kind"]: r["n"] for r in db.query("""
-        SELECT f.kind, count(*) AS n FROM flags f
-        JOIN detainee_entries d ON d.id = f.detainee_entry_id JOIN visits v ON v.id = d.visit_id
-        WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL GROUP BY f.kind""", [start, end])}
+        SELECT f.kind, count(*) AS n
+        FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id
+          CROSS JOIN flags f ON f.detainee_entry_id = d.id
+        WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL
+        GROUP BY f.kind""", [start, end])}
     totals["flags"] = {kind: flag_counts.get(kind, 0) for kind in FLAG_KINDS}
     totals["escalations"] = {r["priority"]: r["n"] for r in db.query("""
-        SELECT e.priority, count(*) AS n FROM escalations e JOIN visits v ON v.id = e.visit_id
+        SELECT e.priority, count(*) AS n FROM visits v CROSS JOIN escalations e ON e.visit_id = v.id
         WHERE v.arrived_at >= ? AND v.arrived_at < ? AND e.still_raised = 1
         GROUP BY e.priority""", [start, end])}
     return totals
 
 
+def flags_by_visit(db, start, end):
+    """{visit id: {kind: entries flagged}} for the visits in [start, end)."""
+    found = {}
+    for r in db.query("""
+            SELECT v.id AS visit_id, f.kind, count(*) AS n
+            FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id
+              CROSS JOIN flags f ON f.detainee_entry_id = d.id
+            WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL
+            GROUP BY v.id, f.kind""", [start, end]):
+        found.setdefault(r["visit_id"], {})[r["kind"]] = r["n"]
+    return found
+
+
 def suite_rows(db, start, end):
     """Per suite: visits, detainees in custody and spoken with, flags raised."""
-    return list(db.query("""
-        SELECT s.name, count(*) AS visits, sum(v.in_custody) AS in_custody,
-          sum(v.spoke_with) AS spoke_with,
-          (SELECT count(*) FROM flags f JOIN detainee_entries d ON d.id = f.detainee_entry_id
-            JOIN visits v2 ON v2.id = d.visit_id
-            WHERE v2.suite_id = s.id AND v2.arrived_at >= :start AND v2.arrived_at < :end
-              AND d.removed_at IS NULL) AS flags
-        FROM visits v JOIN suites s ON s.id = v.suite_id
-        WHERE v.arrived_at >= :start AND v.arrived_at < :end
-        GROUP BY s.id ORDER BY s.name""", {"start": start, "end": end}))
+    rows = list(db.query("""
+        SELECT s.id, s.name, count(*) AS visits, sum(v.in_custody) AS in_custody,
+          sum(v.spoke_with) AS spoke_with
+        FROM visits v CROSS JOIN suites s ON s.id = v.suite_id
+        WHERE v.arrived_at >= ? AND v.arrived_at < ?
+        GROUP BY s.id ORDER BY s.name""", [start, end]))
+    flagged = {}
+    for r in db.query("""
+            SELECT v.suite_id, count(*) AS n
+            FROM visits v INDEXED BY visits_arrived CROSS JOIN detainee_entries d ON d.visit_id = v.id
+              CROSS JOIN flags f ON f.detainee_entry_id = d.id
+            WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL
+            GROUP BY v.suite_id""", [start, end]):
+        flagged[r["suite_id"]] = r["n"]
+    return [{**r, "flags": flagged.get(r["id"], 0)} for r in rows]
 
 
 @bp.route("/")
@@ -72,7 +109,9 @@ def month():
         return render_template("summaries/month.html", form=form, totals=None), 400
     start, end = month_bounds(form.year, form.month_number)
     db = get_db()
+    year_form = YearForm(formdata=None, year=str(form.year), meta={"csrf": False})
     return render_template("summaries/month.html", form=form, month=form.month.data,
+                           year_form=year_form,
                            month_name=date(form.year, form.month_number, 1).strftime("%B %Y"),
                            totals=month_totals(db, start, end), suites=suite_rows(db, start, end))
 
@@ -84,27 +123,20 @@ def csv_cell(value):
     return "" if value is None else value
 
 
-def csv_response(filename, header, rows, *args):
-    """Stream `rows(db, *args)` as a CSV download, one line at a time.
+def csv_response(filename, header, rows):
+    """The whole CSV as one download with its Content-Length.
 
-    The stream outlives the request, so it reads through a connection of its own."""
-    path = current_app.config["DATABASE"]
-
-    def generate():
-        db = connect(path)
-        try:
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            for row in itertools.chain([header], rows(db, *args)):
-                writer.writerow([csv_cell(v) for v in row])
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        finally:
-            db.close()
-
-    return Response(generate(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    It is written out before anything is sent: a query that fails is an error page, not a
+    200 with half a file, and a connection cut part-way is a failed download in the browser
+    (the length says what a complete file holds), never a short file that looks complete."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in itertools.chain([header], rows):
+        writer.writerow([csv_cell(v) for v in row])
+    body = buffer.getvalue().encode()
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Length": str(len(body))})
 
 
 VISIT_HEADER = ["visit_id", "suite", "arrived_london", "departed_london", "visitor", "partner",
@@ -113,22 +145,20 @@ VISIT_HEADER = ["visit_id", "suite", "arrived_london", "departed_london", "visit
 
 def visit_rows(db, start, end):
     """One CSV row per visit in [start, end)."""
-    kind_counts = ", ".join(
-        f"(SELECT count(*) FROM flags f JOIN detainee_entries d ON d.id = f.detainee_entry_id "
-        f"WHERE d.visit_id = v.id AND d.removed_at IS NULL AND f.kind = '{kind}') AS {kind}" for kind in FLAG_KINDS)
-    for r in db.query(f"""
+    flagged = flags_by_visit(db, start, end)
+    for r in db.query("""
         SELECT v.*, s.name AS suite, c.display_name AS visitor, p.display_name AS partner,
           (SELECT count(*) FROM detainee_entries d WHERE d.visit_id = v.id AND d.removed_at IS NULL)
             AS entries,
-          {kind_counts},
           (SELECT count(*) FROM escalations e WHERE e.visit_id = v.id AND e.still_raised = 1)
             AS escalation_count
-        FROM visits v JOIN suites s ON s.id = v.suite_id JOIN users c ON c.id = v.created_by
+        FROM visits v CROSS JOIN suites s ON s.id = v.suite_id CROSS JOIN users c ON c.id = v.created_by
         LEFT JOIN users p ON p.id = v.partner_id
-        WHERE v.arrived_at >= ? AND v.arrived_at < ? ORDER BY v.arrived_at""", [start, end]):
+        WHERE v.arrived_at >= ? AND v.arrived_at < ? ORDER BY v.arrived_at, v.id""", [start, end]):
+        kinds = flagged.get(r["id"], {})
         yield [r["id"], r["suite"], format_london(r["arrived_at"], "%Y-%m-%d %H:%M"),
                format_london(r["departed_at"], "%Y-%m-%d %H:%M"), r["visitor"], r["partner"] or "",
-               r["in_custody"], r["spoke_with"], r["entries"], *[r[k] for k in FLAG_KINDS],
+               r["in_custody"], r["spoke_with"], r["entries"], *[kinds.get(k, 0) for k in FLAG_KINDS],
                r["escalation_count"]]
 
 
@@ -148,9 +178,10 @@ def entry_rows(db, start, end):
             WHERE f.detainee_entry_id = d.id) AS flag_json,
           (SELECT group_concat(e.rule_id, ' ') FROM escalations e
             WHERE e.detainee_entry_id = d.id AND e.still_raised = 1) AS rules
-        FROM detainee_entries d JOIN visits v ON v.id = d.visit_id JOIN suites s ON s.id = v.suite_id
+        FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id
+          CROSS JOIN suites s ON s.id = v.suite_id
         WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL
-        ORDER BY v.arrived_at, d.position""",
+        ORDER BY v.arrived_at, v.id, d.position""",
                           [start, end]):
         raised = json.loads(r["flag_json"] or "{}")
         yield [r["visit_id"], r["id"], r["suite"], format_london(r["arrived_at"], "%Y-%m-%d"),
@@ -165,7 +196,7 @@ def entry_rows(db, start, end):
 def export_visits(month):
     """CSV of the month's visits, one row per visit."""
     start, end = month_bounds(*parse_month(month))
-    return csv_response(f"icv-visits-{month}.csv", VISIT_HEADER, visit_rows, start, end)
+    return csv_response(f"icv-visits-{month}.csv", VISIT_HEADER, visit_rows(get_db(), start, end))
 
 
 @bp.route("/<month>/detainees.csv")
@@ -173,4 +204,37 @@ def export_visits(month):
 def export_entries(month):
     """CSV of the month's detainee entries and their flags, one row per entry."""
     start, end = month_bounds(*parse_month(month))
-    return csv_response(f"icv-detainees-flags-{month}.csv", ENTRY_HEADER, entry_rows, start, end)
+    return csv_response(f"icv-detainees-flags-{month}.csv", ENTRY_HEADER,
+                        entry_rows(get_db(), start, end))
+
+
+@bp.route("/year/")
+@role_required(*SUMMARY_ROLES)
+def year():
+    """Pick a London calendar year and download its CSVs."""
+    form = YearForm(request.args, meta={"csrf": False})
+    if "year" not in request.args:
+        form.year.data = str(london_today().year)
+    if not form.validate():
+        return render_template("summaries/year.html", form=form, year=None), 400
+    start, end = year_bounds(form.year_number)
+    visits = next(get_db().query(
+        "SELECT count(*) AS n FROM visits WHERE arrived_at >= ? AND arrived_at < ?", [start, end]))["n"]
+    return render_template("summaries/year.html", form=form, year=form.year_number, visits=visits)
+
+
+@bp.route("/year/<year>/visits.csv")
+@role_required(*SUMMARY_ROLES)
+def export_year_visits(year):
+    """CSV of the year's visits, one row per visit (the month export's columns)."""
+    start, end = year_bounds(parse_year(year))
+    return csv_response(f"icv-visits-{year}.csv", VISIT_HEADER, visit_rows(get_db(), start, end))
+
+
+@bp.route("/year/<year>/detainees.csv")
+@role_required(*SUMMARY_ROLES)
+def export_year_entries(year):
+    """CSV of the year's detainee entries and their flags, one row per entry."""
+    start, end = year_bounds(parse_year(year))
+    return csv_response(f"icv-detainees-flags-{year}.csv", ENTRY_HEADER,
+                        entry_rows(get_db(), start, end))

@@ -10,7 +10,8 @@ from icv.migrations import migrations
 from icv.visits import store
 
 MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
-              "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews"]
+              "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews",
+              "m009_escalations_entry_index", "m010_escalations_review_foreign_key"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -79,7 +80,8 @@ NAMED_INDEXES = {
     "escalations": {"escalations_finding_rule", "escalations_visit", "escalations_review",
                     "escalations_queue", "escalations_unassigned", "escalations_due",
                     "escalations_assigned", "escalations_status", "escalations_suite",
-                    "escalations_rule", "escalations_created", "escalations_raised_by"},
+                    "escalations_rule", "escalations_created", "escalations_raised_by",
+                    "escalations_entry"},
     "escalation_events": {"escalation_events_escalation"},
     "audit_log": {"audit_log_object", "audit_log_user", "audit_log_at"},
     "visit_issues": {"visit_issues_visit"},
@@ -325,6 +327,57 @@ def test_m007_keeps_every_escalation_and_fills_source_suite_and_raiser(blank):
         ("visit", None, 3)
     assert blank.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert blank.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def m009_database(db):
+    """A database as it stood before m010, with an escalation of each source (a visit, a
+    detainee entry and a custody record review), an event, and a trigger on escalations."""
+    migrations.apply(db, stop_before="m010_escalations_review_foreign_key")
+    db.executescript("""
+    INSERT INTO suites (id, name) VALUES (3, 'Brixton');
+    INSERT INTO users (id, email, display_name, password_hash, role)
+      VALUES (5, 'v@example.org', 'V', 'x', 'icv');
+    INSERT INTO visits (id, client_id, suite_id, created_by, arrived_at, departed_at, in_custody,
+      spoke_with) VALUES (7, 'c7', 3, 5, '2026-11-01T10:00:00Z', '2026-11-01T11:00:00Z', 2, 1);
+    INSERT INTO detainee_entries (id, visit_id, entry_key, position, custody_record_no, age_band,
+      gender, ethnicity) VALUES (9, 7, 'k9', 0, '01BX/00009/26', '16-17', 'male', 'not_stated');
+    INSERT INTO review_batches (id, suite_id, session_date, created_by) VALUES (1, 3, '2026-11-02', 5);
+    INSERT INTO review_records (id, batch_id, record_ref, sample_reason) VALUES (1, 1, 'R1', 'child');
+    INSERT INTO custody_record_reviews (id, client_id, record_id, suite_id, session_date)
+      VALUES (4, 'r4', 1, 3, '2026-11-02');
+    INSERT INTO escalations (id, source, visit_id, detainee_entry_id, review_id, suite_id, rule_id,
+      title, base_priority, priority, priority_rank, due_on) VALUES
+      (20, 'detainee', 7, 9, NULL, 3, 'SS1', 'A', 'critical', 'critical', 0, '2026-11-01'),
+      (21, 'visit', 7, NULL, NULL, 3, 'AC1', 'B', 'low', 'low', 3, NULL),
+      (22, 'review', NULL, NULL, 4, 3, 'DT2', 'C', 'high', 'high', 1, '2026-11-09');
+    INSERT INTO escalation_events (escalation_id, kind, to_value) VALUES (22, 'raised', 'high');
+    CREATE TRIGGER escalations_keep_rule BEFORE UPDATE OF rule_id ON escalations
+      BEGIN SELECT RAISE(ABORT, 'a finding keeps its rule'); END;
+    """)
+
+
+def test_m010_keeps_every_escalation_index_and_trigger(blank):
+    m009_database(blank)
+    before = [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()]
+    indexes = {i.name for i in blank["escalations"].indexes}
+    assert migrate(blank) == ["m010_escalations_review_foreign_key"]
+    assert [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()] == before
+    assert {i.name for i in blank["escalations"].indexes} == indexes
+    assert blank["escalation_events"].count == 1
+    with pytest.raises(sqlite3.IntegrityError, match="keeps its rule"):
+        blank.execute("UPDATE escalations SET rule_id = 'SS2' WHERE id = 20")
+    assert blank.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert blank.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_an_escalation_cannot_name_a_review_that_does_not_exist(db, make_suite):
+    """escalations.review_id refers to custody_record_reviews (m010)."""
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        db["escalations"].insert({
+            "source": "review", "review_id": 999, "suite_id": make_suite(), "rule_id": "DT2",
+            "title": "Detention review late", "base_priority": "high", "priority": "high",
+            "priority_rank": 1})
+    assert db["escalations"].count == 0
 
 
 def test_the_audit_log_refuses_changes_and_deletions(db):

@@ -49,6 +49,9 @@ MATRIX = [
     ("GET",  "/summaries/",                         LOGIN,     403, 403,         200,        200),
     ("GET",  "/summaries/2026-11/visits.csv",       LOGIN,     403, 403,         200,        200),
     ("GET",  "/summaries/2026-11/detainees.csv",    LOGIN,     403, 403,         200,        200),
+    ("GET",  "/summaries/year/",                    LOGIN,     403, 403,         200,        200),
+    ("GET",  "/summaries/year/2026/visits.csv",     LOGIN,     403, 403,         200,        200),
+    ("GET",  "/summaries/year/2026/detainees.csv",  LOGIN,     403, 403,         200,        200),
     # Escalation queues and workflow (issue 4)
     ("POST", "/escalations/bulk",                   LOGIN,     403, 302,         302,        302),
     ("GET",  "/escalations/{escalation_id}",        LOGIN,     403, 200,         200,        200),

@@ -245,3 +245,92 @@ def test_csv_for_a_month_that_does_not_exist_is_not_found(coordinator, path):
     assert response.status_code == 404
     assert ("That is not a month. Use an address like /summaries/2026-11/visits.csv."
             in response.text)
+
+
+# Whole years ----------------------------------------------------------------------------------
+
+
+def test_year_csvs_hold_the_london_years_visits_and_entries_with_the_month_columns(
+        coordinator, visit_at):
+    """The year exports run London midnight 1 January to midnight 1 January, with the same
+    columns as the month ones."""
+    visit_at("2025-12-31T23:59:00Z")  # 31 December 2025, 23:59 in London (GMT)
+    first = visit_at("2026-01-01T00:00:00Z", entries=[finding_entry(flags=SS2)])
+    last = visit_at("2026-12-31T23:00:00Z", entries=[finding_entry(flags=CHILD)])
+    visit_at("2027-01-01T00:00:00Z")
+    visits = coordinator.get("/summaries/year/2026/visits.csv")
+    assert visits.headers["Content-Disposition"] == 'attachment; filename="icv-visits-2026.csv"'
+    rows = rows_of(visits)
+    assert rows[0] == VISIT_HEADER
+    assert [int(r[0]) for r in rows[1:]] == [first, last]
+    entries = coordinator.get("/summaries/year/2026/detainees.csv")
+    assert entries.headers["Content-Disposition"] == \
+        'attachment; filename="icv-detainees-flags-2026.csv"'
+    rows = rows_of(entries)
+    assert rows[0] == ENTRY_HEADER
+    assert [int(r[0]) for r in rows[1:]] == [first, last]
+    assert dict(zip(ENTRY_HEADER, rows[1]))["escalation_rules"] == "SS2"
+    assert dict(zip(ENTRY_HEADER, rows[2]))["child"] == "yes"
+
+
+def test_the_month_page_offers_the_years_downloads(coordinator, visit_at):
+    visit_at("2026-03-05T10:00:00Z")
+    page = coordinator.get("/summaries/?month=2026-10")
+    assert 'action="/summaries/year/"' in page.text and 'value="2026"' in page.text
+    year = coordinator.get("/summaries/year/?year=2026")
+    assert year.status_code == 200
+    assert "1 visit in 2026" in year.text
+    assert 'href="/summaries/year/2026/visits.csv"' in year.text
+    assert 'href="/summaries/year/2026/detainees.csv"' in year.text
+
+
+@pytest.mark.parametrize("year", ["26", "abcd", "1999", "2101", ""])
+def test_a_year_that_is_not_one_is_a_400_with_a_message(coordinator, year):
+    response = coordinator.get(f"/summaries/year/?year={year}")
+    assert response.status_code == 400
+    assert ("Enter a real year, like 2026" if year else "Enter a year, like 2026") in response.text
+
+
+@pytest.mark.parametrize("path", [
+    "/summaries/year/26/visits.csv", "/summaries/year/abcd/detainees.csv",
+    "/summaries/year/1999/visits.csv", "/summaries/year/2101/detainees.csv",
+])
+def test_csv_for_a_year_that_does_not_exist_is_not_found(coordinator, path):
+    response = coordinator.get(path)
+    assert response.status_code == 404
+    assert ("That is not a year. Use an address like /summaries/year/2026/visits.csv."
+            in response.text)
+
+
+# An export that fails never looks complete ------------------------------------------------------
+
+
+def test_a_download_says_how_long_the_whole_file_is(coordinator, visit_at):
+    """The file is written before it is sent, with its length, so a connection cut part-way is
+    a failed download in the browser, not a short file that looks complete."""
+    visit_at("2026-10-05T09:00:00Z", entries=[finding_entry(flags=SS2)])
+    for path in ("/summaries/2026-10/visits.csv", "/summaries/2026-10/detainees.csv",
+                 "/summaries/year/2026/visits.csv", "/summaries/year/2026/detainees.csv"):
+        response = coordinator.get(path)
+        assert int(response.headers["Content-Length"]) == len(response.data) > 0, path
+
+
+@pytest.mark.parametrize("path, rows", [("/summaries/2026-10/detainees.csv", "entry_rows"),
+                                        ("/summaries/year/2026/visits.csv", "visit_rows")])
+def test_an_export_that_fails_part_way_is_an_error_page_not_half_a_file(
+        app, coordinator, visit_at, monkeypatch, path, rows):
+    from icv import summaries
+
+    visit_at("2026-10-05T09:00:00Z", entries=[finding_entry(flags=SS2)])
+    real = getattr(summaries, rows)
+
+    def fails_after_one_row(*args):
+        yield next(real(*args))
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(summaries, rows, fails_after_one_row)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error page, not a raise
+    response = coordinator.get(path)
+    assert response.status_code == 500
+    assert response.mimetype == "text/html"
+    assert "Content-Disposition" not in response.headers

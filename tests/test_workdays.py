@@ -117,16 +117,39 @@ def test_a_friday_evening_critical_finding_is_overdue_on_monday():
     assert due_state(due, None, date(2026, 12, 7))[1] == "Overdue by 1 working day"
 
 
-def test_the_queues_quick_count_of_late_days_matches_counting_day_by_day():
-    """queries.working_days_late looks the count up (the queue words 50 due dates a page);
-    it agrees with working_days_between everywhere, and falls back outside its years."""
+def count_day_by_day(start, end):
+    """Working days after `start` up to and including `end`, one day at a time."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += is_working_day(day)
+    return count
+
+
+@pytest.mark.parametrize("first, last", [
+    (date(1995, 1, 1), date(2019, 12, 31)),   # before 2020 and before the bundled list (2012)
+    (date(2012, 1, 1), date(2028, 12, 31)),   # across the bundled list
+    (date(2026, 1, 1), date(2040, 12, 31)),   # beyond its end (2028): weekends only
+])
+def test_counting_working_days_agrees_with_counting_day_by_day(first, last):
+    """working_days_between counts arithmetically (weeks, then bank holidays by bisect); it
+    agrees with walking the days over many random spans, short and years long."""
+    rng = random.Random(f"{first}{last}")
+    span = (last - first).days
+    for _ in range(400):
+        start = first + timedelta(days=rng.randint(0, span))
+        end = start + timedelta(days=rng.choice([rng.randint(-10, 20), rng.randint(-400, 4000)]))
+        assert working_days_between(start, end) == count_day_by_day(start, end), (start, end)
+
+
+def test_the_queue_counts_late_days_as_working_days_between():
     rng = random.Random(4)
-    for _ in range(500):
-        due = date(2024, 1, 1) + timedelta(days=rng.randint(0, 1500))
-        today = due + timedelta(days=rng.randint(-5, 800))
-        assert working_days_late(due, today) == working_days_between(due, today), (due, today)
-    assert working_days_late(date(2019, 12, 20), date(2020, 1, 3)) == working_days_between(
-        date(2019, 12, 20), date(2020, 1, 3))
+    for _ in range(200):
+        due = date(2010, 1, 1) + timedelta(days=rng.randint(0, 9000))
+        today = due + timedelta(days=rng.randint(-5, 4000))
+        assert working_days_late(due, today) == count_day_by_day(due, today), (due, today)
+    assert due_state("2016-03-24", None, date(2026, 12, 4))[1] == (
+        f"Overdue by {count_day_by_day(date(2016, 3, 24), date(2026, 12, 4))} working days")
 
 
 def test_an_installation_changes_some_priorities_and_keeps_the_rest(tmp_path):

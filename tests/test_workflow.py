@@ -357,15 +357,18 @@ def test_a_child_shows_why_the_priority_was_raised(login_as, db, raise_one):
 
 
 def test_a_review_escalation_links_to_its_review(login_as, db, make_suite, make_user):
-    suite = make_suite()
+    from review_helpers import make_review  # review_id is a foreign key (m010): a real review
+
+    suite, reviewer = make_suite(), make_user("icv")
+    review_id = make_review(db, [reviewer.id], suite_id=suite)["id"]
     escalations.sync(db, [Escalation("SS1", "Child strip searched without an appropriate adult",
-                                     "critical")], suite_id=suite, raised_by=make_user("icv").id,
-                     now=to_iso(utcnow()), review_id=7)
-    escalation_id = next(db["escalations"].rows_where("review_id = 7"))["id"]
+                                     "critical")], suite_id=suite, raised_by=reviewer.id,
+                     now=to_iso(utcnow()), review_id=review_id)
+    escalation_id = next(db["escalations"].rows_where("review_id = ?", [review_id]))["id"]
     page = login_as("custody_team").get(f"/escalations/{escalation_id}").text
-    assert 'href="/reviews/7"' in page
+    assert f'href="/reviews/{review_id}"' in page
     queue = login_as("custody_team").get("/escalations/").text
-    assert 'href="/reviews/7"' in queue
+    assert f'href="/reviews/{review_id}"' in queue
 
 
 # Bulk ---------------------------------------------------------------------------------------------------

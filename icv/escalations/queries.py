@@ -8,12 +8,11 @@ only its rows are joined to suites, people and entries.
 """
 import json
 from dataclasses import asdict, dataclass, replace
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import date
 
 from .. import codes
 from ..codes import PRIORITIES
-from ..workdays import is_working_day, working_days_between
+from ..workdays import working_days_between
 
 VIEWS = [("all", "All"), ("mine", "Assigned to me"), ("unassigned", "Unassigned"),
          ("overdue", "Overdue")]
@@ -151,28 +150,9 @@ def due_state(due_on, closed_at, today):
     return "due", f"Due {due:%a %-d %b %Y}"
 
 
-# Working days since each day from 2020 to 2045, made once: the queue words up to 50 due dates
-# a page, some years overdue, and counting day by day took half the page's time.
-_SPAN = (date(2020, 1, 1), date(2045, 12, 31))
-
-
-@lru_cache(maxsize=1)
-def _working_day_numbers():
-    """{day: working days from the start of _SPAN up to and including it}."""
-    numbers, n, day = {}, 0, _SPAN[0]
-    while day <= _SPAN[1]:
-        n += is_working_day(day)
-        numbers[day] = n
-        day += timedelta(days=1)
-    return numbers
-
-
 def working_days_late(due, today):
-    """icv.workdays.working_days_between(due, today), by lookup: the working days after the
-    due date up to and including today."""
-    numbers = _working_day_numbers()
-    if due in numbers and today in numbers:
-        return max(0, numbers[today] - numbers[due])
+    """The working days after the due date up to and including today: counted arithmetically
+    by icv.workdays, so an escalation years overdue costs what one a day late does."""
     return working_days_between(due, today)
 
 
