@@ -13,6 +13,30 @@ def all_suites(db):
     return [(r["id"], r["name"]) for r in db.query("SELECT id, name FROM suites ORDER BY name")]
 
 
+def names(db, ids):
+    """{id: name} of these suites; ids may repeat."""
+    return _names(db, "suites", ids)
+
+
+def panel_names(db, ids):
+    """{id: name} of these panels; ids may repeat or be None."""
+    return _names(db, "panels", ids)
+
+
+def _names(db, table, ids):
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return {r["id"]: r["name"] for r in db.query(
+        f"SELECT id, name FROM {table} WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
+
+
+def in_panel(db, panel_id):
+    """The ids of the suites a panel visits."""
+    return [r["suite_id"] for r in db.query(
+        "SELECT suite_id FROM panel_suites WHERE panel_id = ? ORDER BY suite_id", [panel_id])]
+
+
 def all_panels(db):
     """(id, name) of every panel, by name."""
     return [(r["id"], r["name"]) for r in db.query("SELECT id, name FROM panels ORDER BY name")]

@@ -9,14 +9,13 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
 from . import codes, flags
-from .auth import role_required
+from .auth import COORDINATORS, role_required
 from .db import connect, get_db
 from .forms import MonthForm
 from .times import format_london, london_today, month_bounds
 
 bp = Blueprint("summaries", __name__, url_prefix="/summaries")
 
-SUMMARY_ROLES = ("coordinator", "admin")
 FLAG_KINDS = [f.kind for f in flags.FLAGS]
 
 
@@ -62,7 +61,7 @@ def suite_rows(db, start, end):
 
 
 @bp.route("/")
-@role_required(*SUMMARY_ROLES)
+@role_required(*COORDINATORS)
 def month():
     """Pick a London month; see its totals and download its CSVs."""
     form = MonthForm(request.args, meta={"csrf": False})
@@ -161,7 +160,7 @@ def entry_rows(db, start, end):
 
 
 @bp.route("/<month>/visits.csv")
-@role_required(*SUMMARY_ROLES)
+@role_required(*COORDINATORS)
 def export_visits(month):
     """CSV of the month's visits, one row per visit."""
     start, end = month_bounds(*parse_month(month))
@@ -169,7 +168,7 @@ def export_visits(month):
 
 
 @bp.route("/<month>/detainees.csv")
-@role_required(*SUMMARY_ROLES)
+@role_required(*COORDINATORS)
 def export_entries(month):
     """CSV of the month's detainee entries and their flags, one row per entry."""
     start, end = month_bounds(*parse_month(month))
