@@ -1,5 +1,6 @@
 """People: the `users` table. The only module that writes SQL for it; others call these and
 fetch names here after their own query rather than joining `users`."""
+from .lookup import by_id
 
 
 def active_visitors(db, excluding=None):
@@ -35,11 +36,7 @@ def update(db, user_id, changes):
 
 def names(db, ids):
     """{id: display name} of these people (active or not); ids may repeat or be None."""
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    return {r["id"]: r["display_name"] for r in db.query(
-        f"SELECT id, display_name FROM users WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
+    return by_id(db, "SELECT id, display_name AS value FROM users", ids)
 
 
 def with_roles(db, roles):

@@ -1,5 +1,6 @@
 """Custody suites and panels: the `suites`, `panels` and `panel_suites` tables. The only module
 that writes SQL for them; others call these."""
+from .lookup import by_id
 
 
 def visitable(db):
@@ -15,20 +16,12 @@ def all_suites(db):
 
 def names(db, ids):
     """{id: name} of these suites; ids may repeat."""
-    return _names(db, "suites", ids)
+    return by_id(db, "SELECT id, name AS value FROM suites", ids)
 
 
 def panel_names(db, ids):
     """{id: name} of these panels; ids may repeat or be None."""
-    return _names(db, "panels", ids)
-
-
-def _names(db, table, ids):
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    return {r["id"]: r["name"] for r in db.query(
-        f"SELECT id, name FROM {table} WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
+    return by_id(db, "SELECT id, name AS value FROM panels", ids)
 
 
 def in_panel(db, panel_id):

@@ -11,6 +11,7 @@ from .. import people, rules, suites
 from ..escalations import sync
 from ..db import writing
 from ..flags import FLAGS
+from ..lookup import by_id
 from ..times import london, now_iso, span_to_utc, to_iso
 from . import questions as q
 from .snapshot import snapshot
@@ -275,20 +276,12 @@ def get_entry(db, entry_id):
 
 def custody_record_numbers(db, entry_ids):
     """{detainee entry id: custody record number}; ids may repeat or be None."""
-    return _by_id(db, "SELECT id, custody_record_no AS value FROM detainee_entries", entry_ids)
+    return by_id(db, "SELECT id, custody_record_no AS value FROM detainee_entries", entry_ids)
 
 
 def arrivals(db, visit_ids):
     """{visit id: when the visitors arrived}; ids may repeat or be None."""
-    return _by_id(db, "SELECT id, arrived_at AS value FROM visits", visit_ids)
-
-
-def _by_id(db, select, ids):
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    return {r["id"]: r["value"] for r in db.query(
-        f"{select} WHERE id IN ({','.join('?' * len(wanted))})", wanted)}
+    return by_id(db, "SELECT id, arrived_at AS value FROM visits", visit_ids)
 
 
 def entries_for(db, visit_id):
