@@ -19,7 +19,8 @@ from common import bench_app, timed  # bench/common.py; it puts the project on s
 from icv.auth import User
 from icv.codes import PRIORITIES
 from icv.demo import SUITES
-from icv.escalations import due_on, queries
+from icv.escalations import queries
+from icv.escalations.sync import due_on
 from icv.escalations.queries import Filters
 from icv.rules import VISIT_RULES, raise_level
 from icv.times import london_today, to_iso, utcnow

@@ -65,11 +65,13 @@ def create_app(test_config=None):
     check_secret_key(app)
     app.url_map.converters["int"] = RowId
 
-    from . import auth, db, escalations, main, rulebook, rules, summaries, visits, volunteers, demo
-    from .reviews import views as reviews
+    from . import auth, db, main, rulebook, rules, summaries, visits, volunteers, demo
+    from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
+    from .reviews import batches, views as reviews  # noqa: F401  (batches' routes are on reviews.bp)
 
+    # Checked once, here; views pass them to the stores that raise escalations (rulebook.in_force).
     app.config["RULES"] = rules.settings_from(app.config["RULE_SETTINGS"])  # a typo stops here
-    app.config["ESCALATION_DUE_WORKING_DAYS"] = escalations.due_days_from(
+    app.config["ESCALATION_DUE_WORKING_DAYS"] = sync.due_days_from(
         app.config["ESCALATION_DUE_WORKING_DAYS"])
 
     db.init_app(app)

@@ -5,6 +5,7 @@ transaction as the change it records, so a change is never without its entry.
 """
 import json
 
+from . import people
 from .times import now_iso
 
 
@@ -17,8 +18,17 @@ def log(db, user_id, action, object_type, object_id=None, **detail):
 
 
 def entries_for(db, object_type, object_id, limit=200):
-    """The newest entries about one record, with who made them."""
-    return list(db.query("""
-        SELECT a.*, u.display_name AS user_name FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
-        WHERE a.object_type = ? AND a.object_id = ? ORDER BY a.at DESC, a.id DESC LIMIT ?""",
-        [object_type, object_id, limit]))
+    """The newest entries about one record, with who made them (user_name)."""
+    rows = list(db.query("""
+        SELECT * FROM audit_log WHERE object_type = ? AND object_id = ?
+        ORDER BY at DESC, id DESC LIMIT ?""", [object_type, object_id, limit]))
+    names = people.names(db, [r["user_id"] for r in rows])
+    return [{**r, "user_name": names.get(r["user_id"])} for r in rows]
+
+
+def latest(db, object_type, object_id, action):
+    """(user_id, detail as a dict) of the newest entry of `action` on one record, or None."""
+    row = db.execute("""
+        SELECT user_id, detail FROM audit_log WHERE object_type = ? AND object_id = ? AND action = ?
+        ORDER BY id DESC LIMIT 1""", [object_type, object_id, action]).fetchone()
+    return (row[0], json.loads(row[1])) if row else None

@@ -10,6 +10,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import people
 from .codes import ROLES
 from .db import get_db
 from .forms import LoginForm
@@ -19,6 +20,10 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 ROLE_NAMES = [code for code, _ in ROLES]
+# The role sets, named once: views declare them with role_required, SQL gets them as parameters
+# and templates ask can_open(endpoint).
+STAFF = ("custody_team", "coordinator", "admin")  # the custody team's work, and any report
+COORDINATORS = ("coordinator", "admin")  # running the scheme: summaries, reviews, volunteers
 ANONYMOUS = "anonymous"
 MIN_PASSWORD_LENGTH = 12
 # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
@@ -68,21 +73,19 @@ def public(view):
     return view
 
 
-def get_user(db, user_id):
-    """The active user with this id, or None."""
-    rows = list(db.query("SELECT * FROM users WHERE id = ? AND active = 1", [user_id]))
-    return rows[0] if rows else None
-
-
-def find_by_email(db, email):
-    """The active user with this email (any case), or None."""
-    rows = list(db.query("SELECT * FROM users WHERE email = ? AND active = 1", [email.strip()]))
-    return rows[0] if rows else None
+def can_open(endpoint):
+    """True if the signed-in person may open `endpoint` (a template global: the navigation asks
+    each view for the roles role_required gave it rather than repeating them)."""
+    view = current_app.view_functions.get(endpoint)
+    roles = getattr(view, "roles", None)
+    if roles is None:
+        raise LookupError(f"{endpoint} is not a view with declared roles")
+    return current_user.is_authenticated and current_user.has_role(*roles)
 
 
 def authenticate(db, email, password):
     """The user whose email and password match, or None."""
-    row = find_by_email(db, email)
+    row = people.find_by_email(db, email)
     if row is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
@@ -95,10 +98,7 @@ def create_user(db, email, display_name, role, password, panel_id=None):
         raise ValueError(f"role must be one of {', '.join(ROLE_NAMES)}")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-    return db["users"].insert({
-        "email": email.strip(), "display_name": display_name.strip(), "role": role,
-        "password_hash": generate_password_hash(password), "panel_id": panel_id,
-    }).last_pk
+    return people.add(db, email, display_name, role, generate_password_hash(password), panel_id)
 
 
 # endpoint -> function(user_id, view_args) that keeps a form posted after the session ran out
@@ -184,7 +184,7 @@ def session_extend():
 
 @login_manager.user_loader
 def load_user(user_id):
-    row = get_user(get_db(), user_id)
+    row = people.get(get_db(), user_id)
     return User(row) if row else None
 
 
@@ -240,7 +240,7 @@ def logout():
 def create_user_command(email, display_name, role, password):
     """Create an account, e.g. the first admin."""
     db = get_db()
-    if find_by_email(db, email):
+    if people.find_by_email(db, email):
         raise click.ClickException(f"An account for {email} already exists.")
     try:
         create_user(db, email, display_name, role, password)
@@ -256,5 +256,6 @@ def init_app(app):
     login_manager.login_message = "Sign in to continue."
     login_manager.session_protection = "basic"
     csrf.init_app(app)
+    app.add_template_global(can_open)
     app.before_request(enforce_idle_timeout)
     app.cli.add_command(create_user_command)

@@ -1,4 +1,6 @@
-"""People: the `users` table. The only module that writes SQL for it; others call these."""
+"""People: the `users` table. The only module that writes SQL for it; others call these and
+fetch names here after their own query rather than joining `users`."""
+from .lookup import by_id
 
 
 def active_visitors(db, excluding=None):
@@ -6,3 +8,65 @@ def active_visitors(db, excluding=None):
     return [(r["id"], r["display_name"]) for r in db.query(
         "SELECT id, display_name FROM users WHERE role = 'icv' AND active = 1 AND id != ? "
         "ORDER BY display_name", [excluding or 0])]
+
+
+def get(db, user_id):
+    """The active user with this id, or None."""
+    rows = list(db.query("SELECT * FROM users WHERE id = ? AND active = 1", [user_id]))
+    return rows[0] if rows else None
+
+
+def find_by_email(db, email):
+    """The active user with this email (any case), or None."""
+    rows = list(db.query("SELECT * FROM users WHERE email = ? AND active = 1", [email.strip()]))
+    return rows[0] if rows else None
+
+
+def add(db, email, display_name, role, password_hash, panel_id=None):
+    """Insert a user (the password already hashed) and return the id."""
+    return db["users"].insert({
+        "email": email.strip(), "display_name": display_name.strip(), "role": role,
+        "password_hash": password_hash, "panel_id": panel_id,
+    }).last_pk
+
+
+def update(db, user_id, changes):
+    db["users"].update(user_id, changes)
+
+
+def names(db, ids):
+    """{id: display name} of these people (active or not); ids may repeat or be None."""
+    return by_id(db, "SELECT id, display_name AS value FROM users", ids)
+
+
+def with_roles(db, roles):
+    """(id, display name) of active people whose role is one of `roles`, by name."""
+    return [(r["id"], r["display_name"]) for r in db.query(
+        f"SELECT id, display_name FROM users WHERE active = 1 AND role IN "
+        f"({','.join('?' * len(roles))}) ORDER BY display_name", list(roles))]
+
+
+def active_name(db, user_id, roles):
+    """The display name of this active person if their role is one of `roles`, else None."""
+    row = db.execute(f"SELECT display_name FROM users WHERE id = ? AND active = 1 AND role IN "
+                     f"({','.join('?' * len(roles))})", [user_id, *roles]).fetchone()
+    return row[0] if row else None
+
+
+def reviewers(db, today):
+    """(id, name) of every active ICV trained in custody record review whose vetting is in date
+    on `today` (a London date), by name."""
+    return [(r["id"], r["display_name"]) for r in db.query(
+        "SELECT id, display_name FROM users WHERE role = 'icv' AND active = 1 AND crr_trained = 1 "
+        "AND vetting_expires_on >= ? ORDER BY display_name", [today.isoformat()])]
+
+
+def volunteers(db):
+    """Every ICV, active ones first, by name."""
+    return list(db.query("SELECT * FROM users WHERE role = 'icv' ORDER BY active DESC, display_name"))
+
+
+def volunteer(db, user_id):
+    """The ICV with this id (active or not), or None."""
+    rows = list(db.query("SELECT * FROM users WHERE id = ? AND role = 'icv'", [user_id]))
+    return rows[0] if rows else None

@@ -5,13 +5,13 @@ from datetime import date
 from flask import Blueprint, current_app, render_template
 
 from . import rules
-from .auth import role_required
+from .auth import STAFF, role_required
 from .db import get_db
+from .escalations.queries import raised_by_rule
 from .times import london_today, month_bounds
 
 bp = Blueprint("rules", __name__, url_prefix="/rules")
 
-RULES_ROLES = ("custody_team", "coordinator", "admin")
 SCOPES = [("detainee", "Detainee entries"), ("visit", "Whole visit reports"),
           ("review", "Custody record reviews")]
 # The settings in words; an installation changes them by name in RULE_SETTINGS.
@@ -23,16 +23,8 @@ SETTING_WORDS = {
 }
 
 
-def raised_by_rule(db, start, end):
-    """{rule id: escalations raised in [start, end)}: a read-only count, like the summaries."""
-    return {r["rule_id"]: r["n"] for r in db.query(
-        "SELECT rule_id, count(*) AS n FROM escalations WHERE created_at >= ? AND created_at < ? "
-        "AND still_raised = 1 "
-        "GROUP BY rule_id", [start, end])}
-
-
 @bp.route("/")
-@role_required(*RULES_ROLES)
+@role_required(*STAFF)
 def index():
     """Every rule, grouped by what it reads, with this month's count of escalations it raised."""
     today = london_today()
@@ -40,8 +32,15 @@ def index():
     groups = [(label, [r for r in rules.RULES if r.scope == scope]) for scope, label in SCOPES]
     return render_template(
         "rules/index.html", groups=[(label, found) for label, found in groups if found],
-        counts=counts, settings=current_app.config.get("RULES") or rules.DEFAULT_SETTINGS,
+        counts=counts, settings=in_force()["settings"],
         setting_words=SETTING_WORDS, variants=rules.REVIEW_VARIANTS,
         month_name=date(today.year, today.month, 1).strftime("%B %Y"),
         not_decided=[(rule_id, why) for rule_id, why in rules.NOT_DECIDED.items()
                      if rule_id not in rules.BY_ID])
+
+
+def in_force():
+    """The rule settings and due working days this app was started with (checked once, in
+    create_app), as keyword arguments for the stores that raise escalations."""
+    return {"settings": current_app.config["RULES"],
+            "due_days": current_app.config["ESCALATION_DUE_WORKING_DAYS"]}

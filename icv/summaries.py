@@ -9,14 +9,13 @@ from datetime import date
 from flask import Blueprint, Response, abort, render_template, request
 
 from . import codes, flags
-from .auth import role_required
+from .auth import COORDINATORS, role_required
 from .db import get_db
 from .forms import MonthForm, YearForm
 from .times import format_london, london_today, month_bounds
 
 bp = Blueprint("summaries", __name__, url_prefix="/summaries")
 
-SUMMARY_ROLES = ("coordinator", "admin")
 FLAG_KINDS = [f.kind for f in flags.FLAGS]
 
 
@@ -99,7 +98,7 @@ def suite_rows(db, start, end):
 
 
 @bp.route("/")
-@role_required(*SUMMARY_ROLES)
+@role_required(*COORDINATORS)
 def month():
     """Pick a London month; see its totals and download its CSVs."""
     form = MonthForm(request.args, meta={"csrf": False})
@@ -192,7 +191,7 @@ def entry_rows(db, start, end):
 
 
 @bp.route("/<month>/visits.csv")
-@role_required(*SUMMARY_ROLES)
+@role_required(*COORDINATORS)
 def export_visits(month):
     """CSV of the month's visits, one row per visit."""
     start, end = month_bounds(*parse_month(month))
@@ -200,7 +199,7 @@ def export_visits(month):
 
 
 @bp.route("/<month>/detainees.csv")
-@role_required(*SUMMARY_ROLES)
+@role_required(*COORDINATORS)
 def export_entries(month):
     """CSV of the month's detainee entries and their flags, one row per entry."""
     start, end = month_bounds(*parse_month(month))
@@ -209,7 +208,7 @@ def export_entries(month):
 
 
 @bp.route("/year/")
-@role_required(*SUMMARY_ROLES)
+@role_required(*COORDINATORS)
 def year():
     """Pick a London calendar year and download its CSVs."""
     form = YearForm(request.args, meta={"csrf": False})
@@ -224,7 +223,7 @@ def year():
 
 
 @bp.route("/year/<year>/visits.csv")
-@role_required(*SUMMARY_ROLES)
+@role_required(*COORDINATORS)
 def export_year_visits(year):
     """CSV of the year's visits, one row per visit (the month export's columns)."""
     start, end = year_bounds(parse_year(year))
@@ -232,7 +231,7 @@ def export_year_visits(year):
 
 
 @bp.route("/year/<year>/detainees.csv")
-@role_required(*SUMMARY_ROLES)
+@role_required(*COORDINATORS)
 def export_year_entries(year):
     """CSV of the year's detainee entries and their flags, one row per entry."""
     start, end = year_bounds(parse_year(year))

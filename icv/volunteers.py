@@ -9,15 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import Optional, ValidationError
 
-from . import audit
-from .auth import role_required
+from . import audit, people, suites
+from .auth import COORDINATORS, role_required
 from .db import get_db, writing
 from .forms import Date
 from .times import london_today, now_iso
 
 bp = Blueprint("volunteers", __name__, url_prefix="/volunteers")
-
-MANAGERS = ("coordinator", "admin")
 
 
 class VolunteerForm(FlaskForm):
@@ -44,26 +42,28 @@ def status(row, today):
     return f"Can review; vetting until {date.fromisoformat(expires):%-d %b %Y}"
 
 
+def with_panel_names(db, rows):
+    panels = suites.panel_names(db, [r["panel_id"] for r in rows])
+    return [{**r, "panel_name": panels.get(r["panel_id"])} for r in rows]
+
+
 def get_volunteer(db, user_id):
-    rows = list(db.query("SELECT u.*, p.name AS panel_name FROM users u LEFT JOIN panels p "
-                         "ON p.id = u.panel_id WHERE u.id = ? AND u.role = 'icv'", [user_id]))
-    return rows[0] if rows else abort(404, "There is no visitor with that number.")
+    row = people.volunteer(db, user_id)
+    return with_panel_names(db, [row])[0] if row else abort(404, "There is no visitor with that number.")
 
 
 @bp.route("/")
-@role_required(*MANAGERS)
+@role_required(*COORDINATORS)
 def index():
     """Every ICV, with whether they may review custody records."""
     db, today = get_db(), london_today()
-    rows = list(db.query("SELECT u.*, p.name AS panel_name FROM users u LEFT JOIN panels p "
-                         "ON p.id = u.panel_id WHERE u.role = 'icv' ORDER BY u.active DESC, "
-                         "u.display_name"))
+    rows = with_panel_names(db, people.volunteers(db))
     return render_template("volunteers/index.html", volunteers=[{**r, "status": status(r, today)}
                                                                 for r in rows])
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
-@role_required(*MANAGERS)
+@role_required(*COORDINATORS)
 def edit(user_id):
     """Mark a volunteer trained in custody record review and set their vetting expiry date."""
     db = get_db()
@@ -76,7 +76,7 @@ def edit(user_id):
                    "vetting_expires_on": form.vetting_expires_on.data.isoformat()
                    if form.vetting_expires_on.data else None}
         with writing(db):
-            db["users"].update(user_id, {**changes, "updated_at": now_iso()})
+            people.update(db, user_id, {**changes, "updated_at": now_iso()})
             audit.log(db, current_user.id, "update", "user", user_id,
                       before={k: volunteer[k] for k in changes}, after=changes)
         flash(f"Saved {volunteer['display_name']}. {status(changes, london_today())}.")

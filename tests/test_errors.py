@@ -11,7 +11,7 @@ import pytest
 from werkzeug.routing import IntegerConverter
 
 from conftest import assert_kept, detainee_fields, draft_url, finding_entry, form_values, issue_fields
-from icv import auth
+from icv import people
 from icv.auth import ANONYMOUS, ROLE_NAMES
 from icv.db import connect, get_db
 from icv.flags import FLAGS
@@ -214,7 +214,7 @@ def test_a_lock_while_loading_the_signed_in_user_is_a_503(login_as, monkeypatch)
 
     def locked(db, user_id):
         raise sqlite3.OperationalError("database is locked")
-    monkeypatch.setattr(auth, "get_user", locked)
+    monkeypatch.setattr(people, "get", locked)
     assert_busy(client.get("/summaries/"))
     assert_busy(client.post("/session/extend", headers=FETCH))
 
@@ -242,7 +242,7 @@ def test_other_database_errors_are_not_called_busy(login_as, monkeypatch):
     """Only a lock is "busy, try again"; any other database fault is still a fault."""
     def broken(db, user_id):
         raise sqlite3.OperationalError("no such table: users")
-    monkeypatch.setattr(auth, "get_user", broken)
+    monkeypatch.setattr(people, "get", broken)
     with pytest.raises(sqlite3.OperationalError):  # TESTING: the 500 shows its cause
         login_as("coordinator").get("/summaries/")
 

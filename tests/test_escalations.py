@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from conftest import finding_entry
-from icv import escalations
+from icv.escalations import sync
 from icv.rules import evaluate
 from icv.times import to_iso, utcnow
 
@@ -168,8 +168,8 @@ def test_recording_the_same_finding_and_rule_again_does_not_duplicate(db, make_u
     suite_id, raised_by = db.execute("SELECT suite_id, created_by FROM visits WHERE id = ?",
                                      [visit_id]).fetchone()
     where = dict(suite_id=suite_id, raised_by=raised_by, now=now, visit_id=visit_id)
-    escalations.sync(db, evaluate(entry), detainee_entry_id=entry_id, **where)
-    escalations.sync(db, evaluate({"partner_id": None}, scope="visit"), **where)
+    sync.sync(db, evaluate(entry), detainee_entry_id=entry_id, **where)
+    sync.sync(db, evaluate({"partner_id": None}, scope="visit"), **where)
     assert db["escalations"].count == before
 
 

@@ -198,7 +198,7 @@ def test_filters_args_leave_out_defaults():
 def test_every_view_is_answered_from_an_index(app, filters):
     """No queue query reads the whole escalations table (EXPLAIN QUERY PLAN)."""
     conn = connect(app.config["DATABASE"])
-    where, params = queries._conditions(filters, 1, "2026-12-01")
+    where, params = queries._conditions(conn, filters, 1, "2026-12-01")
     plan = [r["detail"] for r in conn.query(
         f"EXPLAIN QUERY PLAN SELECT e.id FROM escalations e WHERE {where} "
         f"ORDER BY {queries.ORDER} LIMIT 50", params)]

@@ -4,8 +4,9 @@ no longer raises are closed saying why; ones someone is working on stay open, ma
 import pytest
 
 from conftest import finding_entry
-from icv import escalations, rulebook, summaries
-from icv.escalations import workflow
+from icv import summaries
+from icv.escalations import queries, workflow
+from icv.escalations import sync as escalation_sync
 from icv.rules import Escalation
 from icv.times import london_today, month_bounds, now_iso
 
@@ -24,7 +25,7 @@ def finding(db, make_user, make_visit):
     suite_id = next(db["visits"].rows_where("id = ?", [visit_id]))["suite_id"]
 
     def sync(found):
-        escalations.sync(db, found, suite_id=suite_id, raised_by=author.id, now=now_iso(),
+        escalation_sync.sync(db, found, suite_id=suite_id, raised_by=author.id, now=now_iso(),
                          visit_id=visit_id, detainee_entry_id=entry_id)
 
     def rows():
@@ -77,7 +78,7 @@ def test_an_untouched_escalation_no_longer_raised_is_closed_saying_why(db, findi
     sync([UF3])
     gone = rows()["SS2"]  # kept, not deleted
     assert (gone["status"], gone["still_raised"], gone["closed_reason"]) == \
-        ("no_further_action", 0, escalations.CLOSED_BY_CORRECTION)
+        ("no_further_action", 0, escalation_sync.CLOSED_BY_CORRECTION)
     assert gone["closed_at"] is not None
     assert history(db, gone["id"])[-1][:3] == ("status", "new", "no_further_action")
     assert rows()["UF3"]["status"] == "new"
@@ -159,7 +160,7 @@ def test_a_correction_that_changes_the_suite_moves_the_escalation(db, finding, m
     sync, rows = finding
     sync([SS2])
     other = make_suite()
-    escalations.sync(db, [SS2], suite_id=other, raised_by=rows()["SS2"]["raised_by"], now=now_iso(),
+    escalation_sync.sync(db, [SS2], suite_id=other, raised_by=rows()["SS2"]["raised_by"], now=now_iso(),
                      visit_id=rows()["SS2"]["visit_id"],
                      detainee_entry_id=rows()["SS2"]["detainee_entry_id"])
     assert rows()["SS2"]["suite_id"] == other
@@ -173,9 +174,9 @@ def test_findings_a_correction_withdrew_are_not_counted(db, finding):
     sync([UF3])
     today = london_today()
     start, end = month_bounds(today.year, today.month)
-    assert set(rulebook.raised_by_rule(db, start, end)) == {"UF3"}
+    assert set(queries.raised_by_rule(db, start, end)) == {"UF3"}
     row = rows()["UF3"]
-    assert escalations.repeat_counts(db, row["suite_id"], now_iso(), 90) == {"UF3": 1}
+    assert escalation_sync.repeat_counts(db, row["suite_id"], now_iso(), 90) == {"UF3": 1}
     visit_start = next(db["visits"].rows_where("id = ?", [row["visit_id"]]))["arrived_at"]
     totals = summaries.month_totals(db, visit_start[:8] + "01T00:00:00Z", "9999-12-31T00:00:00Z")
     assert totals["escalations"] == {"high": 1}

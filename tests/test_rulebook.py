@@ -128,17 +128,18 @@ def test_app_refuses_to_start_with_a_bad_rule_setting(tmp_path, settings):
 
 
 @pytest.mark.parametrize("window, expected", [(90, "medium"), (30, "low")])
-def test_repeat_window_comes_from_the_settings(app, db, make_user, make_visit, make_suite, window,
-                                               expected):
-    """Two AC4s at a suite 40 days ago make a third today medium in a 90-day window, but not
-    in a 30-day one."""
+def test_repeat_window_comes_from_the_settings(app, db, make_user, make_visit, make_suite, login_as,
+                                               report_form, window, expected):
+    """Two AC4s at a suite 40 days ago make a third, sent through the app, medium in a 90-day
+    window, but not in a 30-day one."""
     app.config["RULES"] = rules.settings_from({"repeat_window_days": window})
     author, suite = make_user("icv"), make_suite()
     long_ago = to_iso(utcnow() - timedelta(days=40))
-    with app.app_context():
-        for _ in range(2):
-            make_visit(author, suite_id=suite, submitted_at=long_ago, hours_ago=40 * 24)
-        visit_id = make_visit(author, suite_id=suite)
+    for _ in range(2):
+        make_visit(author, suite_id=suite, submitted_at=long_ago, hours_ago=40 * 24)
+    data = report_form(suite_id=suite)
+    assert login_as(author).post(draft_url(data), data=data).status_code == 302
+    [visit_id] = [r["id"] for r in db["visits"].rows_where("client_id = ?", [data["client_id"]])]
     row = next(db["escalations"].rows_where("visit_id = ? AND rule_id = 'AC4'", [visit_id]))
     assert row["priority"] == expected
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from icv import create_app
-from icv.escalations import due_on
+from icv.escalations.sync import due_on
 from icv.escalations.queries import due_state, working_days_late
 from icv.times import LONDON, to_iso
 from icv.workdays import add_working_days, is_working_day, working_days_between

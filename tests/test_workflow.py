@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from conftest import error_messages, finding_entry, form_value, notices, page_text
-from icv import escalations
+from icv.escalations import sync
 from icv.escalations.workflow import TRANSITIONS
 from icv.rules import Escalation
 from icv.times import to_iso, utcnow
@@ -258,7 +258,7 @@ def test_a_change_by_the_rules_makes_an_open_page_stale(login_as, db, escalation
     """A corrected report changing the priority (escalations.bump) moves the version on too."""
     staff = login_as("custody_team")
     version = row(db, escalation)["version"]
-    escalations.bump(db, escalation, {"priority": "critical"}, to_iso(utcnow()))
+    sync.bump(db, escalation, {"priority": "critical"}, to_iso(utcnow()))
     assert post(staff, db, escalation, "notes", version=version, body="Hm.").status_code == 409
 
 
@@ -361,9 +361,9 @@ def test_a_review_escalation_links_to_its_review(login_as, db, make_suite, make_
 
     suite, reviewer = make_suite(), make_user("icv")
     review_id = make_review(db, [reviewer.id], suite_id=suite)["id"]
-    escalations.sync(db, [Escalation("SS1", "Child strip searched without an appropriate adult",
-                                     "critical")], suite_id=suite, raised_by=reviewer.id,
-                     now=to_iso(utcnow()), review_id=review_id)
+    sync.sync(db, [Escalation("SS1", "Child strip searched without an appropriate adult",
+                               "critical")], suite_id=suite, raised_by=reviewer.id,
+               now=to_iso(utcnow()), review_id=review_id)
     escalation_id = next(db["escalations"].rows_where("review_id = ?", [review_id]))["id"]
     page = login_as("custody_team").get(f"/escalations/{escalation_id}").text
     assert f'href="/reviews/{review_id}"' in page

@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from .. import audit, rules
-from ..auth import role_required
+from ..auth import STAFF, role_required
 from ..codes import ESCALATION_STATUSES
 from ..db import get_db
 from ..flags import FLAGS
@@ -19,11 +19,11 @@ from ..main import keeps_input
 from ..times import format_london, london_today
 from ..visits import store
 from ..visits.snapshot import entry_rows
-from . import bp, queries, workflow
+from . import queries, workflow
 from .forms import (AssignForm, ClaimForm, NoteForm, OutcomeForm, PoliceResponseForm,
                     StatusForm)
 from .queries import STATUS_LABELS
-from .views import QUEUE_ROLES, people, who
+from .views import bp, people, who
 
 FLAG_LEGENDS = {f.legend for f in FLAGS}
 FORMS = {"claim": ClaimForm, "status": StatusForm, "assign": AssignForm,
@@ -73,7 +73,7 @@ def render_detail(db, escalation_id, posted=None, errors=(), status=200, since=N
     visit = entry = None
     if e["visit_id"]:
         visit = store.get_visit(db, e["visit_id"])
-        entry = queries.entry(db, e["detainee_entry_id"])
+        entry = store.get_entry(db, e["detainee_entry_id"])
     changed = [ev for ev in events if ev["id"] > since] if since is not None else []
     return render_template(
         "escalations/detail.html", e=e, visit=visit, entry=entry,
@@ -86,7 +86,7 @@ def render_detail(db, escalation_id, posted=None, errors=(), status=200, since=N
 
 
 @bp.route("/<int:escalation_id>")
-@role_required(*QUEUE_ROLES)
+@role_required(*STAFF)
 def detail(escalation_id):
     """One escalation: the finding in context, the rule and its rationale, the history, and
     the forms to work it. Each view is logged."""
@@ -143,7 +143,7 @@ def stale_message(db, escalation_id, seen, name):
 
 
 @bp.route("/<int:escalation_id>/claim", methods=["POST"])
-@role_required(*QUEUE_ROLES)
+@role_required(*STAFF)
 @keeps_input
 def claim(escalation_id):
     """Assign an unassigned escalation to yourself."""
@@ -153,7 +153,7 @@ def claim(escalation_id):
 
 
 @bp.route("/<int:escalation_id>/assign", methods=["POST"])
-@role_required(*QUEUE_ROLES)
+@role_required(*STAFF)
 @keeps_input
 def assign(escalation_id):
     """Assign to a member of staff, or to nobody."""
@@ -165,7 +165,7 @@ def assign(escalation_id):
 
 
 @bp.route("/<int:escalation_id>/status", methods=["POST"])
-@role_required(*QUEUE_ROLES)
+@role_required(*STAFF)
 @keeps_input
 def status(escalation_id):
     """Move to a status the current one allows; closing and reopening need a reason."""
@@ -177,7 +177,7 @@ def status(escalation_id):
 
 
 @bp.route("/<int:escalation_id>/police-response", methods=["POST"])
-@role_required(*QUEUE_ROLES)
+@role_required(*STAFF)
 @keeps_input
 def police_response(escalation_id):
     """Record what the police said (staff only)."""
@@ -188,7 +188,7 @@ def police_response(escalation_id):
 
 
 @bp.route("/<int:escalation_id>/outcome", methods=["POST"])
-@role_required(*QUEUE_ROLES)
+@role_required(*STAFF)
 @keeps_input
 def outcome(escalation_id):
     """Write the outcome the visitor who raised it will see."""
@@ -199,7 +199,7 @@ def outcome(escalation_id):
 
 
 @bp.route("/<int:escalation_id>/notes", methods=["POST"])
-@role_required(*QUEUE_ROLES)
+@role_required(*STAFF)
 @keeps_input
 def note(escalation_id):
     """Add an internal note (never shown to the visitor)."""

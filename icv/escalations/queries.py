@@ -3,15 +3,19 @@ escalation with its finding and history, and what a visitor may see of their own
 
 Every queue query starts from an index of migration m007: open work is `closed_at IS NULL`
 (the partial indexes escalations_queue, _unassigned and _due), a status filter uses
-escalations_status, mine escalations_assigned. The page is chosen on escalations alone and
-only its rows are joined to suites, people and entries.
+escalations_status, mine escalations_assigned. The page is chosen on escalations alone, and
+only its rows get their names (suites, people) and custody record numbers, from the modules
+that own those tables. A panel filter asks icv/suites.py for the panel's suites and filters on
+`e.suite_id IN (...)`: the suite index, with no join.
 """
 import json
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 
-from .. import codes
+from .. import codes, people, suites
+from ..auth import STAFF
 from ..codes import PRIORITIES
+from ..visits import store as visits
 from ..workdays import working_days_between
 
 VIEWS = [("all", "All"), ("mine", "Assigned to me"), ("unassigned", "Unassigned"),
@@ -46,7 +50,7 @@ class Filters:
         return any((self.priority, self.suite, self.panel, self.rule, self.status))
 
 
-def _conditions(f, user_id, today, view=True):
+def _conditions(db, f, user_id, today, view=True):
     """SQL conditions and parameters for the filters (and the view unless view=False)."""
     where, params = [], []
     narrow = f.suite or f.panel or f.rule  # a few thousand rows at most, whatever the status
@@ -64,8 +68,9 @@ def _conditions(f, user_id, today, view=True):
         where.append("e.suite_id = ?")
         params.append(f.suite)
     if f.panel:
-        where.append("e.suite_id IN (SELECT suite_id FROM panel_suites WHERE panel_id = ?)")
-        params.append(f.panel)
+        in_panel = suites.in_panel(db, f.panel)
+        where.append(f"e.suite_id IN ({','.join('?' * len(in_panel))})")
+        params.extend(in_panel)
     if f.rule:
         where.append("e.rule_id = ?")
         params.append(f.rule)
@@ -92,13 +97,13 @@ def counts(db, f, user_id, today):
     if f.status in CLOSED_STATUSES:
         by_assignee = "" if (f.suite or f.panel or f.rule) else "INDEXED BY escalations_assigned"
         for view, index in (("all", ""), ("mine", by_assignee), ("unassigned", by_assignee)):
-            where, params = _conditions(replace(f, view=view), user_id, today)
+            where, params = _conditions(db, replace(f, view=view), user_id, today)
             for r in db.query(f"SELECT e.priority_rank AS rank, count(*) AS n FROM escalations e "
                               f"{index} WHERE {where} GROUP BY e.priority_rank", params):
                 found[view]["total"] += r["n"]
                 found[view][PRIORITIES[r["rank"]]] = r["n"]
         return found
-    where, params = _conditions(f, user_id, today, view=False)
+    where, params = _conditions(db, f, user_id, today, view=False)
     for r in db.query(f"""
             SELECT e.priority_rank AS rank, count(*) AS n,
               coalesce(sum(e.assigned_to = ?), 0) AS mine,
@@ -116,19 +121,21 @@ def counts(db, f, user_id, today):
 def queue(db, f, user_id, today, size):
     """One page of the queue: most urgent first, then oldest, with suite, assignee and the
     custody record number of the entry (if any)."""
-    where, params = _conditions(f, user_id, today)
-    return list(db.query(f"""
+    where, params = _conditions(db, f, user_id, today)
+    rows = list(db.query(f"""
         SELECT e.id, e.source, e.visit_id, e.detainee_entry_id, e.review_id, e.rule_id, e.title,
           e.priority, e.status, e.assigned_to, e.due_on, e.created_at, e.closed_at, e.version,
-          e.still_raised, s.name AS suite_name, u.display_name AS assigned_name,
-          d.custody_record_no, v.arrived_at
+          e.still_raised, e.suite_id
         FROM (SELECT e.id FROM escalations e WHERE {where} ORDER BY {ORDER} LIMIT ? OFFSET ?) AS page
         JOIN escalations e ON e.id = page.id
-        JOIN suites s ON s.id = e.suite_id
-        LEFT JOIN users u ON u.id = e.assigned_to
-        LEFT JOIN detainee_entries d ON d.id = e.detainee_entry_id
-        LEFT JOIN visits v ON v.id = e.visit_id
         ORDER BY {ORDER}""", [*params, size, (f.page - 1) * size]))
+    suite_names = suites.names(db, [r["suite_id"] for r in rows])
+    assignees = people.names(db, [r["assigned_to"] for r in rows])
+    numbers = visits.custody_record_numbers(db, [r["detainee_entry_id"] for r in rows])
+    arrivals = visits.arrivals(db, [r["visit_id"] for r in rows])
+    return [{**r, "suite_name": suite_names[r["suite_id"]], "assigned_name": assignees.get(r["assigned_to"]),
+             "custody_record_no": numbers.get(r["detainee_entry_id"]), "arrived_at": arrivals.get(r["visit_id"])}
+            for r in rows]
 
 
 def due_state(due_on, closed_at, today):
@@ -160,39 +167,30 @@ def working_days_late(due, today):
 
 def get(db, escalation_id):
     """The escalation with its suite, assignee and who raised it, or None."""
-    rows = list(db.query("""
-        SELECT e.*, s.name AS suite_name, u.display_name AS assigned_name,
-          r.display_name AS raised_by_name
-        FROM escalations e JOIN suites s ON s.id = e.suite_id
-        LEFT JOIN users u ON u.id = e.assigned_to LEFT JOIN users r ON r.id = e.raised_by
-        WHERE e.id = ?""", [escalation_id]))
+    rows = list(db.query("SELECT * FROM escalations WHERE id = ?", [escalation_id]))
     if not rows:
         return None
-    return {**rows[0], "reasons": json.loads(rows[0]["reasons"])}
-
-
-def entry(db, entry_id):
-    """The detainee entry an escalation came from (even one a correction removed), with its
-    checks and {kind: answers} flags, or None."""
-    rows = list(db.query("SELECT * FROM detainee_entries WHERE id = ?", [entry_id])) if entry_id else []
-    if not rows:
-        return None
-    found = {**rows[0], "checks": json.loads(rows[0]["checks"]), "flags": {}}
-    for f in db.query("SELECT kind, answers FROM flags WHERE detainee_entry_id = ?", [entry_id]):
-        found["flags"][f["kind"]] = json.loads(f["answers"])
-    return found
+    e = rows[0]
+    names = people.names(db, [e["assigned_to"], e["raised_by"]])
+    return {**e, "reasons": json.loads(e["reasons"]),
+            "suite_name": suites.names(db, [e["suite_id"]])[e["suite_id"]],
+            "assigned_name": names.get(e["assigned_to"]), "raised_by_name": names.get(e["raised_by"])}
 
 
 def history(db, escalation_id, after=0):
     """Every event of an escalation, oldest first, with who made it and, for an assignment,
     the names it moved between; `after` an event id to get only newer ones."""
-    return list(db.query("""
-        SELECT ev.*, u.display_name AS user_name, fu.display_name AS from_name,
-          tu.display_name AS to_name
-        FROM escalation_events ev LEFT JOIN users u ON u.id = ev.user_id
-        LEFT JOIN users fu ON ev.kind = 'assigned' AND fu.id = CAST(ev.from_value AS INTEGER)
-        LEFT JOIN users tu ON ev.kind = 'assigned' AND tu.id = CAST(ev.to_value AS INTEGER)
-        WHERE ev.escalation_id = ? AND ev.id > ? ORDER BY ev.id""", [escalation_id, after or 0]))
+    events = list(db.query("SELECT * FROM escalation_events WHERE escalation_id = ? AND id > ? "
+                           "ORDER BY id", [escalation_id, after or 0]))
+
+    def assignee(ev, column):  # an assignment's from and to are user ids, as text
+        value = ev[column] if ev["kind"] == "assigned" else None
+        return int(value) if value and value.isdigit() else None
+    names = people.names(db, [id for ev in events for id in (
+        ev["user_id"], assignee(ev, "from_value"), assignee(ev, "to_value"))])
+    return [{**ev, "user_name": names.get(ev["user_id"]),
+             "from_name": names.get(assignee(ev, "from_value")),
+             "to_name": names.get(assignee(ev, "to_value"))} for ev in events]
 
 
 def describe(ev):
@@ -224,9 +222,7 @@ def describe(ev):
 
 def staff(db):
     """(id, name) of active people who can be assigned escalations."""
-    return [(r["id"], r["display_name"]) for r in db.query(
-        "SELECT id, display_name FROM users WHERE active = 1 AND role IN "
-        "('custody_team', 'coordinator', 'admin') ORDER BY display_name")]
+    return people.with_roles(db, STAFF)
 
 
 # Escalations of a visit report ------------------------------------------------------------------
@@ -255,3 +251,28 @@ def outcomes_by_visit(db, visit_ids):
             ORDER BY visit_id, priority_rank, rule_id""", list(visit_ids)):
         found.setdefault(r["visit_id"], []).append(r)
     return found
+
+
+def for_review(db, review_id):
+    """The escalations a review raised, as its page shows them to anyone who may open it: what
+    a visitor may see of an escalation and the rule's reasons, never the police response,
+    internal notes, the assignee or why it was closed."""
+    return list(db.query(f"SELECT {VISITOR_COLUMNS}, detail FROM escalations WHERE review_id = ? "
+                         "ORDER BY priority_rank, rule_id", [review_id]))
+
+
+def count_by_review(db, review_ids):
+    """{review id: escalations it raised} (reviews that raised none are left out)."""
+    if not review_ids:
+        return {}
+    return {r["review_id"]: r["n"] for r in db.query(
+        f"SELECT review_id, count(*) AS n FROM escalations WHERE review_id IN "
+        f"({','.join('?' * len(review_ids))}) GROUP BY review_id", list(review_ids))}
+
+
+def raised_by_rule(db, start, end):
+    """{rule id: escalations raised in [start, end)}: a read-only count, like the summaries."""
+    return {r["rule_id"]: r["n"] for r in db.query(
+        "SELECT rule_id, count(*) AS n FROM escalations WHERE created_at >= ? AND created_at < ? "
+        "AND still_raised = 1 "
+        "GROUP BY rule_id", [start, end])}

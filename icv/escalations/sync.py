@@ -4,21 +4,11 @@ custody record review). Everything here is done by the system, not a person."""
 import json
 from datetime import timedelta
 
-from flask import current_app, has_app_context
-
-from .. import rules
 from ..times import from_iso, london, to_iso
 from ..workdays import add_working_days
 
 DUE_WORKING_DAYS = {"critical": 0, "high": 5, "medium": 20, "low": None}
 CLOSED_BY_CORRECTION = "No longer raised: the report was corrected before anyone worked on it."
-
-
-def configured():
-    """(rule settings, due working days) of the running app; the defaults outside one."""
-    config = current_app.config if has_app_context() else {}
-    return (config.get("RULES") or rules.DEFAULT_SETTINGS,
-            config.get("ESCALATION_DUE_WORKING_DAYS") or DUE_WORKING_DAYS)
 
 
 def due_days_from(overrides=None):

@@ -5,20 +5,21 @@ Only the custody team, coordinators and admins come here; a visitor sees what ha
 findings on their own reports (icv/visits)."""
 from math import ceil
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import rules, suites
-from ..auth import role_required
+from ..auth import STAFF, role_required
 from ..db import get_db
 from ..forms import error_list, options
 from ..main import keeps_input
 from ..times import format_london, london_today
-from . import bp, queries, workflow
+from . import queries, workflow
 from .forms import BulkForm, FilterForm, row_number
 from .queries import STATUS_LABELS, VIEWS, Filters
 
-QUEUE_ROLES = ("custody_team", "coordinator", "admin")
+# The escalation pages: the queue here, one escalation's page in detail.py (create_app imports it).
+bp = Blueprint("escalations", __name__, url_prefix="/escalations")
 
 
 # The queue ------------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def active_filters(form):
 
 
 @bp.route("/")
-@role_required(*QUEUE_ROLES)
+@role_required(*STAFF)
 def queue():
     """Open escalations (or one status), most urgent then oldest, with views and filters."""
     return render_queue(get_db())
@@ -102,7 +103,7 @@ def selected(values):
 
 
 @bp.route("/bulk", methods=["POST"])
-@role_required(*QUEUE_ROLES)
+@role_required(*STAFF)
 @keeps_input
 def bulk():
     """Assign or close the ticked escalations; any changed since the page was loaded (or not

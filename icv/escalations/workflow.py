@@ -7,7 +7,8 @@ or the edit is not allowed now (Refused), then writes `UPDATE ... WHERE id = ? A
 one escalation_events row per change (who, when, from, to) and an audit_log entry. Nothing is
 ever overwritten silently.
 """
-from .. import audit
+from .. import audit, people
+from ..auth import STAFF
 from ..db import writing
 from ..times import now_iso
 from .queries import CLOSED_STATUSES, STATUS_LABELS
@@ -23,7 +24,6 @@ TRANSITIONS = {
     "resolved": ("triaged",),
     "no_further_action": ("triaged",),
 }
-STAFF_ROLES = ("custody_team", "coordinator", "admin")
 CLAIMED = "Claimed."
 
 
@@ -90,11 +90,10 @@ def _open(row):
 
 
 def _staff_name(db, user_id):
-    rows = list(db.query("SELECT display_name FROM users WHERE id = ? AND active = 1 AND role IN "
-                         "('custody_team', 'coordinator', 'admin')", [user_id]))
-    if not rows:
+    name = people.active_name(db, user_id, STAFF)
+    if name is None:
         raise Refused("Choose someone from the custody team, a coordinator or an admin.", 400)
-    return rows[0]["display_name"]
+    return name
 
 
 def claim(db, escalation_id, version, user_id):
@@ -200,5 +199,4 @@ def bulk(db, items, action):
 
 
 def _name(db, user_id):
-    rows = list(db.query("SELECT display_name FROM users WHERE id = ?", [user_id]))
-    return rows[0]["display_name"] if rows else "Someone"
+    return people.names(db, [user_id]).get(user_id, "Someone")

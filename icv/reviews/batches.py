@@ -11,18 +11,16 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
-from .. import audit
-from ..auth import role_required
+from .. import audit, suites
+from ..auth import COORDINATORS, STAFF, role_required
 from ..db import get_db, writing
 from ..forms import Choice, Date, options, optional_int
 from ..times import london_today
-from ..visits.views import suite_choices
 from . import questions as q
 from . import store
 from .forms import OptionalChoice
-from .views import STAFF, bp
+from .views import bp  # the batch pages are reviews' pages too (create_app imports this module)
 
-MANAGERS = ("coordinator", "admin")
 NO_BATCH = "There is no review batch with that number."
 # A reference to the redacted record, never a name: letters and numbers with / - or _, and at
 # least three numbers (e.g. 01CX/12345/26 or CRR-2026-0042).
@@ -91,7 +89,7 @@ def eligible(db):
 
 
 def render_batch(db, batch, form=None, status=200):
-    manager = current_user.has_role(*MANAGERS)
+    manager = current_user.has_role(*COORDINATORS)
     if manager and form is None:
         form = RecordForm(eligible=eligible(db))
     return render_template("reviews/batch.html", batch=batch, form=form if manager else None,
@@ -107,12 +105,12 @@ def batches():
 
 
 @bp.route("/batches/new", methods=["GET", "POST"])
-@role_required(*MANAGERS)
+@role_required(*COORDINATORS)
 def new_batch():
     """Set up a review session: its date and suite."""
     db = get_db()
     form = BatchForm()
-    form.suite_id.choices = options([("", "Select a custody suite")] + suite_choices(db))
+    form.suite_id.choices = options([("", "Select a custody suite")] + suites.visitable(db))
     if form.validate_on_submit():
         batch_id = store.create_batch(db, form.suite_id.data, form.session_date.data, current_user.id,
                                       form.note.data)
@@ -133,7 +131,7 @@ def batch(batch_id):
 
 
 @bp.route("/batches/<int:batch_id>/records", methods=["POST"])
-@role_required(*MANAGERS)
+@role_required(*COORDINATORS)
 def add_record(batch_id):
     """Add a record's reference, why it was sampled and its reviewer or pair."""
     db = get_db()
@@ -152,7 +150,7 @@ def add_record(batch_id):
 
 
 @bp.route("/records/<int:record_id>/assign", methods=["GET", "POST"])
-@role_required(*MANAGERS)
+@role_required(*COORDINATORS)
 def assign(record_id):
     """Give a record to another reviewer or pair (while it is not submitted)."""
     db = get_db()

@@ -10,9 +10,10 @@ import uuid
 from datetime import date
 
 
-from .. import audit, escalations, rules
+from .. import audit, people, rules, suites
 from ..db import writing
-from ..escalations.queries import VISITOR_COLUMNS
+from ..escalations import queries as escalation_queries
+from ..escalations import sync
 from ..flags import FLAGS
 from ..times import now_iso
 from . import derive
@@ -27,11 +28,9 @@ PLAIN_COLUMNS = ("age_band", "gender", "ethnicity", "ic_code", "disposal", "over
 def eligibility(db, user_id, today):
     """(True, "") if this person may review custody records on `today` (a London date), else
     (False, why in words): an ICV marked trained whose vetting has not expired."""
-    rows = list(db.query("SELECT role, crr_trained, vetting_expires_on FROM users WHERE id = ? "
-                         "AND active = 1", [user_id]))
-    if not rows or rows[0]["role"] != "icv":
+    row = people.get(db, user_id)
+    if not row or row["role"] != "icv":
         return False, "Only independent custody visitors review custody records."
-    row = rows[0]
     if not row["crr_trained"]:
         return False, ("You are not marked as trained in custody record review, so you cannot review "
                        "custody records. Ask your coordinator if you have done the training.")
@@ -47,9 +46,7 @@ def eligibility(db, user_id, today):
 
 def eligible_reviewers(db, today):
     """(id, name) of every ICV who may review today, by name."""
-    return [(r["id"], r["display_name"]) for r in db.query(
-        "SELECT id, display_name FROM users WHERE role = 'icv' AND active = 1 AND crr_trained = 1 "
-        "AND vetting_expires_on >= ? ORDER BY display_name", [today.isoformat()])]
+    return people.reviewers(db, today)
 
 
 # Batches, records and assignments ---------------------------------------------------------------
@@ -62,22 +59,40 @@ def create_batch(db, suite_id, session_date, user_id, note=""):
 
 
 def get_batch(db, batch_id):
-    rows = list(db.query("""
-        SELECT b.*, s.name AS suite_name, u.display_name AS created_by_name FROM review_batches b
-        JOIN suites s ON s.id = b.suite_id JOIN users u ON u.id = b.created_by WHERE b.id = ?""",
-                         [batch_id]))
-    return rows[0] if rows else None
+    rows = list(db.query("SELECT * FROM review_batches WHERE id = ?", [batch_id]))
+    if not rows:
+        return None
+    return {**rows[0], "suite_name": suites.names(db, [rows[0]["suite_id"]])[rows[0]["suite_id"]],
+            "created_by_name": people.names(db, [rows[0]["created_by"]])[rows[0]["created_by"]]}
 
 
 def batches(db, limit=200):
     """Batches, newest session first, with how many records and how many submitted."""
-    return list(db.query("""
-        SELECT b.*, s.name AS suite_name,
+    rows = list(db.query("""
+        SELECT b.*,
           (SELECT count(*) FROM review_records r WHERE r.batch_id = b.id) AS records,
           (SELECT count(*) FROM review_records r JOIN custody_record_reviews c ON c.record_id = r.id
             WHERE r.batch_id = b.id AND c.status = 'submitted') AS submitted
-        FROM review_batches b JOIN suites s ON s.id = b.suite_id
-        ORDER BY b.session_date DESC, b.id DESC LIMIT ?""", [limit]))
+        FROM review_batches b ORDER BY b.session_date DESC, b.id DESC LIMIT ?""", [limit]))
+    return with_suite_names(db, rows)
+
+
+def with_suite_names(db, rows):
+    """The rows with the suite_name of their suite_id."""
+    names = suites.names(db, [r["suite_id"] for r in rows])
+    return [{**r, "suite_name": names[r["suite_id"]]} for r in rows]
+
+
+def reviewer_names(db, record_ids, leaving_out=None):
+    """{record id: "A and B"}: who each record is assigned to, leaving out one person."""
+    rows = list(db.query(
+        f"SELECT record_id, user_id FROM review_assignments WHERE record_id IN "
+        f"({','.join('?' * len(record_ids))}) AND user_id != ?",
+        [*record_ids, leaving_out or 0])) if record_ids else []
+    names, found = people.names(db, [r["user_id"] for r in rows]), {}
+    for r in rows:
+        found.setdefault(r["record_id"], []).append(names[r["user_id"]])
+    return {record_id: " and ".join(sorted(n)) for record_id, n in found.items()}
 
 
 class DuplicateRecord(ValueError):
@@ -122,13 +137,14 @@ def assign(db, record_id, reviewer_ids, user_id):
 
 def records_for_batch(db, batch_id):
     """The batch's records with their review, its reviewers' names and escalations."""
-    return list(db.query("""
-        SELECT r.*, c.id AS review_id, c.status, c.submitted_at, c.overall_grade,
-          (SELECT group_concat(u.display_name, ' and ') FROM review_assignments a
-            JOIN users u ON u.id = a.user_id WHERE a.record_id = r.id) AS reviewers,
-          (SELECT count(*) FROM escalations e WHERE e.review_id = c.id) AS escalations
+    rows = list(db.query("""
+        SELECT r.*, c.id AS review_id, c.status, c.submitted_at, c.overall_grade
         FROM review_records r JOIN custody_record_reviews c ON c.record_id = r.id
         WHERE r.batch_id = ? ORDER BY r.id""", [batch_id]))
+    reviewers = reviewer_names(db, [r["id"] for r in rows])
+    raised = escalation_queries.count_by_review(db, [r["review_id"] for r in rows])
+    return [{**r, "reviewers": reviewers.get(r["id"]), "escalations": raised.get(r["review_id"], 0)}
+            for r in rows]
 
 
 def get_record(db, record_id):
@@ -138,9 +154,10 @@ def get_record(db, record_id):
 
 
 def reviewers_of(db, record_id):
-    return [(r["id"], r["display_name"]) for r in db.query(
-        "SELECT u.id, u.display_name FROM review_assignments a JOIN users u ON u.id = a.user_id "
-        "WHERE a.record_id = ? ORDER BY u.display_name", [record_id])]
+    ids = [r["user_id"] for r in db.query(
+        "SELECT user_id FROM review_assignments WHERE record_id = ?", [record_id])]
+    names = people.names(db, ids)
+    return sorted(((i, names[i]) for i in ids), key=lambda pair: pair[1])
 
 
 # Reviews ---------------------------------------------------------------------------------------
@@ -149,14 +166,13 @@ def get_review(db, review_id=None, client_id=None):
     """The review with its record, batch, suite and reviewers, JSON read back; or None."""
     where, value = ("c.id = ?", review_id) if client_id is None else ("c.client_id = ?", client_id)
     rows = list(db.query(f"""
-        SELECT c.*, r.record_ref, r.sample_reason, r.batch_id, s.name AS suite_name,
-          b.session_date AS batch_date, u.display_name AS submitted_by_name
+        SELECT c.*, r.record_ref, r.sample_reason, r.batch_id, b.session_date AS batch_date
         FROM custody_record_reviews c JOIN review_records r ON r.id = c.record_id
-        JOIN review_batches b ON b.id = r.batch_id JOIN suites s ON s.id = c.suite_id
-        LEFT JOIN users u ON u.id = c.submitted_by WHERE {where}""", [value]))
+        JOIN review_batches b ON b.id = r.batch_id WHERE {where}""", [value]))
     if not rows:
         return None
-    row = dict(rows[0])
+    row = with_suite_names(db, rows)[0]
+    row["submitted_by_name"] = people.names(db, [row["submitted_by"]]).get(row["submitted_by"])
     for key, column in JSON_COLUMNS.items():
         row[key] = json.loads(row.pop(column))
     row["derived"] = json.loads(row["derived"])
@@ -167,16 +183,16 @@ def get_review(db, review_id=None, client_id=None):
 
 def my_reviews(db, user_id):
     """The reviews assigned to this ICV: drafts first, then the newest sessions."""
-    return list(db.query("""
-        SELECT c.id, c.client_id, c.status, c.submitted_at, r.record_ref, r.sample_reason,
-          b.session_date, s.name AS suite_name, d.updated_at AS draft_saved_at,
-          (SELECT group_concat(u.display_name, ' and ') FROM review_assignments o
-            JOIN users u ON u.id = o.user_id WHERE o.record_id = r.id AND o.user_id != :me) AS partner
+    rows = list(db.query("""
+        SELECT c.id, c.client_id, c.status, c.submitted_at, r.id AS record_id, r.record_ref,
+          r.sample_reason, b.session_date, b.suite_id, d.updated_at AS draft_saved_at
         FROM review_assignments a JOIN review_records r ON r.id = a.record_id
         JOIN review_batches b ON b.id = r.batch_id JOIN custody_record_reviews c ON c.record_id = r.id
-        JOIN suites s ON s.id = b.suite_id LEFT JOIN review_drafts d ON d.review_id = c.id
+        LEFT JOIN review_drafts d ON d.review_id = c.id
         WHERE a.user_id = :me
         ORDER BY c.status = 'submitted', b.session_date DESC, r.id LIMIT 500""", {"me": user_id}))
+    partners = reviewer_names(db, [r["record_id"] for r in rows], leaving_out=user_id)
+    return [{**r, "partner": partners.get(r["record_id"])} for r in with_suite_names(db, rows)]
 
 
 def opened(db, user_id, review_id, page):
@@ -189,9 +205,9 @@ def opened(db, user_id, review_id, page):
 
 def get_draft(db, review_id):
     """The shared draft with who saved it last (updated_by_name), or None."""
-    rows = list(db.query("SELECT d.*, u.display_name AS updated_by_name FROM review_drafts d "
-                         "LEFT JOIN users u ON u.id = d.updated_by WHERE d.review_id = ?", [review_id]))
-    return rows[0] if rows else None
+    rows = list(db.query("SELECT * FROM review_drafts WHERE review_id = ?", [review_id]))
+    return {**rows[0], "updated_by_name": people.names(db, [rows[0]["updated_by"]]).get(
+        rows[0]["updated_by"])} if rows else None
 
 
 class StaleDraft(Exception):
@@ -206,11 +222,8 @@ class StaleDraft(Exception):
 def _first_of_run(db, review_id):
     """(user_id, revision) of the save that began the latest unbroken run of saves by one person
     (save_draft logs it), or None if none is logged (a draft last saved before they were)."""
-    row = db.execute("""
-        SELECT user_id, json_extract(detail, '$.revision') FROM audit_log
-        WHERE object_type = 'custody_record_review' AND object_id = ? AND action = 'save_draft'
-        ORDER BY id DESC LIMIT 1""", [review_id]).fetchone()
-    return (row[0], row[1]) if row else None
+    found = audit.latest(db, "custody_record_review", review_id, "save_draft")
+    return (found[0], found[1].get("revision")) if found else None
 
 
 def _stale(saved, user_id, base, run):
@@ -278,20 +291,20 @@ def run_rules(found, settings, repeats=None):
     return rules.evaluate(found, "review", settings, repeats)
 
 
-def preview(db, review_row, data):
-    """The escalations submitting `data` would raise now."""
-    settings, _ = escalations.configured()
-    repeats = escalations.repeat_counts(db, review_row["suite_id"], now_iso(),
+def preview(db, review_row, data, settings=rules.DEFAULT_SETTINGS):
+    """The escalations submitting `data` would raise now, under the rule `settings`."""
+    repeats = sync.repeat_counts(db, review_row["suite_id"], now_iso(),
                                         settings["repeat_window_days"], exclude_review=review_row["id"])
     return run_rules(finding(data), settings, repeats)
 
 
-def submit(db, review_id, user_id, review, fields=None, submitted_at=None, revision=None):
-    """Save a checked review, run the rules and raise its escalations; True if this call
-    submitted it, False if it already was (a double tap, a retry from the outbox). Given the
-    draft `revision` it was made from, StaleDraft if the draft has been saved since (by the
-    other reviewer): nothing is submitted."""
-    settings, due_days = escalations.configured()
+def submit(db, review_id, user_id, review, fields=None, submitted_at=None, revision=None, *,
+           settings=rules.DEFAULT_SETTINGS, due_days=None):
+    """Save a checked review, run the rules (with these settings and due working days; the
+    defaults unless given) and raise its escalations; True if this call submitted it, False if
+    it already was (a double tap, a retry from the outbox). Given the draft `revision` it was
+    made from, StaleDraft if the draft has been saved since (by the other reviewer): nothing is
+    submitted."""
     now = submitted_at or now_iso()
     found = finding(review)
     facts = derive.stored(derive.facts(found, settings))
@@ -313,19 +326,12 @@ def submit(db, review_id, user_id, review, fields=None, submitted_at=None, revis
             return False
         suite_id = db.execute("SELECT suite_id FROM custody_record_reviews WHERE id = ?",
                               [review_id]).fetchone()[0]
-        repeats = escalations.repeat_counts(db, suite_id, now, settings["repeat_window_days"],
+        repeats = sync.repeat_counts(db, suite_id, now, settings["repeat_window_days"],
                                             exclude_review=review_id)
-        escalations.sync(db, run_rules(found, settings, repeats), suite_id=suite_id, raised_by=user_id,
-                         now=now, review_id=review_id, due_days=due_days)
+        sync.sync(db, run_rules(found, settings, repeats), suite_id=suite_id, raised_by=user_id,
+                  now=now, review_id=review_id, due_days=due_days)
         db.execute("DELETE FROM review_drafts WHERE review_id = ?", [review_id])
         audit.log(db, user_id, "submit", "custody_record_review", review_id,
                   fields=len(fields or []))
     return True
 
-
-def escalations_for(db, review_id):
-    """The escalations a review raised, as its page shows them to anyone who may open it: what
-    a visitor may see of an escalation and the rule's reasons, never the police response,
-    internal notes, the assignee or why it was closed."""
-    return list(db.query(f"SELECT {VISITOR_COLUMNS}, detail FROM escalations WHERE review_id = ? "
-                         "ORDER BY priority_rank, rule_id", [review_id]))

@@ -15,8 +15,9 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
-from .. import codes, escalations
-from ..auth import on_expired_post, role_required
+from .. import codes, rulebook
+from ..escalations import queries as escalations
+from ..auth import STAFF, on_expired_post, role_required
 from ..db import get_db
 from ..main import keeps_input
 from ..times import format_london, london_today, now_iso
@@ -29,7 +30,6 @@ from .summary import sections
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
-STAFF = ("custody_team", "coordinator", "admin")
 NOT_ASSIGNED = ("This review is assigned to other reviewers, not you. Ask your coordinator if it "
                 "should be yours.")
 NOT_FOUND = "There is no custody record review at that address."
@@ -267,10 +267,10 @@ def check(client_id):
         return render_form(form, review, saved, 400)
     store.opened(db, current_user.id, review["id"], "check")
     data = form.review()
-    settings, _ = escalations.configured()
+    settings = rulebook.in_force()["settings"]
     facts = derive.stored(derive.facts(store.finding(data), settings))
     return render_template("reviews/check.html", review=review, draft=saved, sections=sections(data, facts),
-                           preview=store.preview(db, review, data))
+                           preview=store.preview(db, review, data, settings))
 
 
 @bp.route("/drafts/<client_id>/submit", methods=["POST"])
@@ -297,7 +297,8 @@ def submit_form(db, form, review, fields, revision, valid=None, outbox=False):
     if not (form.validate() if valid is None else valid):
         return render_form(form, review, store.get_draft(db, review["id"]), 400)
     try:
-        submitted = store.submit(db, review["id"], current_user.id, form.review(), fields, revision=revision)
+        submitted = store.submit(db, review["id"], current_user.id, form.review(), fields, revision=revision,
+                                 **rulebook.in_force())
     except store.StaleDraft as stale:
         if outbox:
             return conflict(form, review, stale.draft, fields)
@@ -321,7 +322,7 @@ def detail(review_id):
     submitted = review["status"] == "submitted"
     return render_template("reviews/detail.html", review=review, submitted=submitted,
                            sections=sections(review, review["derived"]) if submitted else [],
-                           raised=store.escalations_for(db, review_id))
+                           raised=escalations.for_review(db, review_id))
 
 
 @on_expired_post("reviews.draft")
@@ -343,5 +344,3 @@ def keep_expired_draft(user_id, view_args):
         return None
     return url_for("reviews.draft", client_id=client_id)
 
-
-from . import batches  # noqa: E402,F401  (registers the batch routes on bp)

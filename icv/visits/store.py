@@ -7,9 +7,11 @@ import json
 import sqlite3
 import uuid
 
-from .. import escalations, rules
+from .. import people, rules, suites
+from ..escalations import sync
 from ..db import writing
 from ..flags import FLAGS
+from ..lookup import by_id
 from ..times import london, now_iso, span_to_utc, to_iso
 from . import questions as q
 from .snapshot import snapshot
@@ -53,6 +55,12 @@ def save_draft(db, client_id, user_id, fields, visit_id=None):
     if draft["user_id"] != user_id:
         raise PermissionError("That draft belongs to someone else.")
     return draft["revision"]
+
+
+def correction_drafts(db, visit_id, user_id):
+    """This person's drafts correcting this report (client_id only)."""
+    return list(db.query("SELECT client_id FROM drafts WHERE visit_id = ? AND user_id = ?",
+                         [visit_id, user_id]))
 
 
 def delete_draft(db, client_id):
@@ -116,8 +124,10 @@ def find_by_client_id(db, client_id):
     return rows[0]["id"] if rows else None
 
 
-def record_visit(db, user_id, report, fields=None, submitted_at=None):
-    """Save a checked report as version 1 and raise its escalations; returns (visit_id, created).
+def record_visit(db, user_id, report, fields=None, submitted_at=None, *,
+                 settings=rules.DEFAULT_SETTINGS, due_days=None):
+    """Save a checked report as version 1 and raise its escalations (under the rule `settings`
+    and `due_days`, the defaults unless given); returns (visit_id, created).
 
     A client_id already saved (a double tap, a retry from the outbox) returns the existing
     report instead of making a second one."""
@@ -131,7 +141,7 @@ def record_visit(db, user_id, report, fields=None, submitted_at=None):
                 **{c: report[c] for c in VISIT_COLUMNS}, "client_id": report["client_id"],
                 "counts": json.dumps(report["counts"]), "created_by": user_id, "status": "submitted",
                 "submitted_at": now, "created_at": now, "updated_at": now, "version": 1}).last_pk
-            save_details(db, visit_id, report, now)
+            save_details(db, visit_id, report, now, settings, due_days)
             add_version(db, visit_id, 1, report, fields, "", user_id, now)
     except sqlite3.IntegrityError:
         existing = find_by_client_id(db, report["client_id"])
@@ -141,8 +151,10 @@ def record_visit(db, user_id, report, fields=None, submitted_at=None):
     return visit_id, True
 
 
-def correct_visit(db, visit_id, user_id, report, fields, reason, base_version):
-    """Replace a report's answers with a corrected version, keeping every earlier version.
+def correct_visit(db, visit_id, user_id, report, fields, reason, base_version, *,
+                  settings=rules.DEFAULT_SETTINGS, due_days=None):
+    """Replace a report's answers with a corrected version, keeping every earlier version, and
+    run the rules again (under `settings` and `due_days`, the defaults unless given).
 
     Raises StaleVersion if the report is no longer at `base_version`. Entries keep their
     ids (matched by entry_key) so escalations stay attached; removed entries are marked,
@@ -157,12 +169,12 @@ def correct_visit(db, visit_id, user_id, report, fields, reason, base_version):
         if cursor.rowcount != 1:
             raise StaleVersion()
         version = base_version + 1
-        save_details(db, visit_id, report, now)
+        save_details(db, visit_id, report, now, settings, due_days)
         add_version(db, visit_id, version, report, fields, reason, user_id, now)
     return version
 
 
-def save_details(db, visit_id, report, now):
+def save_details(db, visit_id, report, now, settings, due_days):
     """Entries (upserted by key), flags, facilities and issues of a report; then the rules."""
     keep, findings = [], []
     for position, entry in enumerate(report["entries"]):
@@ -190,31 +202,30 @@ def save_details(db, visit_id, report, now):
     db.execute("DELETE FROM visit_issues WHERE visit_id = ?", [visit_id])
     for position, issue in enumerate(report["issues"]):
         db["visit_issues"].insert({"visit_id": visit_id, "position": position, **issue})
-    raise_escalations(db, visit_id, report, findings, now)
+    raise_escalations(db, visit_id, report, findings, now, settings, due_days)
 
 
-def raise_escalations(db, visit_id, report, findings, now):
+def raise_escalations(db, visit_id, report, findings, now, settings, due_days):
     """Run the rules on the report and each current entry, and bring their escalations in line;
     entries removed by a correction are run as raising nothing."""
-    settings, due_days = escalations.configured()
     suite_id, raised_by, submitted_at = db.execute(
         "SELECT suite_id, created_by, submitted_at FROM visits WHERE id = ?", [visit_id]).fetchone()
-    repeats = escalations.repeat_counts(db, suite_id, now, settings["repeat_window_days"],
+    repeats = sync.repeat_counts(db, suite_id, now, settings["repeat_window_days"],
                                         exclude_visit=visit_id)
     where = dict(suite_id=suite_id, raised_by=raised_by, now=now, visit_id=visit_id,
                  due_days=due_days)
     # When the report was first sent (AC4), not when a correction was made.
     finding = {**report, "submitted_at": submitted_at or now}
-    escalations.sync(db, rules.evaluate(finding, "visit", settings, repeats), **where)
+    sync.sync(db, rules.evaluate(finding, "visit", settings, repeats), **where)
     for entry_id, entry in findings:
-        escalations.sync(db, rules.evaluate(entry, "detainee", settings, repeats),
-                         detainee_entry_id=entry_id, **where)
+        sync.sync(db, rules.evaluate(entry, "detainee", settings, repeats),
+                  detainee_entry_id=entry_id, **where)
     current = [entry_id for entry_id, _ in findings]
     marks = ",".join("?" * len(current)) or "NULL"
     for (entry_id,) in db.execute(f"SELECT id FROM detainee_entries WHERE visit_id = ? AND "
                                   f"removed_at IS NOT NULL AND id NOT IN ({marks})",
                                   [visit_id, *current]).fetchall():
-        escalations.sync(db, [], detainee_entry_id=entry_id, **where)
+        sync.sync(db, [], detainee_entry_id=entry_id, **where)
 
 
 def add_version(db, visit_id, version, report, fields, reason, user_id, now):
@@ -228,27 +239,49 @@ def add_version(db, visit_id, version, report, fields, reason, user_id, now):
 
 def visits_for(db, user_id, limit=200):
     """Reports this ICV made or was the partner on, newest first."""
-    return list(db.query("""
-        SELECT v.*, s.name AS suite_name,
+    rows = list(db.query("""
+        SELECT v.*,
           (SELECT count(*) FROM detainee_entries d WHERE d.visit_id = v.id AND d.removed_at IS NULL)
             AS entry_count,
           (SELECT count(*) FROM flags f JOIN detainee_entries d ON d.id = f.detainee_entry_id
             WHERE d.visit_id = v.id AND d.removed_at IS NULL) AS flag_count
-        FROM visits v JOIN suites s ON s.id = v.suite_id
-        WHERE v.created_by = :me OR v.partner_id = :me
+        FROM visits v WHERE v.created_by = :me OR v.partner_id = :me
         ORDER BY v.arrived_at DESC LIMIT :limit""", {"me": user_id, "limit": limit}))
+    names = suites.names(db, [r["suite_id"] for r in rows])
+    return [{**r, "suite_name": names[r["suite_id"]]} for r in rows]
 
 
 def get_visit(db, visit_id):
     """The visit with suite and visitor names, or None."""
-    rows = list(db.query("""
-        SELECT v.*, s.name AS suite_name, c.display_name AS created_by_name,
-          p.display_name AS partner_name
-        FROM visits v JOIN suites s ON s.id = v.suite_id JOIN users c ON c.id = v.created_by
-        LEFT JOIN users p ON p.id = v.partner_id WHERE v.id = ?""", [visit_id]))
+    rows = list(db.query("SELECT * FROM visits WHERE id = ?", [visit_id]))
     if not rows:
         return None
-    return {**rows[0], "counts": json.loads(rows[0]["counts"])}
+    v = rows[0]
+    names = people.names(db, [v["created_by"], v["partner_id"]])
+    return {**v, "counts": json.loads(v["counts"]), "suite_name": suites.names(db, [v["suite_id"]])[v["suite_id"]],
+            "created_by_name": names.get(v["created_by"]), "partner_name": names.get(v["partner_id"])}
+
+
+def get_entry(db, entry_id):
+    """One detainee entry (even one a correction removed), with its checks and {kind: answers}
+    flags, or None."""
+    rows = list(db.query("SELECT * FROM detainee_entries WHERE id = ?", [entry_id])) if entry_id else []
+    if not rows:
+        return None
+    found = {**rows[0], "checks": json.loads(rows[0]["checks"]), "flags": {}}
+    for f in db.query("SELECT kind, answers FROM flags WHERE detainee_entry_id = ?", [entry_id]):
+        found["flags"][f["kind"]] = json.loads(f["answers"])
+    return found
+
+
+def custody_record_numbers(db, entry_ids):
+    """{detainee entry id: custody record number}; ids may repeat or be None."""
+    return by_id(db, "SELECT id, custody_record_no AS value FROM detainee_entries", entry_ids)
+
+
+def arrivals(db, visit_ids):
+    """{visit id: when the visitors arrived}; ids may repeat or be None."""
+    return by_id(db, "SELECT id, arrived_at AS value FROM visits", visit_ids)
 
 
 def entries_for(db, visit_id):
@@ -272,9 +305,18 @@ def issues_for(db, visit_id):
 
 def versions_for(db, visit_id):
     """Every version of a report, oldest first, with who made it and its snapshot."""
-    return [{**r, "snapshot": json.loads(r["snapshot"])} for r in db.query("""
-        SELECT v.*, u.display_name AS created_by_name FROM visit_versions v
-        JOIN users u ON u.id = v.created_by WHERE v.visit_id = ? ORDER BY v.version""", [visit_id])]
+    rows = list(db.query("SELECT * FROM visit_versions WHERE visit_id = ? ORDER BY version", [visit_id]))
+    names = people.names(db, [r["created_by"] for r in rows])
+    return [{**r, "snapshot": json.loads(r["snapshot"]), "created_by_name": names[r["created_by"]]}
+            for r in rows]
+
+
+def corrected_by(db, client_id):
+    """The report a correction with this client id was saved to, or None: it reads the saved
+    versions' fields, so only for the rare late post after the draft is gone."""
+    rows = list(db.query("SELECT visit_id FROM visit_versions WHERE version > 1 AND fields LIKE ? "
+                         "ORDER BY id DESC LIMIT 1", [f'%["client_id", "{client_id}"]%']))
+    return rows[0]["visit_id"] if rows else None
 
 
 def fields_for_visit(db, visit_id):

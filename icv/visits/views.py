@@ -7,8 +7,9 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from .. import escalations, people, suites
-from ..auth import on_expired_post, role_required
+from .. import people, rulebook, suites
+from ..escalations import queries as escalations
+from ..auth import STAFF, on_expired_post, role_required
 from ..db import get_db
 from ..forms import options
 from ..main import keeps_input
@@ -17,7 +18,6 @@ from . import bp, store
 from .forms import VisitForm
 from .snapshot import diff, snapshot
 
-STAFF = ("custody_team", "coordinator", "admin")
 
 
 def suite_choices(db):
@@ -51,9 +51,7 @@ def corrected(db, saved):
 def saved_correction(db, client_id):
     """The report a correction with this id was saved to (its draft is gone by then), or None.
     Only for the rare late post: it reads the saved versions' fields."""
-    rows = list(db.query("SELECT visit_id FROM visit_versions WHERE version > 1 AND fields LIKE ? "
-                         "ORDER BY id DESC LIMIT 1", [f'%["client_id", "{client_id}"]%']))
-    return rows[0]["visit_id"] if rows else None
+    return store.corrected_by(db, client_id)
 
 
 def late_correction(saved):
@@ -242,13 +240,13 @@ def submit_form(db, form, saved, fields, valid=None):
         base = int(text) if text.isdigit() and len(text) < 10 else 0  # changed by hand: stale
         try:
             version = store.correct_visit(db, saved["visit_id"], current_user.id, report, fields,
-                                          form.correction_reason.data, base)
+                                          form.correction_reason.data, base, **rulebook.in_force())
         except store.StaleVersion:
             return conflict(db, saved, base)
         store.delete_draft(db, saved["client_id"])
         flash(f"Report corrected: this is version {version}. Earlier versions are kept below.")
         return redirect(url_for("visits.detail", visit_id=saved["visit_id"], _anchor="versions"))
-    visit_id, created = store.record_visit(db, current_user.id, report, fields)
+    visit_id, created = store.record_visit(db, current_user.id, report, fields, **rulebook.in_force())
     store.delete_draft(db, form.client_id.data)
     flash("Report submitted. Thank you." if created else
           "This report had already been submitted: here it is. Nothing was sent twice.")
@@ -317,8 +315,7 @@ def correct(visit_id):
     """Start (or carry on with) a correction: a draft made from the report as it stands."""
     db = get_db()
     visit = get_visit_or_404(db, visit_id, current_user)
-    rows = list(db.query("SELECT client_id FROM drafts WHERE visit_id = ? AND user_id = ?",
-                         [visit_id, current_user.id]))
+    rows = store.correction_drafts(db, visit_id, current_user.id)
     if rows:
         return redirect(url_for("visits.draft", client_id=rows[0]["client_id"]))
     client_id = str(uuid.uuid4())
