@@ -57,7 +57,8 @@ def create_app(test_config=None):
     check_secret_key(app)
     app.url_map.converters["int"] = RowId
 
-    from . import auth, db, escalations, main, rulebook, rules, summaries, visits, volunteers, demo
+    from . import auth, db, escalations, main, rulebook, rules, summaries, volunteers, demo
+    from .visits import views as visits
     from .reviews import views as reviews
 
     app.config["RULES"] = rules.settings_from(app.config["RULE_SETTINGS"])  # a typo stops here

@@ -167,7 +167,7 @@ class ReviewForm(FlaskForm):
                       description="The category only: never the offence")
     # Times and reviews
     times = FormField(TimelineForm)
-    reviews = FieldList(FormField(DetentionReviewForm), min_entries=0, max_entries=MAX_REVIEWS)
+    reviews = FieldList(FormField(DetentionReviewForm), "Detention review", min_entries=0, max_entries=MAX_REVIEWS)
     # Care, flags, quality and grade
     care = FormField(CareChecksForm)
     flags = FormField(FlagsForm)

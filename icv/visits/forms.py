@@ -186,9 +186,9 @@ class VisitForm(FlaskForm):
     cells_in_use = count("Cells in use", required=False)
     cells_out_of_order = count("Cells out of order", required=False)
     # Detainees, facilities, issues
-    detainees = FieldList(FormField(DetaineeForm), min_entries=0, max_entries=MAX_DETAINEES)
+    detainees = FieldList(FormField(DetaineeForm), "Detainee", min_entries=0, max_entries=MAX_DETAINEES)
     facilities = FormField(FacilitiesForm)
-    issues = FieldList(FormField(IssueForm), min_entries=0, max_entries=MAX_ISSUES)
+    issues = FieldList(FormField(IssueForm), "Issue", min_entries=0, max_entries=MAX_ISSUES)
     good_practice = text_area("Good practice you saw (optional)")
     general_comments = text_area("Anything else (optional)")
     correction_reason = text_area("What are you correcting, and why?")
