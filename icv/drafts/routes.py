@@ -102,7 +102,7 @@ class Kind:
         raise NotImplementedError
 
     def submit(self, db, target, form, fields, revision):
-        """Save a valid draft as the record: (url, message), or a response of its own."""
+        """Save a valid draft as the record: (its url, a message, its id), or a response of its own."""
         raise NotImplementedError
 
     def opened(self, db, target, page):
@@ -223,9 +223,9 @@ def register(bp, kind):
             return redirect(kind.url("check", target["client_id"]))
         if not (isinstance(done, tuple) and isinstance(done[1], str)):
             return done  # the kind's own page (a visit correction someone else corrected first)
-        url, message = done
+        url, message, record = done
         if wants_json():
-            return answer(200, url=url, message=message, outcome="submitted")
+            return answer(200, url=url, message=message, outcome="submitted", record=record, noun=kind.noun)
         flash(message)
         return redirect(url)
 
@@ -347,8 +347,9 @@ def register(bp, kind):
         try:
             target = resolve(client_id)
         except Refused as refusal:
-            if refusal.error == "submitted" and wants_json():
-                return answer(200, url=refusal.url, outcome="submitted",
+            if refusal.error == "submitted" and wants_json():  # a retry after the first one went through
+                return answer(200, url=refusal.url, outcome="submitted", noun=kind.noun,
+                              record=int(refusal.url.rstrip("/").rsplit("/", 1)[-1]),
                               message=f"This {kind.noun} had already been submitted.")
             return refused(refusal)
         csrf = kind.form(db, target)  # the token is checked by CSRFProtect; shown back, by this

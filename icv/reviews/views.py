@@ -154,7 +154,7 @@ class ReviewKind(Kind):
         submitted = store.submit(db, review["id"], current_user.id, form.review(), fields, revision=revision)
         return (url_for("reviews.detail", review_id=review["id"]),
                 "Review submitted. Thank you." if submitted else
-                "This review had already been submitted: here it is. Nothing was sent twice.")
+                "This review had already been submitted: here it is. Nothing was sent twice.", review["id"])
 
     def saved_extra(self, target):
         return {"review_id": target["review"]["id"]}

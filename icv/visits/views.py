@@ -153,12 +153,13 @@ class VisitKind(Kind):
                 return conflict(db, drafts.get(db, target["client_id"]), base)
             drafts.delete(db, target["client_id"])
             return (url_for("visits.detail", visit_id=saved["visit_id"], _anchor="versions"),
-                    f"Report corrected: this is version {version}. Earlier versions are kept below.")
+                    f"Report corrected: this is version {version}. Earlier versions are kept below.",
+                    saved["visit_id"])
         visit_id, created = store.record_visit(db, current_user.id, report, fields)
         drafts.delete(db, target["client_id"])
         return (url_for("visits.detail", visit_id=visit_id),
                 "Report submitted. Thank you." if created else
-                "This report had already been submitted: here it is. Nothing was sent twice.")
+                "This report had already been submitted: here it is. Nothing was sent twice.", visit_id)
 
     def missing_draft(self, target):
         """A second tap on 'Save correction' (its draft already gone) leads to the report."""
