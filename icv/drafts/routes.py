@@ -9,7 +9,7 @@ server's answers to app.js are JSON codes (`answer`), never wording.
 import json
 import uuid
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -19,7 +19,7 @@ from ..auth import on_expired_post, role_required, wants_json
 from ..db import get_db
 from ..main import keeps_input
 from ..times import format_london, now_iso
-from . import BASE, PAGE, Stale, delete, get, save, too_long, typed_fields
+from . import BASE, PAGE, Stale, get, save, too_long, typed_fields
 
 # What changed, for a save refused as stale -------------------------------------------------------
 
@@ -69,9 +69,10 @@ class Refused(Exception):
     """This draft may not be opened or written: `error` is the JSON code, `status` the HTTP
     status, `url` where the record is when it has been submitted."""
 
-    def __init__(self, error, message, status, url=None, review=None):
+    def __init__(self, error, message, status, url=None, review=None, record=None):
         super().__init__(message)
-        self.error, self.message, self.status, self.url, self.review = error, message, status, url, review
+        self.error, self.message, self.status, self.url = error, message, status, url
+        self.review, self.record = review, record  # the review refused; the record submitted
 
 
 class Kind:
@@ -163,6 +164,11 @@ class Kind:
                  "changes": differences(labels, fields, theirs)}
         return self.show(form, target, saved, 409, conflict=found, base=saved["revision"], unsaved=True)
 
+    def stale_answer(self, target, saved):
+        """A save refused as stale, for app.js: "conflict", not "submitted": the phone keeps its copy."""
+        return answer(409, "conflict", self.url("draft", target["client_id"]), self.conflict_message(saved),
+                      revision=saved["revision"])
+
     def conflict_message(self, saved):
         return (f"Not saved: {saved_by(saved)} saved this {self.noun} at "
                 f"{format_london(saved['updated_at'], '%H:%M')}, after your page was opened. "
@@ -216,8 +222,7 @@ def register(bp, kind):
         except Stale as late:
             if outbox:
                 if wants_json():
-                    return answer(409, "conflict", kind.url("draft", target["client_id"]),
-                                  kind.conflict_message(late.draft), revision=late.draft["revision"])
+                    return kind.stale_answer(target, late.draft)
                 return kind.conflict(db, form, target, late.draft, fields)
             flash(kind.changed_since_checked)
             return redirect(kind.url("check", target["client_id"]))
@@ -270,8 +275,7 @@ def register(bp, kind):
             revision = kind.save(db, target, current_user.id, fields, posted_base(), request.form.get(PAGE))
         except Stale as late:
             if wants_json():
-                return answer(409, "conflict", kind.url("draft", target["client_id"]),
-                              kind.conflict_message(late.draft), revision=late.draft["revision"])
+                return kind.stale_answer(target, late.draft)
             return kind.conflict(db, form, target, late.draft, typed_fields(request.form))
         if wants_json() and action != "submit":  # a late save from app.js: answer like autosave
             return jsonify(revision=revision, saved_at=format_london(now_iso(), "%H:%M"))
@@ -317,8 +321,7 @@ def register(bp, kind):
         try:
             revision = kind.save(db, target, current_user.id, fields, posted_base(), request.form.get(PAGE))
         except Stale as late:  # not "submitted": the phone keeps its copy and says why
-            return answer(409, "conflict", kind.url("draft", target["client_id"]),
-                          kind.conflict_message(late.draft), revision=late.draft["revision"])
+            return kind.stale_answer(target, late.draft)
         return jsonify(revision=revision, saved_at=format_london(now_iso(), "%H:%M"))
 
     @role_required("icv")
@@ -349,7 +352,7 @@ def register(bp, kind):
         except Refused as refusal:
             if refusal.error == "submitted" and wants_json():  # a retry after the first one went through
                 return answer(200, url=refusal.url, outcome="submitted", noun=kind.noun,
-                              record=int(refusal.url.rstrip("/").rsplit("/", 1)[-1]),
+                              record=refusal.record,
                               message=f"This {kind.noun} had already been submitted.")
             return refused(refusal)
         csrf = kind.form(db, target)  # the token is checked by CSRFProtect; shown back, by this

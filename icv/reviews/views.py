@@ -107,7 +107,7 @@ class ReviewKind(Kind):
             raise Refused("refused", why, 403, review=review)
         if review["status"] == "submitted":
             raise Refused("submitted", "This review has already been submitted.", 409,
-                          url_for("reviews.detail", review_id=review["id"]))
+                          url_for("reviews.detail", review_id=review["id"]), record=review["id"])
         return {"client_id": client_id, "review": review, "draft": drafts.get(db, client_id)}
 
     def form(self, db, target, formdata=None, csrf=True):

@@ -110,7 +110,7 @@ class VisitKind(Kind):
                 raise Refused("not_found", NOT_FOUND, 404)
         if submitted and not (saved and saved["visit_id"]):
             raise Refused("submitted", "This report has already been submitted.", 409,
-                                 url_for("visits.detail", visit_id=submitted))
+                          url_for("visits.detail", visit_id=submitted), record=submitted)
         return {"client_id": client_id, "draft": saved, "visit": corrected(db, saved)}
 
     def form(self, db, target, formdata=None, csrf=True):
