@@ -65,9 +65,10 @@ def create_app(test_config=None):
     check_secret_key(app)
     app.url_map.converters["int"] = RowId
 
-    from . import auth, db, main, rulebook, rules, summaries, visits, volunteers, demo
+    from . import auth, db, main, rulebook, rules, summaries, volunteers, demo
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
     from .reviews import batches, views as reviews  # noqa: F401  (batches' routes are on reviews.bp)
+    from .visits import views as visits
 
     # Checked once, here; views pass them to the stores that raise escalations (rulebook.in_force).
     app.config["RULES"] = rules.settings_from(app.config["RULE_SETTINGS"])  # a typo stops here

@@ -209,3 +209,47 @@ AA_STATUS_AS_CHECK = {"present": "present", "called_not_arrived": "waiting", "no
 
 FLAGS = [STRIP_SEARCH, INTIMATE_SEARCH, USE_OF_FORCE, CHILD]
 BY_KIND = {f.kind: f for f in FLAGS}
+
+
+# Checking and keeping a form's flag answers: one home for visit detainee entries and reviews. ---
+
+def answer_errors(flag, answers, to_minutes, max_minutes):
+    """{question name: message} of the questions of a raised flag left unanswered (unless
+    optional) or answered with something that is not one of its answers."""
+    found = {}
+    for q in flag.relevant(answers):
+        answer = answers.get(q.name)
+        if q.minutes:
+            if answer and to_minutes(answer) is None:
+                found[q.name] = (f"{flag.legend}: '{q.label}' must be a whole number of minutes "
+                                 f"from 0 to {max_minutes:,}, like 10")
+        elif answer not in dict(q.choices) and (answer or not q.optional):
+            found[q.name] = f"{flag.legend}: select an answer to '{q.label}'"
+    return found
+
+
+def check_form(form, to_minutes, max_minutes):
+    """Put the errors of each raised flag on the form's (a detainee entry's or a review's) flag
+    sub-forms; True if there are none."""
+    ok = True
+    for flag in FLAGS:
+        if form[flag.kind].data != "yes":
+            continue
+        sub = form[f"{flag.kind}_answers"].form
+        for name, message in answer_errors(flag, {n: f.data for n, f in sub._fields.items()},
+                                           to_minutes, max_minutes).items():
+            sub[name].errors = [message]
+            ok = False
+    return ok
+
+
+def raised_answers(form, to_minutes):
+    """{kind: answers} of the form's raised flags, keeping only the questions that apply; an
+    optional question left unanswered is simply absent."""
+    raised = {}
+    for flag in FLAGS:
+        if form[flag.kind].data == "yes":
+            given = form[f"{flag.kind}_answers"].data
+            found = {x.name: to_minutes(given[x.name]) if x.minutes else given[x.name] for x in flag.relevant(given)}
+            raised[flag.kind] = {name: v for name, v in found.items() if v not in (None, "")}
+    return raised

@@ -537,3 +537,25 @@ def m010_escalations_review_foreign_key(db):
                     raise RuntimeError(f"foreign key problems after rebuilding escalations: {problems}")
     finally:
         db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")
+
+
+@migrations()
+def m011_one_drafts_table(db):
+    """Drafts of visit reports and of custody record reviews in one table (icv/drafts/store.py), with
+    the revision check both need: `kind` says which, `review_id` ties a review's shared draft to
+    it, `updated_by` is who saved last and `saved_from` the page that saved it (a page's own
+    saves never refuse each other). review_drafts rows move here under their review's client id."""
+    db.executescript("""
+    ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT 'visit' CHECK (kind IN ('visit', 'review'));
+    ALTER TABLE drafts ADD COLUMN review_id INTEGER REFERENCES custody_record_reviews(id) ON DELETE CASCADE;
+    ALTER TABLE drafts ADD COLUMN updated_by INTEGER REFERENCES users(id);
+    ALTER TABLE drafts ADD COLUMN saved_from TEXT;
+    UPDATE drafts SET updated_by = user_id;
+    CREATE UNIQUE INDEX drafts_review ON drafts(review_id);
+    INSERT INTO drafts (client_id, kind, user_id, review_id, fields, revision, updated_by, created_at,
+                        updated_at)
+      SELECT c.client_id, 'review', d.updated_by, d.review_id, d.fields, d.revision, d.updated_by,
+             d.created_at, d.updated_at
+      FROM review_drafts d JOIN custody_record_reviews c ON c.id = d.review_id;
+    DROP TABLE review_drafts;
+    """)

@@ -5,7 +5,8 @@
 (() => {
   const $ = (s) => document.querySelector(s), ds = document.body.dataset, store = localStorage;
   const DRAFT = "icv:draft:", OUTBOX = "icv:outbox", HDR = { "X-Requested-With": "fetch" };
-  const UNSAVED = 'data-unsaved="true"';  // a review page shown back, not saved: the partner saved first
+  // The server's answers are read from JSON codes ({error: "conflict"}...) and data-* attributes
+  // only, never from wording: a page's text can change without breaking the outbox.
   const RETRY = +ds.retryMs || 5000;  // ms between tries to save while there is no signal
   const signedIn = ds.signedIn === "true", user = ds.user || store.getItem("icv:user") || "";
   const idle = +ds.idleSeconds || 1800, meta = $('meta[name="csrf-token"]');
@@ -25,18 +26,24 @@
   const mine = (list) => list.filter((i) => i.user === user);
   const localDrafts = () => Object.keys(store).filter((k) => k.startsWith(DRAFT)).map(read).filter(Boolean);
   const signIn = (next) => "/login?next=" + encodeURIComponent(next || location.pathname);
-  const idIn = (re) => (re.exec(location.pathname) || [])[1];
+  const json = async (r) => { try { return await r.json(); } catch (e) { return {}; } };
+  const busyNote = (label, seconds) => `The server is busy: ${label} is kept on this phone and will be sent in ${plural(seconds, "second", "seconds")}.`;
+  const tooLarge = (label) => `Not sent: ${label} is too large for the server. It is kept on this phone: shorten the longest answers and send it again.`;
   const post = (url, pairs, extra) => fetch(url, { method: "POST", headers: HDR,
     body: new URLSearchParams([["csrf_token", token], ...pairs]), ...extra });
 
-  async function freshToken(html) {  // signed in again elsewhere: a new session, a new token
-    try { html = html || await (await fetch("/visits/new", { headers: HDR })).text(); } catch (e) { return false; }
-    const m = /name="csrf(?:-token" content|_token" type="hidden" value)="([^"]+)"/.exec(html);
-    if (m) {
-      token = m[1];
+  async function freshToken() {  // signed in again elsewhere: a new session, a new token
+    let doc;
+    try {
+      const html = await (await fetch(ds.tokenUrl || "/visits/new", { headers: HDR })).text();
+      doc = new DOMParser().parseFromString(html, "text/html");
+    } catch (e) { return false; }
+    const m = doc.querySelector('meta[name="csrf-token"]');
+    if (m && m.content) {
+      token = m.content;
       document.querySelectorAll('input[name="csrf_token"]').forEach((i) => { i.value = token; });
     }
-    return !!m;
+    return !!(m && m.content);
   }
 
   // The idle sign-out: a warning first (WCAG 2.2.1), "Stay signed in" extends the session ------
@@ -120,16 +127,17 @@
     box.scrollIntoView();
     box.focus();
   }
+  let busyUntil = 0;
   async function flush() {
-    if (sending || !navigator.onLine) return;
+    if (sending || !navigator.onLine || Date.now() < busyUntil) return;
     sending = true;
     for (const item of mine(outbox())) {
-      let r, html;
+      let r, data;
       try {
         for (let tries = 0; tries < 2; tries++) {  // a stale token is refused: take the new one
           r = await post(item.url, item.fields);
-          html = await r.text();
-          if (!(r.status === 400 && html.includes("This page had expired") && await freshToken(html))) break;
+          data = await json(r);
+          if (!(data.error === "expired" && await freshToken())) break;
         }
       } catch (e) { break; }  // no signal after all
       if (r.status === 401) {
@@ -138,22 +146,35 @@
         endSession();
         break;
       }
-      if (!(r.ok || r.status === 400 || r.status === 409)) {
+      if (data.error === "busy") {  // the server asks to wait: everything stays here
+        const wait = Math.max(1, +data.retry_after || 5);
+        busyUntil = Date.now() + wait * 1000;
+        notes = [[busyNote(item.label, wait)]];
+        setTimeout(flush, wait * 1000);
+        break;
+      }
+      if (data.error === "too_large") {  // never sendable as it is: out of the outbox, the copy stays
+        write(OUTBOX, outbox().filter((i) => i.id !== item.id));
+        notes.push([tooLarge(item.label), item.draft || item.url, "Open it"]);
+        if (onSent) onSent(item.id, notes[notes.length - 1], true);
+        continue;
+      }
+      const kept = r.ok || ["invalid", "conflict", "refused", "not_found", "submitted"].includes(data.error);
+      if (!kept) {
         notes = [[`${item.label} could not be sent yet (error ${r.status}). We will try again.`]];
         continue;
       }
-      // Sent (the server answers with the report), or kept as a draft that needs attention;
-      // or, for a shared review the partner saved meanwhile, not saved: the copy here stays.
-      const unsaved = r.status === 409 && html.includes(UNSAVED);
+      // Sent (the answer says where the record is), kept as a draft that needs attention, or not
+      // saved (the partner saved first, a box over its limit, no longer theirs): the copy stays.
+      const unsaved = data.error === "conflict" || data.saved === false || ["refused", "not_found"].includes(data.error);
       write(OUTBOX, outbox().filter((i) => i.id !== item.id));
       if (!unsaved) store.removeItem(DRAFT + item.id);
       touch();
-      const path = new URL(r.url).pathname, sent = /^\/(visits|reviews)\/(\d+)$/.exec(path);
-      const note = sent ? [`Sent: ${item.label}.`, path, `Open ${sent[1] === "visits" ? "report" : "review"} ${sent[2]}`]
-        : unsaved ? [`Not sent: ${item.label} was saved by your partner after you opened it. What you typed is kept on this phone.`,
-          item.url.replace(/\/submit$/, ""), "See what changed"]
-        : [`Not sent: ${item.label} needs your attention. It is saved as a draft.`,
-          r.ok ? path : item.url.replace(/\/submit$/, ""), `Check the ${/^\/reviews\//.test(item.url) ? "review" : "report"}`];
+      const note = data.outcome === "submitted" ? [`Sent: ${item.label}.`, data.url, `Open ${data.noun} ${data.record}`]
+        : data.error === "conflict" ? [`Not sent: ${item.label} was saved by your partner after you opened it. What you typed is kept on this phone.`,
+          data.url || item.draft, "See what changed"]
+        : unsaved ? [`Not sent: ${data.message || item.label} What you typed is kept on this phone.`, data.url || item.draft, "Open it"]
+        : [`Not sent: ${item.label} needs your attention. It is saved as a draft.`, data.url || item.draft, "Check it"];
       notes.push(note);
       if (onSent) onSent(item.id, note, unsaved);
     }
@@ -162,7 +183,7 @@
   }
 
   function listLocal() {  // on My reports and the offline page: drafts only on this phone
-    const place = $("#local-drafts") || (location.pathname === "/visits/" && box);
+    const place = $("#local-drafts") || $("[data-local-drafts]");
     const queued = outbox().map((i) => i.id);
     const list = mine(localDrafts()).filter((d) => !queued.includes(d.id)).sort((a, b) => b.at - a.at);
     if (!place || !list.length) return;
@@ -170,11 +191,11 @@
       h("h2", { id: "on-phone" }, "Only on this phone"),
       h("p", { className: "hint" }, "Typing this phone has not been able to save yet. Open one when you have signal to save it."),
       h("ul", { className: "cards" }, ...list.map((d) => h("li", { className: "card card-draft" },
-        h("h3", { className: "card-title" }, h("a", { href: d.url || "/visits/drafts/" + d.id }, d.label)),
+        h("h3", { className: "card-title" }, h("a", { href: d.url }, d.label)),
         h("p", { className: "hint" }, `Typed at ${hhmm(d.at)}, ${new Date(d.at).toLocaleDateString("en-GB",
           { day: "numeric", month: "short" })}. The server may not have it yet.`)))));
     section.setAttribute("aria-labelledby", "on-phone");
-    if (place === box) box.after(section); else place.replaceChildren(section);
+    if (place.dataset.localDrafts !== undefined) place.after(section); else place.replaceChildren(section);
   }
 
   // The report form -----------------------------------------------------------------------------
@@ -182,25 +203,28 @@
   if (form) reportForm(form, $("#save-status"));
 
   function reportForm(form, status) {
-    // Visit reports and custody record reviews: the form says where its drafts live.
-    const base = form.dataset.draftBase || "/visits/drafts/", fresh = form.dataset.fresh === "true";
-    const urlId = idIn(new RegExp(`^${base}([0-9a-f-]{36})$`));
+    // Visit reports and custody record reviews: the form says where its drafts live (url_for-built
+    // addresses with __id__ standing for the draft's id).
+    const fresh = form.dataset.fresh === "true", at = (t, i) => t.replace("__id__", i);
+    const [before, after] = form.dataset.draftUrl.split("__id__");
+    const here = location.pathname, inside = here.slice(before.length, here.length - after.length);
+    const urlId = here.startsWith(before) && here.endsWith(after) && /^[0-9a-f-]{36}$/.test(inside) ? inside : undefined;
     let id = form.dataset.clientId;
     const shell = fresh && urlId && urlId !== id;  // the cached blank form, standing in with no signal
     // A blank form gets an id made here: a cached copy never sends two reports under one id.
     if (fresh) id = urlId || (crypto.randomUUID ? crypto.randomUUID() : id);
-    const path = base + id, key = DRAFT + id, el = form.elements;
+    const path = at(form.dataset.draftUrl, id), key = DRAFT + id, el = form.elements;
     // A shared review: the draft revision this page's answers are based on goes with each save,
     // and the server refuses one that would write over the partner's later save unseen.
     const baseRev = el.base_revision, theirs = !!form.dataset.updatedBy && form.dataset.updatedBy !== user;
     form.action = path;
-    form.dataset.autosaveUrl = path + "/autosave";
+    form.dataset.autosaveUrl = at(form.dataset.autosaveTemplate, id);
     form.dataset.clientId = el.client_id.value = id;
     if (fresh && !urlId) el.visit_date.value = new Date().toLocaleDateString("en-CA", { timeZone: "Europe/London" });
     // extras: fields of entries this page has no boxes for; sends: saves not answered yet.
     let extras = [], timer, inflight = "", again = false, done = false, retried = false, sends = 0, refused = false;
-    const fields = () => [...new FormData(form)].filter(([k]) => k !== "csrf_token" && k !== "base_revision").concat(extras);
-    const based = (f) => baseRev ? f.concat([["base_revision", baseRev.value]]) : f;
+    const fields = () => [...new FormData(form)].filter(([k]) => !["csrf_token", "base_revision", "page_id"].includes(k)).concat(extras);
+    const based = (f) => (baseRev ? f.concat([["base_revision", baseRev.value]]) : f).concat(el.page_id ? [["page_id", el.page_id.value]] : []);
     const label = () => form.dataset.label || [el.suite_id.value ? el.suite_id.selectedOptions[0].text : "Visit report",
       el.visit_date.value].filter(Boolean).join(", ");
     const rev = () => +form.dataset.revision || 0;
@@ -232,7 +256,8 @@
       if (done) return;
       if (location.pathname !== path) history.replaceState(history.state, "", path);
       const f = fields(), list = outbox(), queued = list.find((i) => i.id === id && i.url === path);
-      write(key, { id, user, fields: f, at: Date.now(), rev: newest(), label: label(), url: path, ...(baseRev ? { base: baseRev.value } : {}) });
+      write(key, { id, user, fields: f, at: Date.now(), rev: newest(), label: label(), url: path, ...(baseRev ? { base: baseRev.value } : {}),
+        ...(el.page_id ? { page: el.page_id.value } : {}) });
       if (queued) { queued.fields = based(f).concat([["action", "submit"]]); write(OUTBOX, list); }
     }
 
@@ -249,24 +274,22 @@
       sends += 1;
       const copy = read(key);
       if (copy) write(key, { ...copy, rev: newest() });
-      let r, text;
+      let r, data;
       try {
         r = await post(late ? path : form.dataset.autosaveUrl, late ? based(f).concat([["action", "save"]]) : based(f), { keepalive });
-        text = await r.text();
+        data = await json(r);  // every answer of the draft routes to app.js is JSON
       } catch (e) {
         inflight = "";
         schedule(RETRY);  // the "online" event is not reliable: try again until the signal is back
         return show(noSignal);
       }
       inflight = "";
-      const json = (r.headers.get("Content-Type") || "").includes("json");
-      const data = json ? JSON.parse(text) : { revision: (/data-revision="(\d+)"/.exec(text) || [])[1] };
-      if (r.ok) {
+      if (r.ok && data.revision) {
         retried = false;
         lastSent = sent;
         sends = Math.max(0, sends - 1);
-        if (data.revision) form.dataset.revision = Math.max(rev(), data.revision);
-        if (data.revision && baseRev) baseRev.value = Math.max(+baseRev.value, data.revision);
+        form.dataset.revision = Math.max(rev(), data.revision);
+        if (baseRev) baseRev.value = Math.max(+baseRev.value, data.revision);
         touch();
         const now = read(key);
         if (now && JSON.stringify(now.fields) === sent) store.removeItem(key);  // the server has it
@@ -276,21 +299,29 @@
           sessionStorage.setItem("icv:restored", restoredAt);
           return location.replace(path);
         }
-      } else if (r.status === 401) {
+      } else if (r.status === 401 || data.error === "signed_out") {
         signedOut = true;
         endSession();
         showSignedOut();
-      } else if (r.status === 409 && (json ? data.error === "conflict" : text.includes(UNSAVED))) {
-        showRefused(data.message || "Not saved: your partner saved this review after your page was opened. What you typed is kept on this phone.");
-      } else if (r.status === 409) {
+      } else if (data.error === "conflict") {
+        showRefused(data.message);
+      } else if (data.error === "submitted") {
         done = true;
         store.removeItem(key);
-        show("This report has already been submitted.", path, "Open the report");
-      } else if (r.status === 400 && !json && !retried && await freshToken()) {
-        retried = true;
+        show(data.message, data.url, "Open it");
+      } else if (data.error === "busy") {  // the database is busy: try again when it says
+        const wait = Math.max(1, +data.retry_after || 5);
+        schedule(wait * 1000);
+        show(`Not saved: the server is busy. What you typed is kept on this phone; we will try again in ${plural(wait, "second", "seconds")}.`);
+      } else if (data.error === "too_large") {
+        show("Not saved: this is too large for the server. What you typed is kept on this phone: shorten the longest answers.");
+      } else if (data.error === "invalid") {  // a box over its limit: the message names it
+        show(`Not saved: ${data.message} What you typed is kept on this phone.`);
+      } else if ((data.error === "expired" || (r.status === 400 && !data.error)) && !retried && await freshToken()) {
+        retried = true;  // a stale token (the answer may be the server's plain error page)
         return save();
       } else {
-        show(`Not saved (error ${r.status}). What you typed is kept on this phone.`);
+        show(`${data.message || `Not saved (error ${r.status}).`} What you typed is kept on this phone.`);
       }
       if (again) { again = false; save(); }
     }
@@ -314,7 +345,8 @@
           if (e.type === "radio" || e.type === "checkbox") e.checked = values.includes(e.value);
           else if (values.length) e.value = values[0];
         }
-        if (baseRev) baseRev.value = copy.base || 0;  // what the copy was typed on
+        if (baseRev) baseRev.value = copy.base || 0;  // what the copy was typed on, and on which page:
+        if (el.page_id && copy.page) el.page_id.value = copy.page;  // its saves are this page's own
         restoredAt = copy.at;
         if (!navigator.onLine) show(noSignal);
       }
@@ -333,7 +365,7 @@
 
     const queueForm = () => {
       saveLocal();
-      queue({ id, url: path, fields: based(fields()).concat([["action", "submit"]]), label: label() });
+      queue({ id, url: path, draft: path, fields: based(fields()).concat([["action", "submit"]]), label: label() });
       show("Not sent yet: no signal. Your report is waiting to send, and is kept on this phone.");
     };
     const unsent = new URLSearchParams(location.search).get("unsent");  // sw.js: a post that failed
@@ -372,14 +404,14 @@
   }
 
   // Check your answers: the server has the draft, so the copy here goes; Submit with no signal queues.
-  const checkId = idIn(/^\/(?:visits|reviews)\/drafts\/([0-9a-f-]{36})\/check$/), submitForm = $(".submit-form");
+  const submitForm = $(".submit-form"), checkId = submitForm && submitForm.dataset.clientId;
   if (checkId) store.removeItem(DRAFT + checkId);
-  if (checkId && submitForm) {
+  if (checkId) {
     submitForm.addEventListener("submit", (e) => {
       if (navigator.onLine) return;
       e.preventDefault();
       queue({ id: checkId, url: submitForm.getAttribute("action"), fields: [["revision", submitForm.elements.revision.value]],
-        label: submitForm.dataset.label || ($(".check-list dd") || {}).textContent || "Visit report" });
+        label: submitForm.dataset.label, draft: submitForm.dataset.draftUrl });
     });
   }
 

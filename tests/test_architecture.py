@@ -30,8 +30,7 @@ OWNERS = {
 }
 # The drafts of both forms: kept apart so a shared drafts module can take them over in one edit.
 DRAFT_OWNERS = {
-    "drafts": "icv/visits/store.py",
-    "review_drafts": "icv/reviews/",
+    "drafts": "icv/drafts/",
 }
 OWNERS.update(DRAFT_OWNERS)
 
@@ -41,11 +40,8 @@ MAY_READ_ANY_NAMED = {"demo.py"}  # icv/*/demo.py: each package's demo data
 
 SQL_TABLE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE)\s+([A-Za-z_][A-Za-z0-9_]*)")
 
-# Modules in an import cycle that is being taken apart on another branch (the lead empties this
-# at merge): icv/visits/__init__.py imports its views, which import the package for `bp`.
-ALLOWED_CYCLES = [
-    ["icv.visits", "icv.visits.views"],
-]
+# Import cycles tolerated for now: none. Add one only with a reason; the test names any cycle.
+ALLOWED_CYCLES = []
 
 # Names that are Flask's (or Flask-Login's) state of the request or app being served.
 FLASK_STATE = {"current_app", "request", "session", "g", "has_app_context", "has_request_context",
@@ -219,6 +215,8 @@ def serves_requests(tree):
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Blueprint":
             return True
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in ("route", "add_url_rule"):
+            return True  # routes registered by a function (icv/drafts/routes.py registers each kind's)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for d in node.decorator_list:
                 target = d.func if isinstance(d, ast.Call) else d

@@ -11,7 +11,8 @@ from icv.visits import store
 
 MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
               "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews",
-              "m009_escalations_entry_index", "m010_escalations_review_foreign_key"]
+              "m009_escalations_entry_index", "m010_escalations_review_foreign_key",
+              "m011_one_drafts_table"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -50,7 +51,8 @@ SCHEMA = {
     "visit_issues": {"id": int, "visit_id": int, "position": int, "category": str,
                      "description": str, "raised_with": str, "resolved_at_visit": str},
     "drafts": {"id": int, "client_id": str, "user_id": int, "visit_id": int, "fields": str,
-               "revision": int, "created_at": str, "updated_at": str},
+               "revision": int, "created_at": str, "updated_at": str, "kind": str, "review_id": int,
+               "updated_by": int, "saved_from": str},
     "visit_versions": {"id": int, "visit_id": int, "version": int, "fields": str, "snapshot": str,
                        "reason": str, "created_by": int, "created_at": str},
     # Custody record reviews (issue 5)
@@ -67,8 +69,6 @@ SCHEMA = {
         "flags": str, "record_quality": str, "overall_grade": str, "comments": str, "version": int,
         "created_by": int, "submitted_by": int, "created_at": str, "updated_at": str,
         "submitted_at": str},
-    "review_drafts": {"review_id": int, "fields": str, "revision": int, "updated_by": int,
-                      "created_at": str, "updated_at": str},
 }
 
 NAMED_INDEXES = {
@@ -85,7 +85,7 @@ NAMED_INDEXES = {
     "escalation_events": {"escalation_events_escalation"},
     "audit_log": {"audit_log_object", "audit_log_user", "audit_log_at"},
     "visit_issues": {"visit_issues_visit"},
-    "drafts": {"drafts_user"},
+    "drafts": {"drafts_user", "drafts_review"},
     "review_batches": {"review_batches_suite", "review_batches_date"},
     "review_assignments": {"review_assignments_user"},
     "custody_record_reviews": {"custody_record_reviews_suite", "custody_record_reviews_status",
@@ -360,7 +360,7 @@ def test_m010_keeps_every_escalation_index_and_trigger(blank):
     m009_database(blank)
     before = [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()]
     indexes = {i.name for i in blank["escalations"].indexes}
-    assert migrate(blank) == ["m010_escalations_review_foreign_key"]
+    assert migrate(blank) == ["m010_escalations_review_foreign_key", "m011_one_drafts_table"]
     assert [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()] == before
     assert {i.name for i in blank["escalations"].indexes} == indexes
     assert blank["escalation_events"].count == 1

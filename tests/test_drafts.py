@@ -237,16 +237,6 @@ def test_autosave_when_signed_out_is_401_json(client, report_form, db):
     assert db["drafts"].count == 0
 
 
-def test_autosave_after_submit_is_409(icv, report_form, db):
-    """Once the report is submitted, a late autosave is refused with 409 and saves nothing."""
-    data = report_form()
-    icv.post(draft_url(data), data=data)
-    response = icv.post(draft_url(data, "/autosave"), data=data, headers=FETCH)
-    assert response.status_code == 409
-    assert response.json["error"] == "submitted"
-    assert db["drafts"].count == 0 and db["visits"].count == 1
-
-
 def test_autosave_with_a_client_id_not_matching_the_address_is_400(icv, report_form, db):
     data = report_form()
     response = icv.post(f"/visits/drafts/{uuid.uuid4()}/autosave", data=data, headers=FETCH)
@@ -311,34 +301,6 @@ def test_submit_after_check_saves_the_report_and_deletes_the_draft(icv, report_f
     assert visit["client_id"] == data["client_id"]
     assert db["drafts"].count == 0
     assert dict(json.loads(next(db["visit_versions"].rows)["fields"])) == typed(data)
-
-
-def test_submit_with_a_stale_revision_goes_back_to_check(icv, report_form, db):
-    """A draft changed after it was checked (another window) is not submitted: back to check,
-    with a message."""
-    data = report_form()
-    page = check(icv, data).text
-    icv.post(draft_url(data, "/autosave"), data={**data, "custody_officer": "PS 9"}, headers=FETCH)
-    response = icv.post(draft_url(data, "/submit"), data={"revision": revision_in(page)},
-                        follow_redirects=True)
-    assert response.request.path == draft_url(data, "/check")
-    assert ("Your draft changed after you checked it (perhaps in another window). Check it again."
-            in notices(response))
-    assert "PS 9" in response.text
-    assert db["visits"].count == 0
-
-
-def test_submitting_a_checked_draft_twice_saves_one_report(icv, report_form, db):
-    """A double tap on 'Submit report' saves one report; the second tap shows it."""
-    data = report_form()
-    revision = revision_in(check(icv, data).text)
-    first = icv.post(draft_url(data, "/submit"), data={"revision": revision})
-    second = icv.post(draft_url(data, "/submit"), data={"revision": revision},
-                      follow_redirects=True)
-    assert second.request.path == first.location
-    assert ("This report has already been submitted: here it is. Nothing was sent twice."
-            in notices(second))
-    assert db["visits"].count == 1
 
 
 def test_draft_address_after_submit_shows_the_report(icv, report_form):

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from icv import demo
+from icv.drafts import store as drafts
 from icv.auth import ANONYMOUS, ROLE_NAMES
 from icv.db import connect
 from icv.times import london_today
@@ -122,7 +123,7 @@ def correction_draft(db, make_user, make_suite):
         client_id = str(uuid.uuid4())
         fields = ([["client_id", client_id], ["base_version", "1"],
                    ["correction_reason", "A typing slip."]] + store.fields_for_visit(db, visit_id))
-        store.save_draft(db, client_id, user.id, fields, visit_id=visit_id)
+        drafts.save(db, "visit", client_id, user.id, fields, visit_id=visit_id)
         return client_id
     return make
 

@@ -11,6 +11,7 @@ import pytest
 
 import icv.auth
 from conftest import assert_kept, error_messages, form_values, notices, page_text
+from icv.drafts import store as drafts
 from icv.reviews import store
 from icv.times import london_today
 from review_helpers import draft_url, make_eligible, make_review, review_fields
@@ -439,21 +440,22 @@ def test_a_partners_autosave_from_an_older_page_is_refused_and_nothing_is_lost(p
     assert stored(db, review)["overall_grade"] == "good"
 
 
-def test_a_person_saving_over_their_own_saves_is_not_refused(pair, db):
-    """Saves of one person that overtake each other (a save still on its way when the page is
-    closed) go through; once the partner has saved after that page's revision, one is refused."""
+def test_a_pages_own_saves_are_not_refused_another_pages_are(pair, db):
+    """Saves from one page that overtake each other (a save still on its way when the next is
+    sent) go through; a save from a page behind someone else's save, or behind the same
+    person's save on another page, is refused and nothing is written over."""
     ada, ben, review = pair
-    data = {"client_id": review["client_id"], **TIMELINE}
+    data = {"client_id": review["client_id"], **TIMELINE, "page_id": "ada-1"}
     for expected in (1, 2, 3):  # all from the page opened at revision 0
         response = ada.post(draft_url(review, "/autosave"), data={**data, "base_revision": "0"}, headers=FETCH)
         assert response.status_code == 200 and response.json["revision"] == expected
-    assert ben.post(draft_url(review, "/autosave"), data={**data, "base_revision": "3", "comments": "Ben"},
-                    headers=FETCH).json["revision"] == 4
+    assert ben.post(draft_url(review, "/autosave"), data={**data, "base_revision": "3", "comments": "Ben",
+                                                           "page_id": "ben-1"}, headers=FETCH).json["revision"] == 4
     stale = ada.post(draft_url(review, "/autosave"), data={**data, "base_revision": "3"}, headers=FETCH)
     assert stale.status_code == 409 and stale.json["error"] == "conflict"
-    # Ada's other page, opened after Ben's save, saves; the first page is still behind Ben's save.
-    assert ada.post(draft_url(review, "/autosave"), data={**data, "base_revision": "4", "comments": "Ben"},
-                    headers=FETCH).json["revision"] == 5
+    # Ada's other page, opened after Ben's save, saves; the first page is now behind her own save.
+    assert ada.post(draft_url(review, "/autosave"), data={**data, "base_revision": "4", "comments": "Ben",
+                                                           "page_id": "ada-2"}, headers=FETCH).json["revision"] == 5
     behind = ada.post(draft_url(review, "/autosave"), data={**data, "base_revision": "3"}, headers=FETCH)
     assert behind.status_code == 409
     assert behind.json["message"].startswith("Not saved: You (on another page or phone) saved this review at ")
@@ -505,7 +507,7 @@ def test_a_checked_draft_the_partner_saved_again_is_not_submitted(pair, db):
     revision = store.get_draft(db, review["id"])["revision"]
     ben.post(draft_url(review, "/autosave"), data=review_fields(review, comments="Ben's", base_revision=str(revision)),
              headers=FETCH)
-    with pytest.raises(store.StaleDraft):
+    with pytest.raises(drafts.Stale):
         store.submit(db, review["id"], ada.user.id, {"times": {}}, revision=revision)
     assert db["custody_record_reviews"].get(review["id"])["status"] == "draft"
 

@@ -74,9 +74,10 @@ def accepted(client, data, db):
     return response
 
 
-def refused(client, data, message, db, skip=()):
+def refused(client, data, message, db, skip=(), kept=True):
     """Post `data` as a submit: 400, `message` (or each of a list of messages) in the error
-    summary, the typed values shown again, the typed fields kept as the draft, no report saved."""
+    summary, the typed values shown again, the typed fields kept as the draft (not kept=False:
+    a box over its limit is never stored, the phone keeps it), no report saved."""
     response = client.post(draft_url(data), data=data)
     assert response.status_code == 400
     assert "There is a problem" in response.text
@@ -85,6 +86,9 @@ def refused(client, data, message, db, skip=()):
     assert [m for m in wanted if m not in shown] == [], shown
     assert_kept(response, data, skip=skip)
     assert db["visits"].count == 0
+    if not kept:
+        assert db["drafts"].count == 0
+        return response
     draft = next(db["drafts"].rows_where("client_id = ?", [data["client_id"]]))
     assert dict(json.loads(draft["fields"])) == {k: v for k, v in data.items() if k != "action"}
     return response
@@ -316,7 +320,7 @@ def test_custody_officer_is_required(icv, report_form, db, value):
 
 def test_custody_officer_too_long_is_refused(icv, report_form, db):
     refused(icv, report_form(custody_officer="P" * 41),
-            "Custody officer must be 40 characters or fewer", db)
+            "Custody officer must be 40 characters or fewer", db, kept=False)
 
 
 # Numbers ---------------------------------------------------------------------------------------
@@ -697,7 +701,7 @@ def test_facility_left_out_is_not_checked(icv, report_form, db):
 
 def test_facility_note_too_long_is_refused(icv, report_form, db):
     refused(icv, report_form(**{"facilities-cells": "concern", "facilities-cells_note": "x" * 501}),
-            "A facility note must be 500 characters or fewer", db)
+            "A facility note must be 500 characters or fewer", db, kept=False)
 
 
 @pytest.mark.parametrize("field, message", [
@@ -726,7 +730,7 @@ def test_tampered_issue_choice_is_refused(icv, report_form, db, field, value, me
 
 def test_issue_raised_with_too_long_is_refused(icv, report_form, db):
     refused(icv, report_form(**issue_fields(0, raised_with="x" * 101)),
-            "Raised with must be 100 characters or fewer", db)
+            "Raised with must be 100 characters or fewer", db, kept=False)
 
 
 def test_issue_without_raised_with_is_accepted(icv, report_form, db):
@@ -747,12 +751,12 @@ def test_text_over_4000_characters_is_refused(icv, report_form, db):
     """Every long text box stops at 4,000 characters, naming the box."""
     data = report_form(**{**issue_fields(0), **{name: "x" * 4001 for name, _ in LONG_TEXTS}})
     refused(icv, data, [f"{label} must be 4,000 characters or fewer" for _, label in LONG_TEXTS],
-            db)
+            db, kept=False)
 
 
 def test_a_single_text_over_4000_characters_is_refused(icv, report_form, db):
     refused(icv, report_form(general_comments="x" * 4001),
-            "Anything else (optional) must be 4,000 characters or fewer", db)
+            "Anything else (optional) must be 4,000 characters or fewer", db, kept=False)
 
 
 def test_text_of_4000_characters_is_accepted(icv, report_form, db):

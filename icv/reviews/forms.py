@@ -111,20 +111,7 @@ class FlagsForm(Form):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        for flag in flags.FLAGS:
-            if self[flag.kind].data != "yes":
-                continue
-            sub = self[f"{flag.kind}_answers"].form
-            for question in flag.relevant({name: f.data for name, f in sub._fields.items()}):
-                answer, optional = sub[question.name].data, getattr(question, "optional", False)
-                if getattr(question, "minutes", False):
-                    if answer and minutes(answer) is None:
-                        sub[question.name].errors = [f"{flag.legend}: '{question.label}' must be a whole "
-                                                     f"number of minutes from 0 to {MAX_MINUTES:,}"]
-                        ok = False
-                elif answer not in dict(question.choices) and (answer or not optional):
-                    sub[question.name].errors = [f"{flag.legend}: select an answer to '{question.label}'"]
-                    ok = False
+        ok = flags.check_form(self, minutes, MAX_MINUTES) and ok
         if self.under_18 and self.child.data == "no":
             self.child.errors = list(self.child.errors) + [
                 "The age band is under 18, so answer yes: the detainee is a child"]
@@ -133,14 +120,7 @@ class FlagsForm(Form):
 
     def answers(self):
         """{kind: answers} of the raised flags, keeping only the questions that apply."""
-        raised = {}
-        for flag in flags.FLAGS:
-            if self[flag.kind].data == "yes":
-                given = self[f"{flag.kind}_answers"].data
-                found = {x.name: minutes(given[x.name]) if getattr(x, "minutes", False) else given[x.name]
-                         for x in flag.relevant(given)}
-                raised[flag.kind] = {k: v for k, v in found.items() if v not in (None, "")}
-        return raised
+        return flags.raised_answers(self, minutes)
 
 
 for _flag in flags.FLAGS:
@@ -167,7 +147,7 @@ class ReviewForm(FlaskForm):
                       description="The category only: never the offence")
     # Times and reviews
     times = FormField(TimelineForm)
-    reviews = FieldList(FormField(DetentionReviewForm), min_entries=0, max_entries=MAX_REVIEWS)
+    reviews = FieldList(FormField(DetentionReviewForm), "Detention review", min_entries=0, max_entries=MAX_REVIEWS)
     # Care, flags, quality and grade
     care = FormField(CareChecksForm)
     flags = FormField(FlagsForm)

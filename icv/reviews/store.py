@@ -11,6 +11,7 @@ from datetime import date
 
 
 from .. import audit, people, rules, suites
+from ..drafts import store as drafts
 from ..db import writing
 from ..escalations import queries as escalation_queries
 from ..escalations import sync
@@ -185,14 +186,15 @@ def my_reviews(db, user_id):
     """The reviews assigned to this ICV: drafts first, then the newest sessions."""
     rows = list(db.query("""
         SELECT c.id, c.client_id, c.status, c.submitted_at, r.id AS record_id, r.record_ref,
-          r.sample_reason, b.session_date, b.suite_id, d.updated_at AS draft_saved_at
+          r.sample_reason, b.session_date, b.suite_id
         FROM review_assignments a JOIN review_records r ON r.id = a.record_id
         JOIN review_batches b ON b.id = r.batch_id JOIN custody_record_reviews c ON c.record_id = r.id
-        LEFT JOIN review_drafts d ON d.review_id = c.id
         WHERE a.user_id = :me
         ORDER BY c.status = 'submitted', b.session_date DESC, r.id LIMIT 500""", {"me": user_id}))
     partners = reviewer_names(db, [r["record_id"] for r in rows], leaving_out=user_id)
-    return [{**r, "partner": partners.get(r["record_id"])} for r in with_suite_names(db, rows)]
+    saved_at = drafts.saved_at_by_review(db, [r["id"] for r in rows])
+    return [{**r, "partner": partners.get(r["record_id"]), "draft_saved_at": saved_at.get(r["id"])}
+            for r in with_suite_names(db, rows)]
 
 
 def opened(db, user_id, review_id, page):
@@ -204,65 +206,15 @@ def opened(db, user_id, review_id, page):
 # Drafts ----------------------------------------------------------------------------------------
 
 def get_draft(db, review_id):
-    """The shared draft with who saved it last (updated_by_name), or None."""
-    rows = list(db.query("SELECT * FROM review_drafts WHERE review_id = ?", [review_id]))
-    return {**rows[0], "updated_by_name": people.names(db, [rows[0]["updated_by"]]).get(
-        rows[0]["updated_by"])} if rows else None
-
-
-class StaleDraft(Exception):
-    """The draft was saved by someone else after the revision the page was based on; `draft` is
-    the draft as it is now. Nothing was saved."""
-
-    def __init__(self, draft):
-        super().__init__(f"The draft is at revision {draft['revision']}")
-        self.draft = draft
-
-
-def _first_of_run(db, review_id):
-    """(user_id, revision) of the save that began the latest unbroken run of saves by one person
-    (save_draft logs it), or None if none is logged (a draft last saved before they were)."""
-    found = audit.latest(db, "custody_record_review", review_id, "save_draft")
-    return (found[0], found[1].get("revision")) if found else None
-
-
-def _stale(saved, user_id, base, run):
-    """True if a revision after `base` was saved by someone other than `user_id`: saving over
-    it would lose what they typed. A person's own saves that overtake each other (one still on
-    its way when the page is closed, another tab) are all theirs, so they do not conflict."""
-    if saved is None or saved["revision"] == base:
-        return False
-    if saved["updated_by"] != user_id or run is None or run[0] != user_id:
-        return True
-    return not run[1] - 1 <= base < saved["revision"]
+    """The review's shared draft with who saved it last (updated_by_name), or None."""
+    return drafts.of_review(db, review_id)
 
 
 def save_draft(db, review_id, user_id, fields, base=None):
-    """Keep what was typed (valid or not); returns the draft's new revision. One draft per
-    review: a pair shares it.
-
-    `base` is the revision the person's page was based on (0: none yet). If the other reviewer
-    saved after it, StaleDraft is raised and nothing is saved, so nobody's typing is written
-    over unseen. base=None saves without that check (the fields are the draft's own). The
-    first save of each run of saves by one person is written to the audit log with its
-    revision: that is how a later save knows whose revisions it would write over."""
-    now = now_iso()
-    with writing(db):
-        saved = get_draft(db, review_id)
-        run = _first_of_run(db, review_id) if saved else None
-        if base is not None and _stale(saved, user_id, base, run):
-            raise StaleDraft(saved)
-        db.execute("""
-            INSERT INTO review_drafts (review_id, fields, updated_by, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (review_id) DO UPDATE SET fields = excluded.fields,
-              revision = review_drafts.revision + 1, updated_by = excluded.updated_by,
-              updated_at = excluded.updated_at""", [review_id, json.dumps(fields), user_id, now, now])
-        revision = db.execute("SELECT revision FROM review_drafts WHERE review_id = ?",
-                              [review_id]).fetchone()[0]
-        if run is None or run[0] != user_id:
-            audit.log(db, user_id, "save_draft", "custody_record_review", review_id, revision=revision)
-    return revision
+    """Keep what was typed (valid or not) in the review's one draft, shared by a pair; returns
+    its new revision. drafts.Stale if the page based on revision `base` is behind."""
+    client_id = db.execute("SELECT client_id FROM custody_record_reviews WHERE id = ?", [review_id]).fetchone()[0]
+    return drafts.save(db, "review", client_id, user_id, fields, base, review_id=review_id)
 
 
 def initial_fields(review):
@@ -303,7 +255,7 @@ def submit(db, review_id, user_id, review, fields=None, submitted_at=None, revis
     """Save a checked review, run the rules (with these settings and due working days; the
     defaults unless given) and raise its escalations; True if this call submitted it, False if
     it already was (a double tap, a retry from the outbox). Given the draft `revision` it was
-    made from, StaleDraft if the draft has been saved since (by the other reviewer): nothing is
+    made from, drafts.Stale if the draft has been saved since (by the other reviewer): nothing is
     submitted."""
     now = submitted_at or now_iso()
     found = finding(review)
@@ -318,7 +270,7 @@ def submit(db, review_id, user_id, review, fields=None, submitted_at=None, revis
     with writing(db):
         saved = get_draft(db, review_id)
         if revision is not None and saved is not None and saved["revision"] != revision:
-            raise StaleDraft(saved)
+            raise drafts.Stale(saved)
         sets = ", ".join(f"{c} = ?" for c in values)
         cursor = db.execute(f"UPDATE custody_record_reviews SET {sets} WHERE id = ? AND status = 'draft'",
                             [*values.values(), review_id])
@@ -330,7 +282,8 @@ def submit(db, review_id, user_id, review, fields=None, submitted_at=None, revis
                                             exclude_review=review_id)
         sync.sync(db, run_rules(found, settings, repeats), suite_id=suite_id, raised_by=user_id,
                   now=now, review_id=review_id, due_days=due_days)
-        db.execute("DELETE FROM review_drafts WHERE review_id = ?", [review_id])
+        if saved:
+            drafts.delete(db, saved["client_id"])
         audit.log(db, user_id, "submit", "custody_record_review", review_id,
                   fields=len(fields or []))
     return True

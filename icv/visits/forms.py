@@ -67,22 +67,7 @@ class DetaineeForm(Form):
     def validate(self, extra_validators=None):
         """Also require each raised flag's relevant questions, and the child flag for a child."""
         ok = super().validate(extra_validators)
-        for flag in flags.FLAGS:
-            if self[flag.kind].data != "yes":
-                continue
-            sub = self[f"{flag.kind}_answers"].form
-            for question in flag.relevant({name: f.data for name, f in sub._fields.items()}):
-                answer = sub[question.name].data
-                if question.minutes:
-                    if answer and minutes(answer) is None:
-                        sub[question.name].errors = [
-                            f"{flag.legend}: '{question.label}' must be a whole number of minutes "
-                            f"from 0 to {MAX_MINUTES:,}, like 10"]
-                        ok = False
-                elif answer not in dict(question.choices) and (answer or not question.optional):
-                    sub[question.name].errors = [
-                        f"{flag.legend}: select an answer to '{question.label}'"]
-                    ok = False
+        ok = flags.check_form(self, minutes, MAX_MINUTES) and ok
         if self.is_child() and self.child.data == "no":
             self.child.errors = list(self.child.errors) + [
                 "The detainee is or appears to be under 18, so answer yes: this detainee is a child"]
@@ -107,15 +92,7 @@ class DetaineeForm(Form):
 
     def flag_answers(self):
         """{kind: answers} for the raised flags, keeping only the relevant questions."""
-        raised = {}
-        for flag in flags.FLAGS:
-            if self[flag.kind].data == "yes":
-                given = self[f"{flag.kind}_answers"].data
-                found = {x.name: minutes(given[x.name]) if x.minutes else given[x.name]
-                         for x in flag.relevant(given)}
-                # An optional question left unanswered is simply absent.
-                raised[flag.kind] = {name: v for name, v in found.items() if v not in (None, "")}
-        return raised
+        return flags.raised_answers(self, minutes)
 
     def check_answers(self):
         """{question: answer} for the rights and welfare checks that were answered; for a child,
@@ -203,9 +180,9 @@ class VisitForm(FlaskForm):
     cells_in_use = count("Cells in use", required=False)
     cells_out_of_order = count("Cells out of order", required=False)
     # Detainees, facilities, issues
-    detainees = FieldList(FormField(DetaineeForm), min_entries=0, max_entries=MAX_DETAINEES)
+    detainees = FieldList(FormField(DetaineeForm), "Detainee", min_entries=0, max_entries=MAX_DETAINEES)
     facilities = FormField(FacilitiesForm)
-    issues = FieldList(FormField(IssueForm), min_entries=0, max_entries=MAX_ISSUES)
+    issues = FieldList(FormField(IssueForm), "Issue", min_entries=0, max_entries=MAX_ISSUES)
     good_practice = text_area("Good practice you saw (optional)")
     general_comments = text_area("Anything else (optional)")
     correction_reason = text_area("What are you correcting, and why?")

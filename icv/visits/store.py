@@ -1,4 +1,4 @@
-"""Visit reports in the database: drafts, submitting, correcting with versions, reading back.
+"""Visit reports in the database (their drafts are icv/drafts): submitting, correcting with versions, reading back.
 
 A report travels as a plain dict (see `report_from_form`): the form, the demo data and the
 tests all save through `record_visit`, so the rules always run the same way.
@@ -20,60 +20,10 @@ VISIT_COLUMNS = ("suite_id", "partner_id", "visit_type", "arrived_at", "admitted
                  "admission_delay_reason", "single_visitor_reason", "custody_officer",
                  "in_custody", "spoke_with", "good_practice", "general_comments")
 ENTRY_COLUMNS = ("custody_record_no", "age_band", "appears_under_18", "gender", "ethnicity", "consent")
-IGNORED_FIELDS = {"csrf_token", "action"}
 
 
 class StaleVersion(Exception):
     """The report changed since the correction began (someone else corrected it)."""
-
-
-# Drafts ---------------------------------------------------------------------------------
-
-def draft_fields(formdata):
-    """The typed fields of a posted form as [name, value] pairs, without the token and button."""
-    return [[k, v] for k, v in formdata.items(multi=True) if k not in IGNORED_FIELDS]
-
-
-def get_draft(db, client_id):
-    rows = list(db.query("SELECT * FROM drafts WHERE client_id = ?", [client_id]))
-    return rows[0] if rows else None
-
-
-def save_draft(db, client_id, user_id, fields, visit_id=None):
-    """Create or update the draft with what was typed; returns its new revision.
-
-    A draft belongs to one person: another person's client_id is never overwritten."""
-    now = now_iso()
-    db.execute("""
-        INSERT INTO drafts (client_id, user_id, visit_id, fields, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?)
-        ON CONFLICT (client_id) DO UPDATE SET fields = excluded.fields,
-          revision = drafts.revision + 1, updated_at = excluded.updated_at
-        WHERE drafts.user_id = excluded.user_id""",
-               [client_id, user_id, visit_id, json.dumps(fields), now, now])
-    draft = get_draft(db, client_id)
-    if draft["user_id"] != user_id:
-        raise PermissionError("That draft belongs to someone else.")
-    return draft["revision"]
-
-
-def correction_drafts(db, visit_id, user_id):
-    """This person's drafts correcting this report (client_id only)."""
-    return list(db.query("SELECT client_id FROM drafts WHERE visit_id = ? AND user_id = ?",
-                         [visit_id, user_id]))
-
-
-def delete_draft(db, client_id):
-    db.execute("DELETE FROM drafts WHERE client_id = ?", [client_id])
-
-
-def drafts_for(db, user_id):
-    """This person's drafts, newest first, with the suite and date typed so far if any."""
-    found = []
-    for row in db.query("SELECT * FROM drafts WHERE user_id = ? ORDER BY updated_at DESC", [user_id]):
-        fields = dict(json.loads(row["fields"]))
-        found.append({**row, "suite_id": fields.get("suite_id"), "visit_date": fields.get("visit_date")})
-    return found
 
 
 # Submitting and correcting ----------------------------------------------------------------

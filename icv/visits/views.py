@@ -1,23 +1,34 @@
 """Visit report pages: My reports, the report form (a draft until submitted), check your
-answers, submit, correct, and the read-only report with its versions."""
+answers, submit, correct, and the read-only report with its versions. The draft routes are the
+drafts core's (icv/drafts/); VisitKind says what is particular to a visit report."""
 import json
 import uuid
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from .. import people, rulebook, suites
+from ..drafts import store as drafts
+from ..auth import STAFF, role_required
 from ..escalations import queries as escalations
-from ..auth import STAFF, on_expired_post, role_required
+from ..drafts.routes import Kind, Refused, register
 from ..db import get_db
 from ..forms import options
-from ..main import keeps_input
-from ..times import format_london, london_today, now_iso
-from . import bp, store
+from ..times import london_today
+from . import questions, store
 from .forms import VisitForm
-from .snapshot import diff, snapshot
+from .snapshot import diff, entry_rows, snapshot
 
+bp = Blueprint("visits", __name__, url_prefix="/visits")
+
+NOT_FOUND = "There is no report draft at that address."
+
+
+@bp.app_context_processor
+def report_vocabulary():
+    """The report's questions, for the visit templates."""
+    return {"questions": questions, "entry_rows": entry_rows}
 
 
 def suite_choices(db):
@@ -50,7 +61,7 @@ def corrected(db, saved):
 
 def saved_correction(db, client_id):
     """The report a correction with this id was saved to (its draft is gone by then), or None.
-    Only for the rare late post: it reads the saved versions' fields."""
+    Only for the rare late post."""
     return store.corrected_by(db, client_id)
 
 
@@ -69,21 +80,115 @@ def parse_client_id(client_id):
     try:
         return str(uuid.UUID(client_id))
     except ValueError:
-        abort(404, "There is no report draft at that address.")
+        raise Refused("not_found", NOT_FOUND, 404) from None
+
+
+def blank_form(db, client_id):
+    form = visit_form(db, formdata=MultiDict())
+    form.client_id.data, form.visit_date.data = client_id, london_today()
+    new_entry(form)
+    return form
+
+
+class VisitKind(Kind):
+    """A visit report's draft: one ICV's, or a correction of a submitted report."""
+    name, endpoint, noun = "visit", "visits", "report"
+    form_template, check_template = "visits/form.html", "visits/check.html"
+    removable = ("detainees", "issues")
+    adds = {"add_detainee": "detainees", "add_issue": "issues"}
+
+    def resolve(self, db, client_id, user_id):
+        client_id = parse_client_id(client_id)
+        saved = drafts.get(db, client_id)
+        if saved and (saved["kind"] != "visit" or saved["user_id"] != user_id):
+            raise Refused("not_found", NOT_FOUND, 404)
+        submitted = store.find_by_client_id(db, client_id)
+        if late_correction(saved):
+            submitted = saved_correction(db, client_id) or None
+            if not submitted:
+                raise Refused("not_found", NOT_FOUND, 404)
+        if submitted and not (saved and saved["visit_id"]):
+            raise Refused("submitted", "This report has already been submitted.", 409,
+                          url_for("visits.detail", visit_id=submitted), record=submitted)
+        return {"client_id": client_id, "draft": saved, "visit": corrected(db, saved)}
+
+    def form(self, db, target, formdata=None, csrf=True):
+        saved = target["draft"]
+        return visit_form(db, formdata, bool(saved and saved["visit_id"]), csrf, target["visit"])
+
+    def blank(self, db, target):
+        return blank_form(db, target["client_id"])
+
+    def render(self, form, target, draft, status=200, **extra):
+        base_version = dict(json.loads(draft["fields"])).get("base_version", "") if draft else ""
+        return render_template(self.form_template, form=form, draft=draft, base_version=base_version,
+                               correcting=bool(draft and draft["visit_id"]), fresh=not draft, **extra), status
+
+    def add(self, form, action):
+        if action == "add_detainee":
+            new_entry(form)
+            return form.detainees[-1].id
+        form.issues.append_entry()
+        return form.issues[-1].id
+
+    def check_page(self, db, target, form):
+        saved = target["draft"]
+        report = store.report_from_form(form)
+        label = ", ".join(filter(None, [dict(suite_choices(db)).get(report["suite_id"]),
+                                        form.visit_date.data.isoformat() if form.visit_date.data else ""]))
+        return render_template(self.check_template, kind=self, draft=saved, record_label=label or "Visit report",
+                               sections=snapshot(db, store.normalise(report)),
+                               correcting=bool(saved["visit_id"]), reason=form.correction_reason.data)
+
+    def submit(self, db, target, form, fields, revision):
+        saved, report = target["draft"], store.report_from_form(form)
+        if saved and saved["visit_id"]:
+            text = str(dict(fields).get("base_version", ""))
+            base = int(text) if text.isdigit() and len(text) < 10 else 0  # changed by hand: stale
+            try:
+                version = store.correct_visit(db, saved["visit_id"], current_user.id, report, fields,
+                                              form.correction_reason.data, base,
+                                              **rulebook.in_force())
+            except store.StaleVersion:
+                return conflict(db, drafts.get(db, target["client_id"]), base)
+            drafts.delete(db, target["client_id"])
+            return (url_for("visits.detail", visit_id=saved["visit_id"], _anchor="versions"),
+                    f"Report corrected: this is version {version}. Earlier versions are kept below.",
+                    saved["visit_id"])
+        visit_id, created = store.record_visit(db, current_user.id, report, fields,
+                                                **rulebook.in_force())
+        drafts.delete(db, target["client_id"])
+        return (url_for("visits.detail", visit_id=visit_id),
+                "Report submitted. Thank you." if created else
+                "This report had already been submitted: here it is. Nothing was sent twice.", visit_id)
+
+    def missing_draft(self, target):
+        """A second tap on 'Save correction' (its draft already gone) leads to the report."""
+        corrected_id = saved_correction(get_db(), target["client_id"])
+        if corrected_id:
+            flash("This report has already been submitted: here it is. Nothing was sent twice.")
+            abort(redirect(url_for("visits.detail", visit_id=corrected_id)))
+        return super().missing_draft(target)
+
+    def saved_extra(self, target):
+        return {"visit_id": target["draft"]["visit_id"] if target["draft"] else None}
+
+    def may_keep(self, db, user_id):
+        """Only an ICV's: staff cannot write reports, so a post from them would have been refused."""
+        return current_user.role == "icv"
+
+
+KIND = VisitKind()
+register(bp, KIND)
 
 
 def own_draft(db, client_id):
-    """The signed-in ICV's draft with this id, None if there is none yet; 404 if someone else's."""
-    draft = store.get_draft(db, client_id)
-    if draft and draft["user_id"] != current_user.id:
-        abort(404, "There is no report draft at that address.")
-    return draft
-
-
-def render_form(form, draft, status=200, focus=None):
-    base = dict(json.loads(draft["fields"])).get("base_version", "") if draft else ""
-    return render_template("visits/form.html", form=form, draft=draft, focus=focus, base_version=base,
-                           correcting=bool(draft and draft["visit_id"])), status
+    """The signed-in ICV's draft with this id (404 if none, or someone else's)."""
+    try:
+        target = KIND.resolve(db, client_id, current_user.id)
+    except Refused as refusal:
+        abort(404, refusal.message if refusal.error == "not_found" else NOT_FOUND)
+    return target["draft"] or abort(404, NOT_FOUND)
 
 
 @bp.route("/")
@@ -93,7 +198,7 @@ def index():
     db = get_db()
     visits = store.visits_for(db, current_user.id)
     outcomes = escalations.outcomes_by_visit(db, [v["id"] for v in visits])  # status, outcome only
-    return render_template("visits/index.html", visits=visits, drafts=store.drafts_for(db, current_user.id),
+    return render_template("visits/index.html", visits=visits, drafts=drafts.visit_drafts(db, current_user.id),
                            counts={visit_id: len(found) for visit_id, found in outcomes.items()},
                            outcomes=outcomes, suites=dict(suite_choices(db)))
 
@@ -102,155 +207,8 @@ def index():
 @role_required("icv")
 def new():
     """A blank report. Nothing is stored until the first save (the phone may make its own id)."""
-    form = visit_form(get_db(), formdata=MultiDict())
-    form.client_id.data = str(uuid.uuid4())
-    form.visit_date.data = london_today()
-    new_entry(form)
-    return render_form(form, None)
-
-
-@bp.route("/drafts/<client_id>", methods=["GET", "POST"])
-@role_required("icv")
-@keeps_input
-def draft(client_id):
-    """The report form for a draft: save, add or remove entries, check, or submit."""
-    db, client_id = get_db(), parse_client_id(client_id)
-    saved = own_draft(db, client_id)
-    submitted = store.find_by_client_id(db, client_id)
-    if late_correction(saved):
-        submitted = (saved_correction(db, client_id)
-                     or abort(404, "There is no report draft at that address."))
-    if submitted and not (saved and saved["visit_id"]):
-        flash("This report has already been submitted: here it is. Nothing was sent twice.")
-        return redirect(url_for("visits.detail", visit_id=submitted))
-    correcting = bool(saved and saved["visit_id"])
-    if request.method == "GET":
-        if saved:
-            return render_form(visit_form(db, MultiDict(json.loads(saved["fields"])), correcting,
-                                          visit=corrected(db, saved)), saved)
-        form = visit_form(db, formdata=MultiDict())
-        form.client_id.data, form.visit_date.data = client_id, london_today()
-        new_entry(form)
-        return render_form(form, None)
-
-    form = visit_form(db, correcting=correcting, visit=corrected(db, saved))
-    if form.client_id.data != client_id:
-        abort(400, "This form does not match its address. Reload the page and check your answers.")
-    if form.meta.csrf and not form.csrf_token.validate(form):  # a stale page: show it, save nothing
-        return render_form(form, saved, 400)
-    fields = store.draft_fields(request.form)
-    action = request.form.get("action", "save")
-    if action.startswith("remove:"):
-        prefix = action[len("remove:"):]
-        form.detainees.entries = [e for e in form.detainees if e.name != prefix]
-        form.issues.entries = [i for i in form.issues if i.name != prefix]
-        fields = [f for f in fields if not f[0].startswith(prefix + "-")]
-        store.save_draft(db, client_id, current_user.id, fields)
-        flash("Removed. Your draft is saved.")
-        return render_form(form, store.get_draft(db, client_id))
-    if action in ("add_detainee", "add_issue"):
-        entries = form.detainees if action == "add_detainee" else form.issues
-        if len(entries) >= entries.max_entries:  # the form holds no more: say so, keep the draft
-            store.save_draft(db, client_id, current_user.id, fields)
-            flash(f"A report can hold at most {entries.max_entries} {action[4:]}s. Your draft is saved.")
-            return render_form(form, store.get_draft(db, client_id))
-        if action == "add_detainee":
-            new_entry(form)
-        else:
-            form.issues.append_entry()
-        store.save_draft(db, client_id, current_user.id, fields)
-        added = form.detainees[-1] if action == "add_detainee" else form.issues[-1]
-        return render_form(form, store.get_draft(db, client_id), focus=added.id)
-    if action == "submit":  # the outbox sends a finished report in one go
-        return submit_form(db, form, saved, fields)
-    store.save_draft(db, client_id, current_user.id, fields)
-    if action != "check":
-        flash(f"Draft saved at {format_london(now_iso(), '%H:%M')}.")
-        section = action.split(":", 1)[1] if ":" in action else "main-content"
-        return redirect(url_for("visits.draft", client_id=client_id, _anchor=section))
-    if not form.validate():
-        return render_form(form, store.get_draft(db, client_id), 400)
-    return redirect(url_for("visits.check", client_id=client_id))
-
-
-@bp.route("/drafts/<client_id>/autosave", methods=["POST"])
-@role_required("icv")
-def autosave(client_id):
-    """Save what has been typed so far (JavaScript calls this as the ICV moves on)."""
-    db, client_id = get_db(), parse_client_id(client_id)
-    saved = own_draft(db, client_id)
-    if ((store.find_by_client_id(db, client_id) or late_correction(saved))
-            and not (saved and saved["visit_id"])):
-        return jsonify(error="submitted", message="This report has already been submitted."), 409
-    if request.form.get("client_id") != client_id:
-        return jsonify(error="mismatch", message="This form does not match its draft."), 400
-    revision = store.save_draft(db, client_id, current_user.id, store.draft_fields(request.form))
-    return jsonify(revision=revision, saved_at=format_london(now_iso(), "%H:%M"))
-
-
-def stored_form(db, saved):
-    """The draft's saved fields as a form, validated (no CSRF: they were checked when posted)."""
-    form = visit_form(db, MultiDict(json.loads(saved["fields"])), bool(saved["visit_id"]), csrf=False,
-                      visit=corrected(db, saved))
-    return form, form.validate()
-
-
-@bp.route("/drafts/<client_id>/check")
-@role_required("icv")
-def check(client_id):
-    """Check your answers before submitting."""
-    db, client_id = get_db(), parse_client_id(client_id)
-    saved = own_draft(db, client_id) or abort(404, "There is no report draft at that address.")
-    form, valid = stored_form(db, saved)
-    if not valid:
-        return render_form(form, saved, 400)
-    report = store.report_from_form(form)
-    return render_template("visits/check.html", draft=saved, sections=snapshot(db, store.normalise(report)),
-                           correcting=bool(saved["visit_id"]),
-                           reason=form.correction_reason.data)
-
-
-@bp.route("/drafts/<client_id>/submit", methods=["POST"])
-@role_required("icv")
-def submit(client_id):
-    """Submit a checked draft: the report is saved and its escalations raised."""
-    db, client_id = get_db(), parse_client_id(client_id)
-    saved = own_draft(db, client_id)
-    if saved is None:
-        submitted = store.find_by_client_id(db, client_id) or saved_correction(db, client_id)
-        if submitted:  # a second tap after the first one went through
-            flash("This report has already been submitted: here it is. Nothing was sent twice.")
-            return redirect(url_for("visits.detail", visit_id=submitted))
-        abort(404, "There is no report draft at that address.")
-    if request.form.get("revision") != str(saved["revision"]):
-        flash("Your draft changed after you checked it (perhaps in another window). Check it again.")
-        return redirect(url_for("visits.check", client_id=client_id))
-    form, valid = stored_form(db, saved)
-    return submit_form(db, form, saved, json.loads(saved["fields"]), valid)
-
-
-def submit_form(db, form, saved, fields, valid=None):
-    """Save a valid report (new or a correction), or keep it as a draft and show what is wrong."""
-    if not (form.validate() if valid is None else valid):
-        store.save_draft(db, form.client_id.data, current_user.id, fields)
-        return render_form(form, store.get_draft(db, form.client_id.data), 400)
-    report = store.report_from_form(form)
-    if saved and saved["visit_id"]:
-        text = str(dict(fields).get("base_version", ""))
-        base = int(text) if text.isdigit() and len(text) < 10 else 0  # changed by hand: stale
-        try:
-            version = store.correct_visit(db, saved["visit_id"], current_user.id, report, fields,
-                                          form.correction_reason.data, base, **rulebook.in_force())
-        except store.StaleVersion:
-            return conflict(db, saved, base)
-        store.delete_draft(db, saved["client_id"])
-        flash(f"Report corrected: this is version {version}. Earlier versions are kept below.")
-        return redirect(url_for("visits.detail", visit_id=saved["visit_id"], _anchor="versions"))
-    visit_id, created = store.record_visit(db, current_user.id, report, fields, **rulebook.in_force())
-    store.delete_draft(db, form.client_id.data)
-    flash("Report submitted. Thank you." if created else
-          "This report had already been submitted: here it is. Nothing was sent twice.")
-    return redirect(url_for("visits.detail", visit_id=visit_id))
+    form = blank_form(get_db(), str(uuid.uuid4()))
+    return KIND.show(form, {"client_id": form.client_id.data, "draft": None, "visit": None}, None)
 
 
 def conflict(db, saved, base):
@@ -265,22 +223,23 @@ def conflict(db, saved, base):
 @role_required("icv")
 def rebase(client_id):
     """After a conflict: keep my answers and check them again as the next version."""
-    db, client_id = get_db(), parse_client_id(client_id)
-    saved = own_draft(db, client_id) or abort(404, "There is no report draft at that address.")
+    db = get_db()
+    saved = own_draft(db, client_id)
     visit = store.get_visit(db, saved["visit_id"]) if saved["visit_id"] else abort(400)
     fields = [f for f in json.loads(saved["fields"]) if f[0] != "base_version"]
-    store.save_draft(db, client_id, current_user.id, fields + [["base_version", str(visit["version"])]])
-    return redirect(url_for("visits.check", client_id=client_id))
+    drafts.save(db, "visit", saved["client_id"], current_user.id,
+                fields + [["base_version", str(visit["version"])]])
+    return redirect(url_for("visits.check", client_id=saved["client_id"]))
 
 
 @bp.route("/drafts/<client_id>/delete", methods=["GET", "POST"])
 @role_required("icv")
 def delete(client_id):
     """Delete a draft, after asking."""
-    db, client_id = get_db(), parse_client_id(client_id)
-    saved = own_draft(db, client_id) or abort(404, "There is no report draft at that address.")
+    db = get_db()
+    saved = own_draft(db, client_id)
     if request.method == "POST":
-        store.delete_draft(db, client_id)
+        drafts.delete(db, saved["client_id"])
         flash("Draft deleted.")
         return redirect(url_for("visits.index"))
     return render_template("visits/delete.html", draft=saved)
@@ -315,25 +274,12 @@ def correct(visit_id):
     """Start (or carry on with) a correction: a draft made from the report as it stands."""
     db = get_db()
     visit = get_visit_or_404(db, visit_id, current_user)
-    rows = store.correction_drafts(db, visit_id, current_user.id)
-    if rows:
-        return redirect(url_for("visits.draft", client_id=rows[0]["client_id"]))
+    mine = drafts.correction_draft(db, visit_id, current_user.id)
+    if mine:
+        return redirect(url_for("visits.draft", client_id=mine))
     client_id = str(uuid.uuid4())
     fields = ([["client_id", client_id], ["base_version", str(visit["version"])]]
               + store.fields_for_visit(db, visit_id))
-    store.save_draft(db, client_id, current_user.id, fields, visit_id=visit_id)
+    drafts.save(db, "visit", client_id, current_user.id, fields, visit_id=visit_id)
     return redirect(url_for("visits.draft", client_id=client_id))
 
-
-@on_expired_post("visits.draft")
-def keep_expired_draft(user_id, view_args):
-    """A report posted after the session ran out is kept as that person's draft; only an
-    ICV's (staff cannot write reports, so a post from them would have been refused)."""
-    if current_user.role != "icv":
-        return None
-    client_id = parse_client_id(view_args["client_id"])
-    draft = store.get_draft(get_db(), client_id)
-    if (draft and draft["user_id"] != user_id) or late_correction(draft):
-        return None
-    store.save_draft(get_db(), client_id, user_id, store.draft_fields(request.form))
-    return url_for("visits.draft", client_id=client_id)

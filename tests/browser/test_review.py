@@ -259,7 +259,6 @@ def test_a_pair_saving_from_an_older_page_is_told_and_loses_nothing(new_context,
     expect(grace.get_by_role("status").filter(has_text="Draft saved at")).to_be_visible()
     with sqlite3.connect(live_server.database) as conn:
         fields = dict(json.loads(conn.execute(
-            "SELECT d.fields FROM review_drafts d JOIN custody_record_reviews c ON c.id = d.review_id "
-            "WHERE c.client_id = ?", [client_id]).fetchone()[0]))
+            "SELECT fields FROM drafts WHERE client_id = ?", [client_id]).fetchone()[0]))
     assert (fields["times-arrived"], fields["gender"]) == ("21:40", "female")
     assert errors == []
