@@ -1,4 +1,5 @@
 """The schema, as the migrations build it, and the connection settings every request gets."""
+import json
 import re
 import sqlite3
 
@@ -390,3 +391,31 @@ def test_the_audit_log_refuses_changes_and_deletions(db):
         db.execute("DELETE FROM audit_log")
     [entry] = audit.entries_for(db, "visit", 1)
     assert (entry["action"], entry["detail"]) == ("view", '{"reason": "test"}')
+
+
+def test_m011_moves_review_drafts_into_the_one_drafts_table(blank):
+    """A reviewer's half-typed review survives the upgrade: its draft moves to `drafts` as a
+    review draft, under its review's client id, with its revision and who saved it last; a
+    visit draft stays a visit draft of its owner."""
+    migrations.apply(blank, stop_before="m011_one_drafts_table")
+    blank.executescript("""
+    INSERT INTO suites (id, name) VALUES (3, 'Brixton');
+    INSERT INTO users (id, email, display_name, password_hash, role) VALUES
+      (5, 'v@example.org', 'V', 'x', 'icv'), (6, 'w@example.org', 'W', 'x', 'icv');
+    INSERT INTO review_batches (id, suite_id, session_date, created_by) VALUES (1, 3, '2026-11-02', 5);
+    INSERT INTO review_records (id, batch_id, record_ref, sample_reason) VALUES (1, 1, 'R1', 'child');
+    INSERT INTO custody_record_reviews (id, client_id, record_id, suite_id, session_date)
+      VALUES (4, 'r4', 1, 3, '2026-11-02');
+    INSERT INTO review_drafts (review_id, fields, revision, updated_by, created_at, updated_at)
+      VALUES (4, '[["comments", "Half typed"]]', 3, 6, '2026-11-02T10:00:00Z', '2026-11-02T10:20:00Z');
+    INSERT INTO drafts (client_id, user_id, fields, created_at, updated_at)
+      VALUES ('v1', 5, '[["suite_id", "3"]]', '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z');
+    """)
+    assert migrate(blank) == ["m011_one_drafts_table"]
+    rows = {r["client_id"]: r for r in blank.query("SELECT * FROM drafts")}
+    review = rows["r4"]
+    assert (review["kind"], review["review_id"], review["revision"], review["updated_by"]) == ("review", 4, 3, 6)
+    assert json.loads(review["fields"]) == [["comments", "Half typed"]]
+    assert (rows["v1"]["kind"], rows["v1"]["user_id"], rows["v1"]["updated_by"]) == ("visit", 5, 5)
+    assert "review_drafts" not in blank.table_names()
+    assert blank.execute("PRAGMA foreign_key_check").fetchall() == []

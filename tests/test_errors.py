@@ -16,6 +16,7 @@ from icv.auth import ANONYMOUS, ROLE_NAMES
 from icv.db import connect, get_db
 from icv.flags import FLAGS
 from icv.visits import questions as q
+from icv.drafts import store as drafts
 from icv.visits import store
 from icv.visits.fields import TEXT_LIMIT
 from icv.visits.forms import MAX_DETAINEES, MAX_ISSUES
@@ -206,6 +207,25 @@ def test_a_lock_in_the_middle_of_a_submit_leaves_no_part_of_it(login_as, report_
     assert_kept(response, data)
     for table in ("visits", "detainee_entries", "facility_checks", "escalations", "visit_versions"):
         assert db[table].count == 0, table
+
+
+def test_a_report_and_the_end_of_its_draft_are_saved_together(login_as, report_form, db,
+                                                              monkeypatch):
+    """A lock as the draft is deleted, after the report was written: neither happens, so a
+    retry submits it once and no stray draft is left behind."""
+    client, data = login_as("icv"), report_form(action="save")
+    client.post(draft_url(data), data=data)
+    real_delete = drafts.delete
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+    monkeypatch.setattr(drafts, "delete", locked)
+    response = client.post(draft_url(data), data={**data, "action": "submit"})
+    assert_busy(response)
+    assert db["visits"].count == 0 and db["drafts"].count == 1
+    monkeypatch.setattr(drafts, "delete", real_delete)
+    assert client.post(draft_url(data), data={**data, "action": "submit"}).status_code == 302
+    assert db["visits"].count == 1 and db["drafts"].count == 0
 
 
 def test_a_lock_while_loading_the_signed_in_user_is_a_503(login_as, monkeypatch):

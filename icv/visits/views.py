@@ -13,7 +13,7 @@ from ..drafts import store as drafts
 from ..auth import STAFF, role_required
 from ..escalations import queries as escalations
 from ..drafts.routes import Kind, Refused, register
-from ..db import get_db
+from ..db import get_db, writing
 from ..forms import options
 from ..times import london_today
 from . import questions, store
@@ -146,18 +146,20 @@ class VisitKind(Kind):
             text = str(dict(fields).get("base_version", ""))
             base = int(text) if text.isdigit() and len(text) < 10 else 0  # changed by hand: stale
             try:
-                version = store.correct_visit(db, saved["visit_id"], current_user.id, report, fields,
-                                              form.correction_reason.data, base,
-                                              **rulebook.in_force())
+                with writing(db):  # the version and the end of its draft, together or neither
+                    version = store.correct_visit(db, saved["visit_id"], current_user.id, report, fields,
+                                                  form.correction_reason.data, base,
+                                                  **rulebook.in_force())
+                    drafts.delete(db, target["client_id"])
             except store.StaleVersion:
                 return conflict(db, drafts.get(db, target["client_id"]), base)
-            drafts.delete(db, target["client_id"])
             return (url_for("visits.detail", visit_id=saved["visit_id"], _anchor="versions"),
                     f"Report corrected: this is version {version}. Earlier versions are kept below.",
                     saved["visit_id"])
-        visit_id, created = store.record_visit(db, current_user.id, report, fields,
-                                                **rulebook.in_force())
-        drafts.delete(db, target["client_id"])
+        with writing(db):  # a busy database after the report is saved must not leave its draft
+            visit_id, created = store.record_visit(db, current_user.id, report, fields,
+                                                    **rulebook.in_force())
+            drafts.delete(db, target["client_id"])
         return (url_for("visits.detail", visit_id=visit_id),
                 "Report submitted. Thank you." if created else
                 "This report had already been submitted: here it is. Nothing was sent twice.", visit_id)
