@@ -105,7 +105,9 @@ def test_a_full_report_with_every_flag_then_a_correction(page, docs_screenshot):
     child = page.get_by_role("region", name=f"Detainee 1: {CHILD_RECORD}")
     adult = page.get_by_role("region", name=f"Detainee 2: {ADULT_RECORD}")
     for entry, raised in ((child, ["SS1: Child strip searched without an appropriate adult",
-                                   "CH1: Child sharing a cell with an adult"]),
+                                   "CH1: Child sharing a cell with an adult",
+                                   # The child's appropriate adult "Not called" (issue 9, 8a).
+                                   "RT4: Appropriate adult needed but not called"]),
                           (adult, ["SS3: Intimate search without inspector authority",
                                    "UF3: Handcuffs left on in a cell"])):
         expect(entry.get_by_role("listitem")).to_have_count(len(raised))
