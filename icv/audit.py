@@ -1,7 +1,9 @@
 """The append-only audit log: who did or saw what, and when.
 
 The table refuses UPDATE and DELETE (triggers in migration m007). Write to it in the same
-transaction as the change it records, so a change is never without its entry.
+transaction as the change it records, so a change is never without its entry. It is for audit
+only: no feature may depend on reading it back (retention will prune it), so what a feature needs,
+such as who saved a draft last, lives in that feature's own table.
 """
 import json
 
@@ -25,10 +27,3 @@ def entries_for(db, object_type, object_id, limit=200):
     names = people.names(db, [r["user_id"] for r in rows])
     return [{**r, "user_name": names.get(r["user_id"])} for r in rows]
 
-
-def latest(db, object_type, object_id, action):
-    """(user_id, detail as a dict) of the newest entry of `action` on one record, or None."""
-    row = db.execute("""
-        SELECT user_id, detail FROM audit_log WHERE object_type = ? AND object_id = ? AND action = ?
-        ORDER BY id DESC LIMIT 1""", [object_type, object_id, action]).fetchone()
-    return (row[0], json.loads(row[1])) if row else None
