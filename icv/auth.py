@@ -1,6 +1,5 @@
 """Accounts and roles: sign in and out, the one access decorator, `flask create-user`."""
 import functools
-import time
 from urllib.parse import urlsplit
 
 import click
@@ -13,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .codes import ROLES
 from .db import get_db
 from .forms import LoginForm
+from .times import now_iso, utcnow
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -98,6 +98,7 @@ def create_user(db, email, display_name, role, password, panel_id=None):
     return db["users"].insert({
         "email": email.strip(), "display_name": display_name.strip(), "role": role,
         "password_hash": generate_password_hash(password), "panel_id": panel_id,
+        "created_at": now_iso(), "updated_at": now_iso(),
     }).last_pk
 
 
@@ -135,7 +136,7 @@ def enforce_idle_timeout():
     """Sign out after SESSION_IDLE_MINUTES without a request; keep any form being posted."""
     if not current_user.is_authenticated:
         return None
-    now, last = time.time(), session.get("seen")
+    now, last = utcnow().timestamp(), session.get("seen")
     if last is None or now - last <= idle_seconds():
         if request.endpoint != "auth.session_status":  # asking does not count as activity
             session["seen"] = now
@@ -171,7 +172,8 @@ def session_status():
     """Seconds left before the idle sign-out (without counting as activity)."""
     if not current_user.is_authenticated:
         return jsonify(signed_in=False, expires_in=0), 401
-    left = idle_seconds() - (time.time() - session.get("seen", time.time()))
+    now = utcnow().timestamp()
+    left = idle_seconds() - (now - session.get("seen", now))
     return jsonify(signed_in=True, expires_in=max(0, int(left)))
 
 
