@@ -233,9 +233,11 @@ def test_an_eight_hour_visit_is_accepted(icv, report_form, db):
 
 
 def test_departure_before_arrival_on_the_same_day_is_read_as_next_day_and_refused(icv, report_form,
-                                                                                   db):
-    """Left 09:00 after arriving 10:00 reads as a 23-hour visit: refused, never saved negative."""
-    refused(icv, report_form(visit_date=yesterday(), arrival_time="10:00", departure_time="09:00"),
+                                                                                   db, clock):
+    """Left 09:00 after arriving 10:00 reads as a 23-hour visit: refused, never saved negative.
+    (On a day the clocks change it would be 22 or 24 hours, so this is an ordinary Tuesday.)"""
+    clock.set(london_to_utc(date(2026, 11, 18), time(15, 30)))
+    refused(icv, report_form(visit_date="2026-11-17", arrival_time="10:00", departure_time="09:00"),
             "The time you left is 23 hours after the time you arrived. Visits last at most 8 hours: "
             "check both times (use 24-hour times, like 14:30)", db)
 
