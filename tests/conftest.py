@@ -14,11 +14,10 @@ from flask_login import FlaskLoginClient
 from jinja2 import BytecodeCache
 from werkzeug.security import generate_password_hash
 
-from icv import create_app
+from icv import create_app, times
 from icv.auth import User
 from icv.db import connect, migrate
 from icv.flags import FLAGS
-from icv import times
 from icv.times import LONDON, london_to_utc, now_iso, to_iso, utcnow
 from icv.visits import questions as q
 from icv.visits.store import record_visit
