@@ -1,6 +1,5 @@
 """Accounts and roles: sign in and out, the one access decorator, `flask create-user`."""
 import functools
-import time
 from urllib.parse import urlsplit
 
 import click
@@ -14,6 +13,7 @@ from . import people
 from .codes import ROLES
 from .db import get_db
 from .forms import LoginForm
+from .times import utcnow
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -135,7 +135,7 @@ def enforce_idle_timeout():
     """Sign out after SESSION_IDLE_MINUTES without a request; keep any form being posted."""
     if not current_user.is_authenticated:
         return None
-    now, last = time.time(), session.get("seen")
+    now, last = utcnow().timestamp(), session.get("seen")
     if last is None or now - last <= idle_seconds():
         if request.endpoint != "auth.session_status":  # asking does not count as activity
             session["seen"] = now
@@ -171,7 +171,8 @@ def session_status():
     """Seconds left before the idle sign-out (without counting as activity)."""
     if not current_user.is_authenticated:
         return jsonify(signed_in=False, expires_in=0), 401
-    left = idle_seconds() - (time.time() - session.get("seen", time.time()))
+    now = utcnow().timestamp()
+    left = idle_seconds() - (now - session.get("seen", now))
     return jsonify(signed_in=True, expires_in=max(0, int(left)))
 
 

@@ -16,7 +16,7 @@ from . import codes, flags
 from .visits import questions as q
 from .db import get_db
 from .escalations import demo as escalations_demo
-from .times import london_to_utc, london_today, to_iso, utcnow
+from .times import london_to_utc, london_today, now_iso, to_iso, utcnow
 from .visits.store import record_visit
 from .reviews import demo as reviews_demo
 
@@ -72,9 +72,11 @@ def load(db, rng):
     panel_ids, suite_ids = {}, {}
     for name, bcu, panel, status in SUITES:
         if panel not in panel_ids:
-            panel_ids[panel] = db["panels"].insert({"name": panel, "bcu": bcu}).last_pk
+            panel_ids[panel] = db["panels"].insert({"name": panel, "bcu": bcu,
+                                                    "created_at": now_iso()}).last_pk
         suite_ids[name] = db["suites"].insert({"name": name, "bcu": bcu, "status": status,
-                                               "cell_count": rng.randint(12, 40)}).last_pk
+                                               "cell_count": rng.randint(12, 40),
+                                               "created_at": now_iso()}).last_pk
         db["panel_suites"].insert({"panel_id": panel_ids[panel], "suite_id": suite_ids[name]})
 
     users = {}
@@ -82,14 +84,16 @@ def load(db, rng):
         users[email] = db["users"].insert({
             "email": email, "display_name": name, "role": role,
             "password_hash": generate_password_hash(password),
-            "panel_id": panel_ids["Lambeth"] if role == "icv" else None}).last_pk
+            "panel_id": panel_ids["Lambeth"] if role == "icv" else None,
+            "created_at": now_iso(), "updated_at": now_iso()}).last_pk
     visitor_hash = db["users"].get(users["icv@example.org"])["password_hash"]
     visitors = [users["icv@example.org"]]
     for i, name in enumerate(OTHER_VISITORS):
         email = name.lower().replace(" ", ".").replace("'", "") + "@example.org"
         visitors.append(db["users"].insert({
             "email": email, "display_name": name, "role": "icv", "password_hash": visitor_hash,
-            "panel_id": list(panel_ids.values())[i % len(panel_ids)]}).last_pk)
+            "panel_id": list(panel_ids.values())[i % len(panel_ids)],
+            "created_at": now_iso(), "updated_at": now_iso()}).last_pk)
 
     count = 0
     today = london_today()

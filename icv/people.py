@@ -1,6 +1,7 @@
 """People: the `users` table. The only module that writes SQL for it; others call these and
 fetch names here after their own query rather than joining `users`."""
 from .lookup import by_id
+from .times import now_iso
 
 
 def active_visitors(db, excluding=None):
@@ -27,6 +28,7 @@ def add(db, email, display_name, role, password_hash, panel_id=None):
     return db["users"].insert({
         "email": email.strip(), "display_name": display_name.strip(), "role": role,
         "password_hash": password_hash, "panel_id": panel_id,
+        "created_at": now_iso(), "updated_at": now_iso(),  # the app's clock, not SQLite's
     }).last_pk
 
 

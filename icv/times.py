@@ -1,4 +1,9 @@
-"""Times: stored as UTC ISO text, entered and shown in Europe/London, months are London months."""
+"""Times: stored as UTC ISO text, entered and shown in Europe/London, months are London months.
+
+utcnow() is the app's one clock: nothing else in icv/ reads the machine's. Tests pin it with
+pinned(moment) (or pin/advance), so a run gives the same answers at any hour, on any date.
+"""
+import contextlib
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -6,9 +11,40 @@ LONDON = ZoneInfo("Europe/London")
 ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 
+_pinned = None  # the moment utcnow() answers while a test has pinned the clock, else None
+
+
 def utcnow():
-    """The current time, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    """The current time, timezone-aware UTC: the machine's clock, or the moment pinned by a test."""
+    return _pinned if _pinned is not None else datetime.now(timezone.utc)
+
+
+def pin(moment):
+    """Make utcnow() answer `moment` (an aware datetime) until pinned again; None lets the
+    machine's clock answer again. For tests."""
+    global _pinned
+    if moment is not None and moment.utcoffset() is None:
+        raise ValueError(f"pin the clock at an aware datetime, not {moment!r}")
+    _pinned = None if moment is None else moment.astimezone(timezone.utc)
+
+
+def advance(**delta):
+    """Move the pinned clock on, e.g. advance(minutes=31): time passing in a test."""
+    if _pinned is None:
+        raise RuntimeError("the clock is not pinned: pin() it before moving it on")
+    pin(_pinned + timedelta(**delta))
+
+
+@contextlib.contextmanager
+def pinned(moment):
+    """`with pinned(moment):` utcnow() answers `moment` inside the block (moved on only by
+    advance()), and whatever it answered before after it."""
+    before = _pinned
+    pin(moment)
+    try:
+        yield moment
+    finally:
+        pin(before)
 
 
 def to_iso(moment):

@@ -1,22 +1,24 @@
-"""Fixtures: app, client, runner, factories (make_suite, make_user, make_visit), login_as and
-report_form (a complete valid POST of the visit report form), with helpers to build its fields."""
+"""Fixtures: the pinned clock (every test runs at TEST_NOW), app, client, runner, factories
+(make_suite, make_user, make_visit), login_as and report_form (a complete valid POST of the
+visit report form), with helpers to build its fields."""
 import html
 import itertools
+import os
 import re
 import shutil
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from flask_login import FlaskLoginClient
 from jinja2 import BytecodeCache
 from werkzeug.security import generate_password_hash
 
-from icv import create_app
+from icv import create_app, times
 from icv.auth import User
 from icv.db import connect, migrate
 from icv.flags import FLAGS
-from icv.times import london_today, now_iso, to_iso, utcnow
+from icv.times import LONDON, london_to_utc, now_iso, to_iso, utcnow
 from icv.visits import questions as q
 from icv.visits.store import record_visit
 
@@ -43,6 +45,64 @@ class SharedBytecodeCache(BytecodeCache):
 
 
 TEMPLATE_CACHE = SharedBytecodeCache()
+
+# The moment every test runs at, unless ICV_TEST_NOW says another. A Wednesday afternoon in
+# winter: well after 11:00 London, when "yesterday 10:00 to 11:00" used to be over 24 hours ago.
+DEFAULT_TEST_NOW = "2026-11-18T15:30"
+
+
+def read_test_now(text):
+    """The instant ICV_TEST_NOW names: London wall time "2027-03-28T00:30" (seconds optional;
+    a time the clocks skip is moved on an hour, a repeated one is its first, summer-time reading),
+    or an exact instant with a zone, "2027-03-28T00:30Z" or "2027-03-28T00:30+01:00"."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise pytest.UsageError(f"ICV_TEST_NOW={text!r} is not a date and time like 2027-03-28T00:30 "
+                                "(London wall time) or 2027-03-28T00:30Z (UTC)") from None
+    if moment.tzinfo is None:
+        return london_to_utc(moment.date(), moment.time())
+    return moment.astimezone(timezone.utc)
+
+
+TEST_NOW = read_test_now(os.environ.get("ICV_TEST_NOW") or DEFAULT_TEST_NOW)
+times.pin(TEST_NOW)  # already while test modules are collected, for anything they work out then
+
+
+def pytest_report_header(config):
+    source = "ICV_TEST_NOW" if os.environ.get("ICV_TEST_NOW") else "the default; set ICV_TEST_NOW for another"
+    return f"icv clock pinned at {TEST_NOW.astimezone(LONDON):%a %-d %b %Y, %H:%M %Z} London ({source})"
+
+
+class Clock:
+    """The app's clock as a test sees it: clock.now, clock.advance(minutes=31) for time passing,
+    clock.set(moment) for a test about a particular moment."""
+
+    @property
+    def now(self):
+        return utcnow()
+
+    def advance(self, **delta):
+        times.advance(**delta)
+
+    def set(self, moment):
+        times.pin(moment)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pinned_clock():
+    """The app's clock is pinned at TEST_NOW for the whole run (session fixtures, such as the
+    browser tests' demo server, included): nothing depends on when the suite runs."""
+    with times.pinned(TEST_NOW):
+        yield TEST_NOW
+
+
+@pytest.fixture(autouse=True)
+def clock(pinned_clock):
+    """Every test starts at TEST_NOW, however far the last one moved the clock."""
+    times.pin(pinned_clock)
+    yield Clock()
+    times.pin(pinned_clock)
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +152,7 @@ def runner(app):
 def make_suite(db):
     def make(name=None, status="24_7"):
         return db["suites"].insert({"name": name or f"Suite {next(_counter)}",
-                                    "status": status}).last_pk
+                                    "status": status, "created_at": now_iso()}).last_pk
     return make
 
 
@@ -102,7 +162,8 @@ def make_user(db):
     def make(role="icv", **overrides):
         n = next(_counter)
         row = {"email": f"{role}{n}@example.org", "display_name": f"{role.title()} Person {n}",
-               "role": role, "password_hash": _PASSWORD_HASH, **overrides}
+               "role": role, "password_hash": _PASSWORD_HASH, "created_at": now_iso(),
+               "updated_at": now_iso(), **overrides}
         user_id = db["users"].insert(row).last_pk
         return User(db["users"].get(user_id))
     return make
@@ -143,12 +204,29 @@ def login_as(app, make_user):
 FACILITY_ITEMS = [item for item, _ in q.FACILITY_ITEMS]
 
 
+def recent_visit():
+    """(London date, arrived, let in, left) of an hour-long visit that ended between one and
+    two hours ago by the app's clock, on whole hours: at 15:30 that is today 13:00, 13:05 and
+    14:00; at 00:30 yesterday 22:00, 22:05 and 23:00. Times are "HH:MM" London clock times;
+    the visit may end after midnight (a departure before the arrival is the next day)."""
+    arrived = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    arrived, left = arrived.astimezone(LONDON), (arrived + timedelta(hours=1)).astimezone(LONDON)
+    return arrived.date(), f"{arrived:%H:%M}", f"{arrived + timedelta(minutes=5):%H:%M}", f"{left:%H:%M}"
+
+
+def clock_time(hhmm, minutes):
+    """"HH:MM" moved on (or back) some minutes round the clock: clock_time("23:30", 45) == "00:15"."""
+    moved = datetime.strptime(hhmm, "%H:%M") + timedelta(minutes=minutes)
+    return f"{moved:%H:%M}"
+
+
 def report_fields(suite_id, **overrides):
     """A complete, valid report as the form posts it (see the report_form fixture)."""
+    day, arrived, admitted, left = recent_visit()
     data = {
         "client_id": str(uuid.uuid4()), "suite_id": str(suite_id), "visit_type": "routine",
-        "visit_date": (london_today() - timedelta(days=1)).isoformat(),
-        "arrival_time": "10:00", "admitted_time": "10:05", "departure_time": "11:00",
+        "visit_date": day.isoformat(),
+        "arrival_time": arrived, "admitted_time": admitted, "departure_time": left,
         "admission_delay_reason": "", "partner_id": "alone",
         "single_visitor_reason": "My partner was unwell on the day.", "custody_officer": "PS 1234",
         "in_custody": "6",
@@ -194,8 +272,10 @@ def report_form(make_suite):
     """report_form(**fields) -> POST data for /visits/drafts/<client_id>: a complete valid report
     with action=submit. One adult detainee who spoke with the visitors (no flags), six in
     custody (2 spoke with, 1 observed, 1 declined, 2 not seen: asleep), every facility OK, no
-    issues, visited alone (with a reason) yesterday 10:00 to 11:00 London time, let in at 10:05.
-    Pass fields to override or add; a field given as None is left out."""
+    issues, visited alone (with a reason) for an hour that ended one to two hours before the
+    app's (pinned) clock, let in 5 minutes after arriving (see recent_visit()): sent at once, so
+    never late. Pass fields to override or add (clock_time(data["arrival_time"], 11) for a time
+    relative to the visit's); a field given as None is left out."""
     def make(suite_id=None, **overrides):
         return report_fields(make_suite() if suite_id is None else suite_id, **overrides)
     return make

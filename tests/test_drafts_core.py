@@ -12,7 +12,6 @@ import pytest
 import conftest
 import review_helpers
 from icv.drafts import store as drafts
-from test_sessions import Clock
 
 FETCH = {"X-Requested-With": "fetch"}
 
@@ -137,11 +136,9 @@ def test_someone_elses_draft_is_refused(case, login_as, db):
     assert response.json["error"] == ("not_found" if case.stranger_status == 404 else "refused")
 
 
-def test_a_form_posted_after_the_session_ran_out_is_kept_as_the_draft(case, db, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(__import__("icv.auth").auth, "time", clock)
+def test_a_form_posted_after_the_session_ran_out_is_kept_as_the_draft(case, db, app, clock):
     assert case.client.get("/").status_code == 302  # starts the idle clock
-    clock.advance(45)
+    clock.advance(minutes=app.config["SESSION_IDLE_MINUTES"] + 1)
     response = case.client.post(case.url(), data=case.data(action="check"))
     assert response.location == f"/login?next={case.url()}"
     assert stored(db, case) == {k: v for k, v in case.data().items() if k != "action"}

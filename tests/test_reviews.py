@@ -4,12 +4,10 @@ may open a review."""
 import html
 import json
 import re
-import time
 from datetime import date, timedelta
 
 import pytest
 
-import icv.auth
 from conftest import assert_kept, error_messages, form_values, notices, page_text
 from icv.drafts import store as drafts
 from icv.reviews import store
@@ -655,19 +653,9 @@ def test_an_assigned_reviewer_reads_a_draft_review_page(reviewer, assigned):
 
 # Sessions and demo -------------------------------------------------------------------------------------
 
-class Clock:
-    def __init__(self):
-        self.now = time.time()
-
-    def time(self):
-        return self.now
-
-
-def test_a_review_posted_after_the_idle_sign_out_is_kept_as_the_draft(reviewer, assigned, db, monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(icv.auth, "time", clock)
+def test_a_review_posted_after_the_idle_sign_out_is_kept_as_the_draft(reviewer, assigned, db, clock):
     assert reviewer.get("/").status_code == 302
-    clock.now += 45 * 60
+    clock.advance(minutes=45)
     data = review_fields(assigned, comments="Typed in the basement")
     response = reviewer.post(draft_url(assigned), data=data)
     assert response.location == f"/login?next={draft_url(assigned)}"

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from conftest import draft_url, finding_entry, page_text
+from conftest import clock_time, draft_url, finding_entry, page_text, recent_visit
 from icv import create_app, rules
 from icv.rules import RULES
 from icv.times import from_iso, london_today, month_bounds, to_iso, utcnow
@@ -154,7 +154,7 @@ def test_a_report_submitted_through_the_app_raises_the_new_rules(login_as, repor
     stored."""
     icv = login_as("icv")
     data = report_form(**{
-        "admitted_time": "10:45", "admission_delay_reason": "The suite was busy.",
+        "admitted_time": clock_time(recent_visit()[1], 45), "admission_delay_reason": "The suite was busy.",
         "facilities-cctv": "concern", "facilities-cctv_note": "Camera in cell 3 dark",
         "detainees-0-checks-told_rights": "no",
         "detainees-0-use_of_force": "yes",

@@ -1,36 +1,14 @@
 """The idle sign-out: after SESSION_IDLE_MINUTES without a request a person is signed out; a
 report posted after that is kept as their draft and sign-in brings them back to it."""
 import json
-import time
 
 import pytest
 
-import icv.auth
 from conftest import PASSWORD, draft_url, form_values, notices
 
 FETCH = {"X-Requested-With": "fetch"}
 SIGNED_OUT = "You were signed out after 30 minutes without activity."
 KEPT = " What you typed was saved as a draft: sign in to carry on."
-
-
-class Clock:
-    """A stand-in for the time module in icv.auth: time() answers `now`, moved on by hand."""
-
-    def __init__(self):
-        self.now = time.time()
-
-    def time(self):
-        return self.now
-
-    def advance(self, minutes):
-        self.now += minutes * 60
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr(icv.auth, "time", clock)
-    return clock
 
 
 @pytest.fixture
@@ -48,7 +26,7 @@ def test_signing_in_starts_the_idle_clock(client, make_user, clock):
     """Signing in through the form and landing on the home page starts a full idle period."""
     user = make_user("icv")
     client.post("/login", data={"email": user.email, "password": PASSWORD}, follow_redirects=True)
-    clock.advance(29)
+    clock.advance(minutes=29)
     assert client.get("/session/status").json == {"signed_in": True, "expires_in": 60}
 
 
@@ -56,7 +34,7 @@ def test_a_page_opened_after_the_idle_time_signs_out_and_asks_to_sign_in(signed_
     """31 minutes without a request: the next page goes to sign in, back to that page after,
     with a message saying why; the session is over."""
     client = signed_in()
-    clock.advance(31)
+    clock.advance(minutes=31)
     response = client.get("/visits/?page=2")
     assert response.status_code == 302
     assert response.location == "/login?next=/visits/?page%3D2"
@@ -68,7 +46,7 @@ def test_a_page_opened_after_the_idle_time_signs_out_and_asks_to_sign_in(signed_
 
 def test_next_is_the_bare_path_when_there_is_no_query(signed_in, clock):
     client = signed_in()
-    clock.advance(31)
+    clock.advance(minutes=31)
     assert client.get("/visits/").location == "/login?next=/visits/"
 
 
@@ -76,7 +54,7 @@ def test_activity_within_the_idle_time_keeps_the_session(signed_in, clock):
     """Requests 29 minutes apart keep the person signed in, however long the session lasts."""
     client = signed_in()
     for _ in range(3):
-        clock.advance(29)
+        clock.advance(minutes=29)
         assert client.get("/visits/").status_code == 200
 
 
@@ -84,9 +62,9 @@ def test_the_idle_time_is_configurable(app, signed_in, clock):
     """SESSION_IDLE_MINUTES sets the limit, and the message says how long it was."""
     app.config["SESSION_IDLE_MINUTES"] = 5
     client = signed_in()
-    clock.advance(4)
+    clock.advance(minutes=4)
     assert client.get("/visits/").status_code == 200
-    clock.advance(6)
+    clock.advance(minutes=6)
     response = client.get("/visits/", follow_redirects=True)
     assert response.request.path == "/login"
     assert "You were signed out after 5 minutes without activity." in notices(response)
@@ -96,7 +74,7 @@ def test_a_report_posted_after_the_idle_time_is_kept_as_a_draft(signed_in, clock
     """A report posted after the idle time is saved as typed (even unfinished) as that person's
     draft; sign-in goes back to the draft, which shows everything typed."""
     client = signed_in()
-    clock.advance(45)
+    clock.advance(minutes=45)
     data = report_form(action="check", in_custody="9", custody_officer="")
     response = client.post(draft_url(data), data=data)
     assert response.status_code == 302
@@ -123,7 +101,7 @@ def test_a_report_posted_after_the_idle_time_does_not_touch_another_persons_draf
     owner.post(draft_url(data), data=data)
     before = next(db["drafts"].rows)
     client = signed_in()
-    clock.advance(31)
+    clock.advance(minutes=31)
     response = client.post(draft_url(data), data={**data, "in_custody": "1"})
     assert response.location == "/login"
     assert next(db["drafts"].rows) == before
@@ -134,7 +112,7 @@ def test_a_report_posted_by_staff_after_the_idle_time_is_not_kept(signed_in, clo
                                                                   db, role):
     """Staff cannot write reports: after the idle time their post saves nothing either."""
     client = signed_in(role)
-    clock.advance(31)
+    clock.advance(minutes=31)
     data = report_form(action="save")
     response = client.post(draft_url(data), data=data)
     assert response.location == "/login"
@@ -145,7 +123,7 @@ def test_other_forms_posted_after_the_idle_time_save_nothing(signed_in, clock, m
     """A form with no keeper (starting a correction) just goes to sign in."""
     client = signed_in()
     visit_id = make_visit(client.user)
-    clock.advance(31)
+    clock.advance(minutes=31)
     response = client.post(f"/visits/{visit_id}/correct")
     assert response.location == "/login"
     assert db["drafts"].count == 0
@@ -154,22 +132,22 @@ def test_other_forms_posted_after_the_idle_time_save_nothing(signed_in, clock, m
 def test_session_status_does_not_count_as_activity(signed_in, clock):
     """Asking how long is left answers without resetting the clock."""
     client = signed_in()
-    clock.advance(20)
+    clock.advance(minutes=20)
     status = client.get("/session/status")
     assert status.status_code == 200
     assert status.json == {"signed_in": True, "expires_in": 600}
-    clock.advance(11)
+    clock.advance(minutes=11)
     assert client.get("/visits/").location == "/login?next=/visits/"
 
 
 def test_session_extend_counts_as_activity(signed_in, clock):
     """'Stay signed in' resets the clock: 25 minutes later the person is still signed in."""
     client = signed_in()
-    clock.advance(20)
+    clock.advance(minutes=20)
     response = client.post("/session/extend")
     assert response.status_code == 200
     assert response.json == {"signed_in": True, "expires_in": 1800}
-    clock.advance(25)
+    clock.advance(minutes=25)
     assert client.get("/session/status").json["expires_in"] == 300
     assert client.get("/visits/").status_code == 200
 
@@ -185,7 +163,7 @@ def test_session_status_when_signed_out_is_401(client):
 def test_json_clients_get_401_json_after_the_idle_time(signed_in, clock, method, path):
     """The page's own fetch() calls get 401 JSON saying the session ended, not a redirect."""
     client = signed_in()
-    clock.advance(31)
+    clock.advance(minutes=31)
     response = client.open(path, method=method, headers=FETCH)
     assert response.status_code == 401
     assert response.json == {"error": "signed_out", "message": SIGNED_OUT}
@@ -195,7 +173,7 @@ def test_json_clients_get_401_json_after_the_idle_time(signed_in, clock, method,
 def test_autosave_after_the_idle_time_is_401_json(signed_in, clock, report_form, db):
     client = signed_in()
     data = report_form()
-    clock.advance(31)
+    clock.advance(minutes=31)
     response = client.post(draft_url(data, "/autosave"), data=data, headers=FETCH)
     assert response.status_code == 401
     assert response.json["error"] == "signed_out"
@@ -210,7 +188,7 @@ def test_a_correction_posted_after_the_idle_time_stays_a_correction(signed_in, c
     visit_id = int(client.post(draft_url(data), data=data).location.rsplit("/", 1)[1])
     client_id = client.post(f"/visits/{visit_id}/correct").location.rsplit("/", 1)[1]
     fields = dict(json.loads(next(db["drafts"].rows)["fields"]))
-    clock.advance(31)
+    clock.advance(minutes=31)
     response = client.post(f"/visits/drafts/{client_id}",
                            data={**fields, "custody_officer": "PS 77", "action": "check"})
     assert response.location == f"/login?next=/visits/drafts/{client_id}"

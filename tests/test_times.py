@@ -1,9 +1,13 @@
-"""Times: London clock times in, UTC stored, London shown, across midnight and clock changes."""
+"""Times: London clock times in, UTC stored, London shown, across midnight and clock changes;
+the app's one clock, which tests pin (ICV_TEST_NOW picks the moment for a whole run)."""
 from datetime import date, datetime, time, timezone
 
 import pytest
 
-from icv.times import (format_london, from_iso, london, london_to_utc, span_to_utc, to_iso)
+from conftest import TEST_NOW, read_test_now
+from icv import times
+from icv.times import (format_london, from_iso, london, london_to_utc, london_today, now_iso,
+                       span_to_utc, to_iso, utcnow)
 
 
 def iso_span(day, start, end):
@@ -99,3 +103,53 @@ def test_format_london_takes_a_format_and_shows_nothing_for_no_time():
     assert format_london("2026-07-01T09:30:00Z", "%Y-%m-%d %H:%M") == "2026-07-01 10:30"
     assert format_london(None) == ""
     assert format_london("") == ""
+
+
+# The clock ------------------------------------------------------------------------------------
+
+def test_every_test_starts_with_the_clock_pinned_at_the_runs_moment():
+    assert utcnow() == TEST_NOW and utcnow() == utcnow()
+
+
+def test_a_pinned_clock_answers_its_moment_until_moved_on_and_then_what_it_answered_before():
+    """00:30 BST on 1 July is 23:30 UTC on 30 June: London's date is the 1st."""
+    moment = datetime(2026, 6, 30, 23, 30, tzinfo=timezone.utc)
+    with times.pinned(moment):
+        assert (utcnow(), now_iso(), london_today()) == (moment, "2026-06-30T23:30:00Z", date(2026, 7, 1))
+        times.advance(minutes=45)
+        assert now_iso() == "2026-07-01T00:15:00Z"
+    assert utcnow() == TEST_NOW
+
+
+def test_the_clock_is_pinned_only_at_an_aware_moment_and_kept_in_utc():
+    with pytest.raises(ValueError, match="aware datetime"):
+        times.pin(datetime(2026, 7, 1, 10, 0))
+    with times.pinned(datetime(2026, 7, 1, 10, 0, tzinfo=times.LONDON)):
+        assert utcnow().tzinfo == timezone.utc and now_iso() == "2026-07-01T09:00:00Z"
+
+
+def test_the_machines_clock_cannot_be_moved_on():
+    """Unpinned, utcnow() is the machine's clock, which a test cannot move."""
+    with times.pinned(None), pytest.raises(RuntimeError, match="not pinned"):
+        times.advance(minutes=1)
+    assert utcnow() == TEST_NOW
+
+
+@pytest.mark.parametrize("text, instant", [
+    ("2026-11-18T15:30", "2026-11-18T15:30:00Z"),  # London wall time, GMT
+    ("2026-07-01T00:30", "2026-06-30T23:30:00Z"),  # London wall time, BST
+    ("2027-03-28T01:30", "2027-03-28T01:30:00Z"),  # skipped: read as 02:30 BST
+    ("2027-10-31T01:30", "2027-10-31T00:30:00Z"),  # repeated: the first, BST
+    ("2027-10-31T01:30:00Z", "2027-10-31T01:30:00Z"),  # an instant: the second 01:30
+    ("2027-10-31T01:30+00:00", "2027-10-31T01:30:00Z"),
+    ("2026-07-01T10:00+01:00", "2026-07-01T09:00:00Z"),
+    (" 2026-12-31 23:45 ", "2026-12-31T23:45:00Z"),
+])
+def test_icv_test_now_is_london_wall_time_or_an_instant_with_its_zone(text, instant):
+    assert to_iso(read_test_now(text)) == instant
+
+
+@pytest.mark.parametrize("text", ["tomorrow", "2026-13-01T10:00", "18/11/2026 15:30"])
+def test_icv_test_now_that_is_not_a_date_and_time_stops_the_run_saying_how_to_write_it(text):
+    with pytest.raises(pytest.UsageError, match=r"like 2027-03-28T00:30 \(London wall time\)"):
+        read_test_now(text)

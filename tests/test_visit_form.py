@@ -3,20 +3,29 @@
 Each refused report answers 400 with the message in the error summary, shows the form again
 with everything typed, keeps it as the person's draft and saves no report."""
 import json
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from conftest import (FACILITY_ITEMS, assert_kept, detainee_fields, draft_url, error_messages,
-                      issue_fields)
+from conftest import (FACILITY_ITEMS, assert_kept, clock_time, detainee_fields, draft_url,
+                      error_messages, issue_fields, recent_visit)
 from icv.flags import FLAGS
 from icv.times import london_to_utc, london_today
 from icv.visits import forms as visit_forms
 from icv.visits import questions as q
 from icv.visits.forms import VisitForm
 
-YESTERDAY = london_today() - timedelta(days=1)
+
+
+def yesterday():
+    """Yesterday's London date: any clock time on it has passed, for tests that give their own."""
+    return (london_today() - timedelta(days=1)).isoformat()
+
+
+def let_in(minutes):
+    """The time let in, `minutes` after the report_form visit's arrival (see recent_visit)."""
+    return clock_time(recent_visit()[1], minutes)
 
 # Answers to every question of every flag, follow-ups included (no appropriate adult at a strip
 # search asks why; a drugs intimate search asks about written consent), and the optional ones.
@@ -208,27 +217,31 @@ def test_time_that_is_not_a_time_is_refused(icv, report_form, db, field, value, 
 
 def test_leaving_at_the_time_you_arrived_is_refused(icv, report_form, db):
     """A visit cannot last no time at all."""
-    refused(icv, report_form(arrival_time="10:00", admitted_time="10:00", departure_time="10:00"),
+    refused(icv, report_form(visit_date=yesterday(), arrival_time="10:00", admitted_time="10:00",
+                             departure_time="10:00"),
             "The time you left must be after the time you arrived", db)
 
 
 def test_departure_more_than_eight_hours_after_arrival_is_refused(icv, report_form, db):
     """A 9-hour visit is a typing slip: the message gives the hours and asks to check both times."""
-    refused(icv, report_form(arrival_time="08:00", admitted_time="08:05", departure_time="17:00"),
+    refused(icv, report_form(visit_date=yesterday(), arrival_time="08:00", admitted_time="08:05",
+                             departure_time="17:00"),
             "The time you left is 9 hours after the time you arrived. Visits last at most 8 hours: "
             "check both times (use 24-hour times, like 14:30)", db)
 
 
 def test_an_eight_hour_visit_is_accepted(icv, report_form, db):
     """Exactly 8 hours is the longest visit accepted."""
-    accepted(icv, report_form(arrival_time="08:00", admitted_time="08:05", departure_time="16:00"),
-             db)
+    accepted(icv, report_form(visit_date=yesterday(), arrival_time="08:00", admitted_time="08:05",
+                              departure_time="16:00"), db)
 
 
 def test_departure_before_arrival_on_the_same_day_is_read_as_next_day_and_refused(icv, report_form,
-                                                                                   db):
-    """Left 09:00 after arriving 10:00 reads as a 23-hour visit: refused, never saved negative."""
-    refused(icv, report_form(arrival_time="10:00", departure_time="09:00"),
+                                                                                   db, clock):
+    """Left 09:00 after arriving 10:00 reads as a 23-hour visit: refused, never saved negative.
+    (On a day the clocks change it would be 22 or 24 hours, so this is an ordinary Tuesday.)"""
+    clock.set(london_to_utc(date(2026, 11, 18), time(15, 30)))
+    refused(icv, report_form(visit_date="2026-11-17", arrival_time="10:00", departure_time="09:00"),
             "The time you left is 23 hours after the time you arrived. Visits last at most 8 hours: "
             "check both times (use 24-hour times, like 14:30)", db)
 
@@ -240,44 +253,46 @@ def test_visit_crossing_midnight_is_accepted(icv, report_form, db):
              db)
 
 
-def test_departure_in_the_future_is_refused(icv, report_form, db, monkeypatch):
-    """A visit that has not ended yet (the clock says 10:30 and you left at 11:00) is refused."""
-    monkeypatch.setattr(visit_forms, "utcnow", lambda: london_to_utc(YESTERDAY, time(10, 30)))
-    refused(icv, report_form(), "The time you left is in the future: check the date and times", db)
+def test_departure_in_the_future_is_refused(icv, report_form, db, clock):
+    """A visit that has not ended yet (the clock says 30 minutes after arriving) is refused."""
+    data = report_form()
+    arrived = london_to_utc(date.fromisoformat(data["visit_date"]), time.fromisoformat(data["arrival_time"]))
+    clock.set(arrived + timedelta(minutes=30))
+    refused(icv, data, "The time you left is in the future: check the date and times", db)
 
 
 def test_admitted_after_departure_is_refused(icv, report_form, db):
-    """Let in at 11:30 but left at 11:00: the time let in must come first."""
-    refused(icv, report_form(admitted_time="11:30", admission_delay_reason="Waited for the sergeant."),
+    """Let in 30 minutes after leaving: the time let in must come first."""
+    refused(icv, report_form(admitted_time=let_in(90), admission_delay_reason="Waited for the sergeant."),
             "The time you were let in must be before the time you left", db)
 
 
 def test_admitted_before_arrival_reads_as_the_next_day_and_is_refused(icv, report_form, db):
-    """Let in at 09:55 after arriving at 10:00 reads as the next morning: after leaving."""
-    refused(icv, report_form(admitted_time="09:55", admission_delay_reason="A typing slip."),
+    """Let in 5 minutes before arriving (09:55 after 10:00) reads as the next morning: after leaving."""
+    refused(icv, report_form(admitted_time=let_in(-5), admission_delay_reason="A typing slip."),
             "The time you were let in must be before the time you left", db)
 
 
 def test_admission_delay_over_ten_minutes_needs_a_reason(icv, report_form, db):
     """An 11-minute wait without a reason is refused; the message gives the minutes."""
-    refused(icv, report_form(admitted_time="10:11"),
+    refused(icv, report_form(admitted_time=let_in(11)),
             "You waited 11 minutes to be let in: say why (a wait of more than 10 minutes needs a "
             "reason)", db)
 
 
 def test_admission_delay_reason_of_only_spaces_is_not_a_reason(icv, report_form, db):
-    refused(icv, report_form(admitted_time="10:40", admission_delay_reason="   "),
+    refused(icv, report_form(admitted_time=let_in(40), admission_delay_reason="   "),
             "You waited 40 minutes to be let in: say why (a wait of more than 10 minutes needs a "
             "reason)", db)
 
 
 def test_admission_delay_of_ten_minutes_needs_no_reason(icv, report_form, db):
     """Ten minutes is within the limit: no reason needed."""
-    accepted(icv, report_form(admitted_time="10:10"), db)
+    accepted(icv, report_form(admitted_time=let_in(10)), db)
 
 
 def test_admission_delay_with_a_reason_is_accepted_and_stored(icv, report_form, db):
-    accepted(icv, report_form(admitted_time="10:25",
+    accepted(icv, report_form(admitted_time=let_in(25),
                               admission_delay_reason="Booking in a violent detainee."), db)
     assert next(db["visits"].rows)["admission_delay_reason"] == "Booking in a violent detainee."
 

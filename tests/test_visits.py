@@ -4,16 +4,15 @@ sessions have their own files."""
 import json
 import re
 import uuid
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
 from conftest import (FACILITY_ITEMS, detainee_fields, draft_url, form_value, issue_fields, notices,
                       page_text)
 from icv.flags import FLAGS
-from icv.times import london_to_utc, london_today, to_iso
+from icv.times import london_to_utc, london_today, span_to_utc, to_iso
 
-YESTERDAY = london_today() - timedelta(days=1)
 
 STRIP_SEARCH_SS2 = {  # a strip search by an officer not of the same sex (SS2, critical)
     "detainees-0-strip_search": "yes",
@@ -125,9 +124,11 @@ def test_valid_report_is_saved_and_shown_to_author_and_partner(icv, login_as, ma
     assert visit["client_id"] == data["client_id"]
     assert (visit["created_by"], visit["partner_id"], visit["suite_id"]) == (
         icv.user.id, partner.id, suite_id)
-    assert visit["arrived_at"] == to_iso(london_to_utc(YESTERDAY, time(10, 0)))
-    assert visit["admitted_at"] == to_iso(london_to_utc(YESTERDAY, time(10, 5)))
-    assert visit["departed_at"] == to_iso(london_to_utc(YESTERDAY, time(11, 0)))
+    day, typed = date.fromisoformat(data["visit_date"]), lambda name: time.fromisoformat(data[name])
+    arrived, left = span_to_utc(day, typed("arrival_time"), typed("departure_time"))
+    admitted = span_to_utc(day, typed("arrival_time"), typed("admitted_time"))[1]
+    assert (visit["arrived_at"], visit["admitted_at"], visit["departed_at"]) == (
+        to_iso(arrived), to_iso(admitted), to_iso(left))
     assert (visit["in_custody"], visit["spoke_with"], visit["status"], visit["version"]) == (
         6, 2, "submitted", 1)
 

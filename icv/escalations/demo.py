@@ -7,7 +7,7 @@ raised and now; the oldest unworked ones are overdue. Invented, like the rest of
 """
 from datetime import timedelta
 
-from ..times import from_iso, to_iso, utcnow
+from ..times import from_iso, now_iso, to_iso, utcnow
 from .queries import CLOSED_STATUSES
 
 STAFF = [("aisha.khan@example.org", "Aisha Khan"), ("ben.carter@example.org", "Ben Carter")]
@@ -51,7 +51,8 @@ def work(db, rng, password_hash):
     """Add the extra staff and give the demo escalations a realistic spread of statuses,
     assignees, notes, police responses and outcomes (with their history)."""
     staff = [db["users"].insert({"email": email, "display_name": name, "role": "custody_team",
-                                 "password_hash": password_hash}).last_pk for email, name in STAFF]
+                                 "password_hash": password_hash, "created_at": now_iso(),
+                                 "updated_at": now_iso()}).last_pk for email, name in STAFF]
     staff += [r["id"] for r in db.query("SELECT id FROM users WHERE role IN ('custody_team', "
                                         "'coordinator') AND id NOT IN (?, ?) ORDER BY id", staff)]
     now = utcnow()

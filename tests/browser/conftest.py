@@ -1,6 +1,10 @@
 """Real-browser fixtures: the app with demo data on a local port, Debian's Chromium through
 Playwright's sync API, and a fresh phone-sized context for every test.
 
+The server runs in this process, so the app's clock is the one tests/conftest.py pins (the demo
+data is made relative to it too); each context's clock starts at that moment (Playwright's
+clock), so the phone and the server agree on the date whatever the machine's clock says.
+
 Playwright never downloads a browser here: it drives CHROMIUM_PATH, else `chromium` on PATH,
 else /usr/bin/chromium. Without that browser (or without the playwright package) the browser
 tests skip and the end of the run says so loudly; with REQUIRE_BROWSER=1 (as in CI) they fail.
@@ -18,6 +22,7 @@ from werkzeug.serving import make_server
 
 from icv import create_app, demo
 from icv.db import connect, migrate
+from icv.times import utcnow
 
 from .helpers import sign_in
 
@@ -155,6 +160,7 @@ def new_context(browser, live_server, request):
 
     def make(**options):
         context = browser.new_context(**{**PHONE, "base_url": live_server.url, **options})
+        context.clock.install(time=utcnow())  # the phone's clock starts at the app's pinned now
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context
@@ -229,6 +235,7 @@ def storage_states(browser, live_server):
     def state(role):
         if role not in states:
             context = browser.new_context(**PHONE, base_url=live_server.url)
+            context.clock.install(time=utcnow())
             page = context.new_page()
             sign_in(page, role)
             states[role] = context.storage_state()

@@ -1,10 +1,10 @@
 """What a person does in the browser: sign in and out, and fill the visit report (five
 sections: the visit, numbers, detainees, facilities, issues) by its labels and roles."""
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from icv import demo
-from icv.times import LONDON, utcnow
+from conftest import recent_visit
+from icv import demo, times
 
 try:
     from playwright.sync_api import expect
@@ -109,13 +109,17 @@ def sign_out(page):
 
 
 def visit_times():
-    """(London date, arrival "HH:MM", departure "HH:MM") of a visit that has just ended:
-    earlier today, or yesterday evening in the first hour after midnight."""
-    now = utcnow().astimezone(LONDON)
-    if now.hour >= 1:
-        arrived, left = now - timedelta(minutes=50), now - timedelta(minutes=5)
-        return now.date(), f"{arrived:%H:%M}", f"{left:%H:%M}"
-    return now.date() - timedelta(days=1), f"{time(22):%H:%M}", f"{time(23):%H:%M}"
+    """(London date, arrival "HH:MM", departure "HH:MM") of an hour-long visit that ended one
+    to two hours before the app's pinned clock (conftest.recent_visit)."""
+    day, arrived, _, left = recent_visit()
+    return day, arrived, left
+
+
+def let_time_pass(page, seconds):
+    """Time passing for the server and the phone alike, without waiting for it: the app's
+    pinned clock and the page's clock both move on `seconds`."""
+    times.advance(seconds=seconds)
+    page.clock.fast_forward(seconds * 1000)
 
 
 def minutes_after(hhmm, minutes):

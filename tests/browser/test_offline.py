@@ -8,8 +8,8 @@ import pytest
 
 
 from .conftest import serve_demo
-from .helpers import (LOGINS, continue_to_check, detainee, expect, fill_visit, section, sign_in,
-                      sign_out, visit_times)
+from .helpers import (LOGINS, continue_to_check, detainee, expect, fill_visit, let_time_pass, section,
+                      sign_in, sign_out, visit_times)
 
 try:
     from axe_playwright_python.sync_playwright import Axe
@@ -273,7 +273,7 @@ def test_continue_after_the_session_ended_keeps_the_draft(idle_page):
     page.get_by_label(OFFICER).fill("PS 6060")
     expect(status(page)).to_have_text(re.compile(r"^Saved at "))
     draft = client_id(page)
-    page.wait_for_timeout(6500)  # a break: the session ends
+    let_time_pass(page, 7)  # a break: the session ends
     page.get_by_label(IN_CUSTODY, exact=True).fill("3")  # back to it, and straight on
     page.get_by_role("button", name="Continue to check your answers").click()
     expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
@@ -293,7 +293,7 @@ def test_an_autosave_after_the_session_ended_keeps_the_typing(idle_page):
     page.get_by_label(OFFICER).fill("PS 7070")
     expect(status(page)).to_have_text(re.compile(r"^Saved at "))
     draft = client_id(page)
-    page.wait_for_timeout(6500)
+    let_time_pass(page, 7)
     page.get_by_label(IN_CUSTODY, exact=True).fill("5")
     expect(status(page)).to_have_text(
         "Signed out: sign in again, what you typed is kept on this phone. Sign in again")
@@ -311,8 +311,9 @@ def test_an_autosave_after_the_session_ended_keeps_the_typing(idle_page):
 def test_a_warning_before_the_sign_out_and_staying_signed_in(idle_page, screenshot):
     page = idle_page(25 / 60)  # the shortest with a warning: it opens 20 seconds before the end
     page.goto("/visits/")
+    let_time_pass(page, 6)
     dialog = page.get_by_role("alertdialog", name="You will be signed out soon")
-    expect(dialog).to_be_visible(timeout=15_000)
+    expect(dialog).to_be_visible()
     expect(dialog).to_contain_text(re.compile(r"You will be signed out in \d+ seconds because you have not done anything"))
     stay = dialog.get_by_role("button", name="Stay signed in")
     expect(stay).to_be_focused()
@@ -324,8 +325,11 @@ def test_a_warning_before_the_sign_out_and_staying_signed_in(idle_page, screensh
     assert left["signed_in"] is True and left["expires_in"] >= 20
 
     # Nothing done this time: the warning comes back, then says so when the time is up.
+    let_time_pass(page, 6)
+    expect(dialog).to_be_visible()
+    let_time_pass(page, 20)
     ended = page.get_by_role("alertdialog", name="You have been signed out")
-    expect(ended).to_be_visible(timeout=35_000)
+    expect(ended).to_be_visible()
     expect(ended).to_contain_text("You were signed out because you had not done anything for 25 seconds.")
     sign_in_again = ended.get_by_role("link", name="Sign in again")
     expect(sign_in_again).to_be_focused()
