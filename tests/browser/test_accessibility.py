@@ -202,8 +202,26 @@ def forbidden(page, server):
     expect(page.get_by_role("heading", level=1, name="You cannot see this page")).to_be_visible()
 
 
+def skip_link_focused(page, server):
+    """The first Tab shows the skip link: a full target of its own, covering nothing."""
+    page.goto("/escalations/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box["height"] >= 24 and box["width"] >= 300, box
+    expect(page.get_by_role("link", name="Independent Custody Visiting")).to_be_in_viewport()
+
+
+def year_summary(page, server):
+    page.goto("/summaries/year/?year=2026")
+    expect(page.get_by_role("heading", level=2, name="2026")).to_be_visible()
+
+
 PAGES = [
     (None, login_page),
+    ("custody_team", skip_link_focused),
+    ("coordinator", year_summary),
     (None, login_with_errors),
     (None, wrong_password),
     ("icv", my_reports_with_a_draft),
