@@ -102,6 +102,31 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def real_clock_environ():
+    """os.environ without libfaketime (LD_PRELOAD=...libfaketime..., FAKETIME*): the suite is also
+    run under a faked machine clock, and Chromium and Playwright's driver hang under it. They do
+    not need it: each page's clock is set from the app's pinned clock (page.clock)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKETIME", "DONT_FAKE"))}
+    kept = [lib for lib in env.get("LD_PRELOAD", "").replace(":", " ").split() if "faketime" not in lib]
+    env.pop("LD_PRELOAD", None)
+    if kept:
+        env["LD_PRELOAD"] = " ".join(kept)
+    return env
+
+
+@contextlib.contextmanager
+def without_faked_clock():
+    """Start the Playwright driver (and so Chromium) with real_clock_environ()."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(real_clock_environ())
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def playwright_instance():
     reason = browser_missing()
@@ -110,15 +135,17 @@ def playwright_instance():
         if REQUIRE_BROWSER:
             pytest.fail(f"REQUIRE_BROWSER=1 but the browser tests cannot run: {reason}", pytrace=False)
         pytest.skip(f"BROWSER TESTS SKIPPED: {reason}")
-    with sync_playwright() as p:
-        yield p
+    with without_faked_clock():  # only while the driver starts: this process keeps its clock
+        p = sync_playwright().start()
+    yield p
+    p.stop()
 
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance):
     # British date and time inputs (22/11/2026, 17:05) where Chromium has en-GB locale data
     # (Debian: apt-get install chromium-l10n); without it they show US style and nothing else changes.
-    env = {**os.environ, "LANG": "en_GB.UTF-8", "LANGUAGE": "en_GB:en"}
+    env = {**real_clock_environ(), "LANG": "en_GB.UTF-8", "LANGUAGE": "en_GB:en"}
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=env)
     yield browser
     browser.close()
