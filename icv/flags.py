@@ -213,6 +213,19 @@ BY_KIND = {f.kind: f for f in FLAGS}
 
 # Checking and keeping a form's flag answers: one home for visit detainee entries and reviews. ---
 
+def in_words(raised):
+    """The flags as a page shows them: [label, answer] rows, for each flag whether it was raised,
+    then each question answered, in the flag's order, in words. `raised` is {kind: answers} of
+    the flags raised (a kind mapped to None was not). Visit reports and record reviews both."""
+    rows = []
+    for flag in FLAGS:
+        answers = raised.get(flag.kind)
+        rows.append([flag.legend, "Yes" if answers is not None else "No"])
+        rows += [[f"{flag.legend}: {q.label}", flag.choice_label(q.name, answers[q.name])]
+                 for q in flag.questions if answers and q.name in answers]
+    return rows
+
+
 def answer_errors(flag, answers, to_minutes, max_minutes):
     """{question name: message} of the questions of a raised flag left unanswered (unless
     optional) or answered with something that is not one of its answers."""

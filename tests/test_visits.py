@@ -370,3 +370,21 @@ def test_no_column_can_hold_a_detainees_name_birth_date_address_or_offence(db):
     assert set(db["detainee_entries"].columns_dict) == {
         "id", "visit_id", "entry_key", "position", "custody_record_no", "age_band",
         "appears_under_18", "gender", "ethnicity", "consent", "checks", "removed_at"}
+
+
+def test_flags_read_the_same_in_words_on_a_report_and_a_review():
+    """One home for "flags in words" (reviews/summary.py calls it too): a raised flag's answers in the flag's question order,
+    choices as their labels, minutes as typed; a flag not raised is "No"."""
+    from icv import flags
+    from icv.visits.snapshot import entry_rows
+
+    force = {"spit_guard_minutes": 12, "spit_guard": "yes", "phase": "in_cell"}
+    rows = flags.in_words({"use_of_force": force, "child": None})
+    assert ["Use of force", "Yes"] in rows and ["Child", "No"] in rows
+    assert [r for r in rows if r[0].startswith("Use of force:")] == [
+        ["Use of force: When was force used?", "In the cell"],
+        ["Use of force: Was a spit and bite guard used?", "Yes"],
+        ["Use of force: For how many minutes was the spit and bite guard on?", 12]]
+    entry = {"age_band": "25-34", "gender": "male", "ethnicity": "not_stated", "checks": {},
+             "flags": {"use_of_force": force}}
+    assert entry_rows(entry)[-len(rows):] == rows

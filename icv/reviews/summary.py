@@ -88,15 +88,7 @@ def sections(review, facts):
                                      or review.get("annex_b_delay") or "no")])
     care = [[label, codes.label(q.GRADES, (review.get("care_checks") or {}).get(name, ""))]
             for name, label in q.CARE_CHECKS]
-    raised = review.get("flags") or {}
-    flag_rows = []
-    for flag in flags.FLAGS:
-        flag_rows.append([flag.legend, "Yes" if flag.kind in raised else "No"])
-        for name, code in raised.get(flag.kind, {}).items():
-            question = next((x for x in flag.questions if x.name == name), None)
-            if question is not None:
-                flag_rows.append([f"{flag.legend}: {question.label}",
-                                  code if getattr(question, "minutes", False) else flag.choice_label(name, code)])
+    flag_rows = flags.in_words(review.get("flags") or {})
     quality = [[label, codes.label(q.QUALITY, (review.get("record_quality") or {}).get(name, ""))]
                for name, label in q.RECORD_QUALITY]
     quality += [["Overall grade", codes.label(q.OVERALL_GRADES, review.get("overall_grade") or "")],

@@ -60,14 +60,7 @@ def entry_rows(entry):
             ["Spoke with you", codes.label(q.CONSENT, entry.get("consent") or "")]]
     rows += [[check.label, dict(check.choices).get(entry["checks"][check.name], "")]
              for check in q.CHECKS if entry["checks"].get(check.name)]
-    for flag in flags.FLAGS:
-        answers = entry["flags"].get(flag.kind)
-        rows.append([flag.legend, "Yes" if answers is not None else "No"])
-        for question in flag.questions:
-            if answers and question.name in answers:
-                rows.append([f"{flag.legend}: {question.label}",
-                             flag.choice_label(question.name, answers[question.name])])
-    return rows
+    return rows + flags.in_words(entry["flags"])
 
 
 def diff(old, new):
