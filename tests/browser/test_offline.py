@@ -400,3 +400,31 @@ def test_signing_out_clears_the_phone_but_asks_first_about_unsent_reports(page_a
     sign_out(page)
     assert page.evaluate("caches.match('/visits/new').then(r => !!r)") is False
     assert [k for k in local_keys(page)] == []
+
+
+def test_a_save_while_the_database_is_busy_is_kept_and_tried_again(idle_page, short_server):
+    """Another writer holds the database past the busy timeout: the autosave's 503 keeps the
+    typing on the phone and says when it tries again; once the lock is gone it saves."""
+    page = idle_page(30)
+    page.goto("/visits/new")
+    page.get_by_label(OFFICER).fill("PS 8080")
+    expect(status(page)).to_have_text(re.compile(r"^Saved at "))
+    draft = client_id(page)
+    short_server.app.config["DATABASE_BUSY_TIMEOUT_MS"] = 50
+    holder = sqlite3.connect(short_server.database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, held
+        page.get_by_label(IN_CUSTODY, exact=True).fill("7")
+        expect(status(page)).to_have_text(
+            "Not saved: the server is busy. What you typed is kept on this phone; "
+            "we will try again in 5 seconds.")
+        assert f"icv:draft:{draft}" in local_keys(page)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        short_server.app.config["DATABASE_BUSY_TIMEOUT_MS"] = 5000
+    let_time_pass(page, 6)
+    expect(status(page)).to_have_text(re.compile(r"^Saved at "))
+    with sqlite3.connect(short_server.database) as conn:
+        fields = conn.execute("SELECT fields FROM drafts WHERE client_id = ?", [draft]).fetchone()[0]
+    assert '["in_custody", "7"]' in fields
