@@ -35,7 +35,8 @@
   async function freshToken() {  // signed in again elsewhere: a new session, a new token
     let doc;
     try {
-      const html = await (await fetch(ds.tokenUrl || "/visits/new", { headers: HDR })).text();
+      if (!ds.tokenUrl) return false;  // a page a signed-in person may open (base.html says which)
+      const html = await (await fetch(ds.tokenUrl, { headers: HDR })).text();
       doc = new DOMParser().parseFromString(html, "text/html");
     } catch (e) { return false; }
     const m = doc.querySelector('meta[name="csrf-token"]');
