@@ -94,6 +94,8 @@ def handle_csrf_error(error):
             # Flask does not handle what an error handler raises: the view's abort(403) (a
             # role it refuses) or abort(404) would become a 500. Answer it as from a view.
             return current_app.handle_user_exception(raised)
+    if wants_json():  # the page's own fetch() calls: a code app.js acts on (a fresh token, again)
+        return jsonify(error="expired", message="This page had expired, so nothing was changed."), 400
     return render_template("error.html", code=400, title="This page had expired",
                            detail="Nothing was changed. Go back, reload the page and try again."), 400
 

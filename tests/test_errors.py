@@ -317,3 +317,13 @@ def test_an_autosave_over_the_cap_gets_json(app, login_as, report_form, db):
     assert response.status_code == 413
     assert response.json["error"] == "too_large" and "Nothing was saved" in response.json["message"]
     assert db["drafts"].count == 0
+
+
+def test_the_pages_own_calls_get_a_code_for_an_expired_token(app, login_as):
+    """app.js asks for a fresh token on "expired"; a person's post gets the plain page."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = login_as("icv")
+    response = client.post("/session/extend", data={"csrf_token": "stale"}, headers=FETCH)
+    assert response.status_code == 400 and response.json["error"] == "expired"
+    page = client.post("/session/extend", data={"csrf_token": "stale"})
+    assert page.status_code == 400 and "This page had expired" in page.text
