@@ -12,7 +12,7 @@ import click
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
-from . import codes, flags
+from . import codes, flags, rulebook
 from .visits import questions as q
 from .db import get_db
 from .escalations import demo as escalations_demo
@@ -106,7 +106,7 @@ def load(db, rng):
             pair = visitors[:2] if name in ("Brixton", "Walworth") else rng.sample(visitors[1:], 2)
             alone = rng.random() < 0.06
             user_id, report, submitted = visit_report(rng, suite_ids[name], pair, alone, day)
-            record_visit(db, user_id, report, submitted_at=submitted)
+            record_visit(db, user_id, report, submitted_at=submitted, **rulebook.built_in())
             count += 1
     # The custody team's work on the escalations (icv/escalations/demo.py).
     escalations_demo.work(db, random.Random(rng.random()),

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, render_template
 from . import rules
 from .auth import STAFF, role_required
 from .db import get_db
+from .escalations import sync
 from .escalations.queries import raised_by_rule
 from .times import london_today, month_bounds
 
@@ -37,6 +38,12 @@ def index():
         month_name=date(today.year, today.month, 1).strftime("%B %Y"),
         not_decided=[(rule_id, why) for rule_id, why in rules.NOT_DECIDED.items()
                      if rule_id not in rules.BY_ID])
+
+
+def built_in():
+    """The built-in rule settings and due working days, as in_force() gives them: for the demo
+    data and tests, which run without an installation's settings."""
+    return {"settings": rules.DEFAULT_SETTINGS, "due_days": sync.DUE_WORKING_DAYS}
 
 
 def in_force():

@@ -14,7 +14,7 @@ from flask_login import FlaskLoginClient
 from jinja2 import BytecodeCache
 from werkzeug.security import generate_password_hash
 
-from icv import create_app, times
+from icv import create_app, rulebook, times
 from icv.auth import User
 from icv.db import connect, migrate
 from icv.flags import FLAGS
@@ -185,7 +185,7 @@ def make_visit(db, make_suite):
                   "departed_at": to_iso(arrived + timedelta(hours=1)),
                   "in_custody": 10, "spoke_with": 5, "entries": list(entries), **overrides}
         visit_id, _ = record_visit(db, user.id, report, submitted_at=overrides.get("submitted_at")
-                                   or now_iso())
+                                   or now_iso(), **rulebook.built_in())
         return visit_id
     return make
 

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import (assert_kept, detainee_fields, draft_url, error_messages, form_values,
                       notices, page_text)
-from icv import demo
+from icv import demo, rulebook
 from icv.times import london, london_today
 from icv.visits.store import record_visit
 
@@ -150,7 +150,8 @@ def test_a_report_saved_without_fields_can_be_corrected(login_as, make_user, mak
     day = london_today() - timedelta(days=3)
     _, report, submitted_at = demo.visit_report(random.Random(seed), make_suite(),
                                                 [author.user.id, partner.id], False, day)
-    visit_id, _ = record_visit(db, author.user.id, report, submitted_at=submitted_at)
+    visit_id, _ = record_visit(db, author.user.id, report, submitted_at=submitted_at,
+                                **rulebook.built_in())
     assert json.loads(next(db["visit_versions"].rows)["fields"]) == []
     client_id = start(author, visit_id)
     fields = draft_fields(db, client_id)

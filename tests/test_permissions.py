@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from icv import demo
+from icv import demo, rulebook
 from icv.drafts import store as drafts
 from icv.auth import ANONYMOUS, ROLE_NAMES
 from icv.db import connect
@@ -119,7 +119,8 @@ def correction_draft(db, make_user, make_suite):
         day = london_today() - timedelta(days=2)
         _, report, submitted = demo.visit_report(random.Random(1), make_suite(),
                                                  [user.id, make_user("icv").id], False, day)
-        visit_id, _ = store.record_visit(db, user.id, report, submitted_at=submitted)
+        visit_id, _ = store.record_visit(db, user.id, report, submitted_at=submitted,
+                                         **rulebook.built_in())
         client_id = str(uuid.uuid4())
         fields = ([["client_id", client_id], ["base_version", "1"],
                    ["correction_reason", "A typing slip."]] + store.fields_for_visit(db, visit_id))

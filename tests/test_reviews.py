@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from conftest import assert_kept, error_messages, form_values, notices, page_text
+from icv import rulebook
 from icv.drafts import store as drafts
 from icv.reviews import store
 from icv.times import london_today
@@ -506,7 +507,8 @@ def test_a_checked_draft_the_partner_saved_again_is_not_submitted(pair, db):
     ben.post(draft_url(review, "/autosave"), data=review_fields(review, comments="Ben's", base_revision=str(revision)),
              headers=FETCH)
     with pytest.raises(drafts.Stale):
-        store.submit(db, review["id"], ada.user.id, {"times": {}}, revision=revision)
+        store.submit(db, review["id"], ada.user.id, {"times": {}}, revision=revision,
+                     **rulebook.built_in())
     assert db["custody_record_reviews"].get(review["id"])["status"] == "draft"
 
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from conftest import clock_time, draft_url, finding_entry, page_text, recent_visit
-from icv import create_app, rules
+from icv import create_app, rulebook, rules
 from icv.rules import RULES
 from icv.times import from_iso, london_today, month_bounds, to_iso, utcnow
 from icv.visits import store
@@ -188,5 +188,6 @@ def test_a_correction_does_not_make_a_report_late(login_as, make_user, make_visi
     visit = db["visits"].get(visit_id)
     report = {"client_id": visit["client_id"], "in_custody": 10, "spoke_with": 5, "entries": [],
               **{c: visit[c] for c in ("suite_id", "partner_id", "arrived_at", "departed_at")}}
-    store.correct_visit(db, visit_id, author.id, report, [], "A typing slip.", 1)
+    store.correct_visit(db, visit_id, author.id, report, [], "A typing slip.", 1,
+                        **rulebook.built_in())
     assert db["escalations"].count == 0

@@ -9,6 +9,7 @@ from datetime import time, timedelta
 
 from ..times import london_to_utc, london_today, to_iso
 from . import store
+from .. import rulebook
 
 TRAINED = {"icv@example.org": 300, "priya.shah@example.org": 500, "grace.adeyemi@example.org": 200}
 EXPIRED = {"tom.okafor@example.org": -20}
@@ -72,7 +73,7 @@ def load(db, rng=None, today=None):
         "overall_grade": "requires_improvement",
         "comments": "Kept overnight for interview in the morning; the record gives no reason why "
                     "she could not be interviewed the same evening.",
-    }, submitted_at=to_iso(london_to_utc(session, time(15, 10))))
+    }, submitted_at=to_iso(london_to_utc(session, time(15, 10))), **rulebook.built_in())
     # A man with a mental health marker: legal advice 3 h 35 min after asking, and the first
     # review 1 h 30 min late with no reason recorded (RT2, DT2).
     store.submit(db, adult, priya, {
@@ -88,5 +89,5 @@ def load(db, rng=None, today=None):
         "care_checks": {**GOOD_CARE, "medication": "compliant"}, "record_quality":
             {**GOOD_QUALITY, "rationale": "partly"},
         "flags": {}, "overall_grade": "requires_improvement", "comments": "",
-    }, submitted_at=to_iso(london_to_utc(session, time(15, 40))))
+    }, submitted_at=to_iso(london_to_utc(session, time(15, 40))), **rulebook.built_in())
     return [child, adult, *waiting]

@@ -243,7 +243,7 @@ def run_rules(found, settings, repeats=None):
     return rules.evaluate(found, "review", settings, repeats)
 
 
-def preview(db, review_row, data, settings=rules.DEFAULT_SETTINGS):
+def preview(db, review_row, data, settings):
     """The escalations submitting `data` would raise now, under the rule `settings`."""
     repeats = sync.repeat_counts(db, review_row["suite_id"], now_iso(),
                                         settings["repeat_window_days"], exclude_review=review_row["id"])
@@ -251,9 +251,9 @@ def preview(db, review_row, data, settings=rules.DEFAULT_SETTINGS):
 
 
 def submit(db, review_id, user_id, review, fields=None, submitted_at=None, revision=None, *,
-           settings=rules.DEFAULT_SETTINGS, due_days=None):
-    """Save a checked review, run the rules (with these settings and due working days; the
-    defaults unless given) and raise its escalations; True if this call submitted it, False if
+           settings, due_days):
+    """Save a checked review, run the rules (under the settings and due working days in
+    force, as visits.store.record_visit) and raise its escalations; True if this call submitted it, False if
     it already was (a double tap, a retry from the outbox). Given the draft `revision` it was
     made from, drafts.Stale if the draft has been saved since (by the other reviewer): nothing is
     submitted."""

@@ -75,9 +75,9 @@ def find_by_client_id(db, client_id):
 
 
 def record_visit(db, user_id, report, fields=None, submitted_at=None, *,
-                 settings=rules.DEFAULT_SETTINGS, due_days=None):
+                 settings, due_days):
     """Save a checked report as version 1 and raise its escalations (under the rule `settings`
-    and `due_days`, the defaults unless given); returns (visit_id, created).
+    and `due_days` in force: rulebook.in_force(), or rulebook.built_in()); returns (visit_id, created).
 
     A client_id already saved (a double tap, a retry from the outbox) returns the existing
     report instead of making a second one."""
@@ -102,9 +102,9 @@ def record_visit(db, user_id, report, fields=None, submitted_at=None, *,
 
 
 def correct_visit(db, visit_id, user_id, report, fields, reason, base_version, *,
-                  settings=rules.DEFAULT_SETTINGS, due_days=None):
+                  settings, due_days):
     """Replace a report's answers with a corrected version, keeping every earlier version, and
-    run the rules again (under `settings` and `due_days`, the defaults unless given).
+    run the rules again (under the `settings` and `due_days` in force, as record_visit).
 
     Raises StaleVersion if the report is no longer at `base_version`. Entries keep their
     ids (matched by entry_key) so escalations stay attached; removed entries are marked,

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 
+from icv import rulebook
 from icv.db import connect
 from icv.rules import BY_ID
 from icv.times import to_iso, utcnow
@@ -56,7 +57,7 @@ def raise_finding(database, record_no):
                   "spoke_with": 3, "entries": [{"custody_record_no": record_no, "age_band": "25-34",
                                                 "gender": "female", "ethnicity": "not_stated",
                                                 "flags": SS2}]}
-        record_visit(db, user["icv@example.org"], report)
+        record_visit(db, user["icv@example.org"], report, **rulebook.built_in())
 
 
 def no_violations(page):
