@@ -37,7 +37,6 @@ from werkzeug.security import generate_password_hash
 
 from icv import ROOT
 from icv.auth import User
-from icv.db import migrate
 from icv.flags import FLAGS
 from icv.rules import VISIT_RULES
 from icv.times import london_today, to_iso

@@ -41,6 +41,11 @@ def names(db, ids):
     return by_id(db, "SELECT id, display_name AS value FROM users", ids)
 
 
+def name(db, user_id):
+    """The display name of one person, or None (no one, or no such id)."""
+    return names(db, [user_id]).get(user_id)
+
+
 def with_roles(db, roles):
     """(id, display name) of active people whose role is one of `roles`, by name."""
     return [(r["id"], r["display_name"]) for r in db.query(

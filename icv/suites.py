@@ -19,6 +19,11 @@ def names(db, ids):
     return by_id(db, "SELECT id, name AS value FROM suites", ids)
 
 
+def name(db, suite_id):
+    """The name of one suite."""
+    return names(db, [suite_id])[suite_id]
+
+
 def panel_names(db, ids):
     """{id: name} of these panels; ids may repeat or be None."""
     return by_id(db, "SELECT id, name AS value FROM panels", ids)

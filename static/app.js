@@ -318,8 +318,8 @@
         show("Not saved: this is too large for the server. What you typed is kept on this phone: shorten the longest answers.");
       } else if (data.error === "invalid") {  // a box over its limit: the message names it
         show(`Not saved: ${data.message} What you typed is kept on this phone.`);
-      } else if ((data.error === "expired" || (r.status === 400 && !data.error)) && !retried && await freshToken()) {
-        retried = true;  // a stale token (the answer may be the server's plain error page)
+      } else if (data.error === "expired" && !retried && await freshToken()) {
+        retried = true;  // a stale token: a new session signed in elsewhere
         return save();
       } else {
         show(`${data.message || `Not saved (error ${r.status}).`} What you typed is kept on this phone.`);

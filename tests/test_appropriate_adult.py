@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import detainee_fields, draft_url, error_messages
-from review_helpers import make_eligible, make_review, review_fields
+from review_helpers import make_eligible, make_review
 from test_reviews import check_and_submit
 
 CHILD = {"age_band": "14-15", "appears_under_18": "yes", "child": "yes",

@@ -32,7 +32,7 @@ def get(db, client_id):
     rows = list(db.query("SELECT * FROM drafts WHERE client_id = ?", [client_id]))
     if not rows:
         return None
-    return {**rows[0], "updated_by_name": people.names(db, [rows[0]["updated_by"]]).get(rows[0]["updated_by"])}
+    return {**rows[0], "updated_by_name": people.name(db, rows[0]["updated_by"])}
 
 
 class Stale(Exception):

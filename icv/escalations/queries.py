@@ -148,19 +148,13 @@ def due_state(due_on, closed_at, today):
         return None, "No due date"
     due = date.fromisoformat(due_on)
     if due < today:
-        late = working_days_late(due, today)
+        late = working_days_between(due, today)
         if late == 0:  # due on Friday, looked at on Saturday
             return "overdue", f"Overdue: was due {due:%a %-d %b}"
         return "overdue", f"Overdue by {late} working day{'s' if late != 1 else ''}"
     if due == today:
         return "today", "Due today"
     return "due", f"Due {due:%a %-d %b %Y}"
-
-
-def working_days_late(due, today):
-    """The working days after the due date up to and including today: counted arithmetically
-    by icv.workdays, so an escalation years overdue costs what one a day late does."""
-    return working_days_between(due, today)
 
 
 # One escalation ---------------------------------------------------------------------------------
@@ -173,7 +167,7 @@ def get(db, escalation_id):
     e = rows[0]
     names = people.names(db, [e["assigned_to"], e["raised_by"]])
     return {**e, "reasons": json.loads(e["reasons"]),
-            "suite_name": suites.names(db, [e["suite_id"]])[e["suite_id"]],
+            "suite_name": suites.name(db, e["suite_id"]),
             "assigned_name": names.get(e["assigned_to"]), "raised_by_name": names.get(e["raised_by"])}
 
 

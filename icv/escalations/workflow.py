@@ -199,4 +199,4 @@ def bulk(db, items, action):
 
 
 def _name(db, user_id):
-    return people.names(db, [user_id]).get(user_id, "Someone")
+    return people.name(db, user_id) or "Someone"

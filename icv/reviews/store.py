@@ -63,8 +63,8 @@ def get_batch(db, batch_id):
     rows = list(db.query("SELECT * FROM review_batches WHERE id = ?", [batch_id]))
     if not rows:
         return None
-    return {**rows[0], "suite_name": suites.names(db, [rows[0]["suite_id"]])[rows[0]["suite_id"]],
-            "created_by_name": people.names(db, [rows[0]["created_by"]])[rows[0]["created_by"]]}
+    return {**rows[0], "suite_name": suites.name(db, rows[0]["suite_id"]),
+            "created_by_name": people.name(db, rows[0]["created_by"])}
 
 
 def batches(db, limit=200):
@@ -173,7 +173,7 @@ def get_review(db, review_id=None, client_id=None):
     if not rows:
         return None
     row = with_suite_names(db, rows)[0]
-    row["submitted_by_name"] = people.names(db, [row["submitted_by"]]).get(row["submitted_by"])
+    row["submitted_by_name"] = people.name(db, row["submitted_by"])
     for key, column in JSON_COLUMNS.items():
         row[key] = json.loads(row.pop(column))
     row["derived"] = json.loads(row["derived"])

@@ -17,7 +17,8 @@ from .. import codes, rulebook
 from ..drafts import store as drafts
 from ..auth import STAFF, role_required
 from ..db import get_db
-from ..drafts.routes import Kind, Refused, field_labels, register
+from ..drafts.kinds import Kind, Refused, field_labels
+from ..drafts.routes import register
 from ..escalations import queries as escalations
 from ..times import london_today
 from . import derive, questions, store

@@ -208,7 +208,7 @@ def get_visit(db, visit_id):
         return None
     v = rows[0]
     names = people.names(db, [v["created_by"], v["partner_id"]])
-    return {**v, "counts": json.loads(v["counts"]), "suite_name": suites.names(db, [v["suite_id"]])[v["suite_id"]],
+    return {**v, "counts": json.loads(v["counts"]), "suite_name": suites.name(db, v["suite_id"]),
             "created_by_name": names.get(v["created_by"]), "partner_name": names.get(v["partner_id"])}
 
 

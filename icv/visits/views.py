@@ -12,7 +12,8 @@ from .. import people, rulebook, suites
 from ..drafts import store as drafts
 from ..auth import STAFF, role_required
 from ..escalations import queries as escalations
-from ..drafts.routes import Kind, Refused, register
+from ..drafts.kinds import Kind, Refused
+from ..drafts.routes import register
 from ..db import get_db, writing
 from ..forms import options
 from ..times import london_today

@@ -213,6 +213,23 @@ def skip_link_focused(page, server):
     expect(page.get_by_role("link", name="Independent Custody Visiting")).to_be_in_viewport()
 
 
+def busy_page(page, server):
+    """A draft saved while another writer holds the database: the busy page with Try again."""
+    page.goto("/visits/new")
+    page.get_by_label("Custody officer on duty (rank and number)").fill("PS 4242")
+    server.app.config["DATABASE_BUSY_TIMEOUT_MS"] = 50
+    holder = sqlite3.connect(server.database, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        page.get_by_role("button", name="Save draft").first.click()
+        expect(page.get_by_role("heading", level=1, name="The service is busy")).to_be_visible()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+        server.app.config["DATABASE_BUSY_TIMEOUT_MS"] = 5000
+    expect(page.get_by_role("button", name="Try again")).to_be_visible()
+
+
 def year_summary(page, server):
     page.goto("/summaries/year/?year=2026")
     expect(page.get_by_role("heading", level=2, name="2026")).to_be_visible()
@@ -222,6 +239,7 @@ PAGES = [
     (None, login_page),
     ("custody_team", skip_link_focused),
     ("coordinator", year_summary),
+    ("icv", busy_page),
     (None, login_with_errors),
     (None, wrong_password),
     ("icv", my_reports_with_a_draft),
