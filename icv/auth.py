@@ -199,6 +199,20 @@ def safe_next(target):
     return target
 
 
+def password_checked(row, next_url):
+    """Where sign-in goes once the password is right: the second factor if the account needs
+    one, else straight in."""
+    return complete_sign_in(row, next_url)
+
+
+def complete_sign_in(row, next_url):
+    """Every factor is checked: start a fresh session and go to `next_url` (a safe path or None)."""
+    session.clear()  # a fresh session at sign-in
+    session.permanent = True
+    login_user(User(row))
+    return redirect(next_url or url_for("main.index"))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -210,10 +224,7 @@ def login():
     if form.validate_on_submit():
         row = authenticate(get_db(), form.email.data, form.password.data)
         if row:
-            session.clear()  # a fresh session at sign-in
-            session.permanent = True
-            login_user(User(row))
-            return redirect(safe_next(form.next.data) or url_for("main.index"))
+            return password_checked(row, safe_next(form.next.data))
         form.password.errors.append("The email address or password is not right")
         status = 401
     elif form.is_submitted():
