@@ -62,6 +62,11 @@ def create_app(test_config=None):
         app.config.from_prefixed_env()
     else:
         app.config.update(test_config)
+    # Staff need a second factor to sign in, except in `make run` (--debug), so the demo sign-ins
+    # work as printed. Only a setting made on purpose turns it off outside debug mode.
+    app.config.setdefault("TWO_FACTOR_REQUIRED", not app.debug)
+    if not isinstance(app.config["TWO_FACTOR_REQUIRED"], bool):
+        raise RuntimeError("TWO_FACTOR_REQUIRED must be True or False")
     check_secret_key(app)
     app.url_map.converters["int"] = RowId
 
@@ -69,6 +74,7 @@ def create_app(test_config=None):
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
     from .reviews import batches, views as reviews  # noqa: F401  (batches' routes are on reviews.bp)
     from .visits import views as visits
+    from .accounts import twofactor_views
 
     # Checked once, here; views pass them to the stores that raise escalations (rulebook.in_force).
     app.config["RULES"] = rules.settings_from(app.config["RULE_SETTINGS"])  # a typo stops here
@@ -78,7 +84,8 @@ def create_app(test_config=None):
     db.init_app(app)
     auth.init_app(app)
     demo.init_app(app)
-    for module in (main, auth, visits, escalations, rulebook, summaries, reviews, volunteers):
+    for module in (main, auth, visits, escalations, rulebook, summaries, reviews, volunteers,
+                   twofactor_views):
         app.register_blueprint(module.bp)
     main.register_error_handlers(app)
     return app

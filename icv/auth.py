@@ -199,9 +199,24 @@ def safe_next(target):
     return target
 
 
+# The step after a right password (icv/accounts/twofactor_views.py registers it): step(row,
+# next_url) returns the response that asks for a second factor, or None to sign straight in.
+_second_factor = []
+
+
+def second_factor(step):
+    """Register the second-factor step password_checked hands over to."""
+    _second_factor[:] = [step]
+    return step
+
+
 def password_checked(row, next_url):
     """Where sign-in goes once the password is right: the second factor if the account needs
     one, else straight in."""
+    for step in _second_factor:
+        response = step(row, next_url)
+        if response is not None:
+            return response
     return complete_sign_in(row, next_url)
 
 

@@ -559,3 +559,29 @@ def m011_one_drafts_table(db):
       FROM review_drafts d JOIN custody_record_reviews c ON c.id = d.review_id;
     DROP TABLE review_drafts;
     """)
+
+
+@migrations()
+def m014_two_factor(db):
+    """Two-factor sign-in (icv/accounts/twofactor.py). `two_factor` is one row per person who has
+    started setting it up: the TOTP secret, `enrolled_at` once a code confirmed it (NULL while
+    setting up), and `last_step`, the 30-second time step of the last code accepted, so a code is
+    never accepted twice. `recovery_codes` holds single-use codes as salted password hashes;
+    `used_at` is set once, never cleared."""
+    db.executescript("""
+    CREATE TABLE two_factor (
+      user_id INTEGER PRIMARY KEY REFERENCES users(id),
+      secret TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      enrolled_at TEXT,
+      last_step INTEGER
+    );
+    CREATE TABLE recovery_codes (
+      id INTEGER PRIMARY KEY,
+      user_id INTEGER NOT NULL REFERENCES users(id),
+      code_hash TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      used_at TEXT
+    );
+    CREATE INDEX recovery_codes_user ON recovery_codes(user_id);
+    """)

@@ -124,6 +124,7 @@ def app(tmp_path, migrated_database):
         "SECRET_KEY": "test",
         "WTF_CSRF_ENABLED": False,
         "DATABASE": str(path),
+        "TWO_FACTOR_REQUIRED": False,  # as in `make run`; tests/test_twofactor.py turns it on
     })
     app.test_client_class = FlaskLoginClient
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE

@@ -27,6 +27,8 @@ OWNERS = {
     "review_records": "icv/reviews/",
     "review_assignments": "icv/reviews/",
     "audit_log": "icv/audit.py",
+    "two_factor": "icv/accounts/twofactor.py",
+    "recovery_codes": "icv/accounts/twofactor.py",
 }
 # The drafts of both forms: kept apart so a shared drafts module can take them over in one edit.
 DRAFT_OWNERS = {

@@ -13,7 +13,7 @@ from icv.visits import store
 MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
               "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews",
               "m009_escalations_entry_index", "m010_escalations_review_foreign_key",
-              "m011_one_drafts_table"]
+              "m011_one_drafts_table", "m014_two_factor"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -70,6 +70,11 @@ SCHEMA = {
         "flags": str, "record_quality": str, "overall_grade": str, "comments": str, "version": int,
         "created_by": int, "submitted_by": int, "created_at": str, "updated_at": str,
         "submitted_at": str},
+    # Two-factor sign-in (issue 10)
+    "two_factor": {"user_id": int, "secret": str, "created_at": str, "enrolled_at": str,
+                   "last_step": int},
+    "recovery_codes": {"id": int, "user_id": int, "code_hash": str, "created_at": str,
+                       "used_at": str},
 }
 
 NAMED_INDEXES = {
@@ -91,6 +96,7 @@ NAMED_INDEXES = {
     "review_assignments": {"review_assignments_user"},
     "custody_record_reviews": {"custody_record_reviews_suite", "custody_record_reviews_status",
                                "custody_record_reviews_arrived"},
+    "recovery_codes": {"recovery_codes_user"},
 }
 
 
@@ -364,7 +370,7 @@ def test_m010_keeps_every_escalation_index_and_trigger(blank):
     m009_database(blank)
     before = [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()]
     indexes = {i.name for i in blank["escalations"].indexes}
-    assert migrate(blank) == ["m010_escalations_review_foreign_key", "m011_one_drafts_table"]
+    assert migrate(blank) == MIGRATIONS[MIGRATIONS.index("m010_escalations_review_foreign_key"):]
     assert [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()] == before
     assert {i.name for i in blank["escalations"].indexes} == indexes
     assert blank["escalation_events"].count == 1
@@ -414,7 +420,7 @@ def test_m011_moves_review_drafts_into_the_one_drafts_table(blank):
     INSERT INTO drafts (client_id, user_id, fields, created_at, updated_at)
       VALUES ('v1', 5, '[["suite_id", "3"]]', '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z');
     """)
-    assert migrate(blank) == ["m011_one_drafts_table"]
+    assert migrate(blank) == MIGRATIONS[MIGRATIONS.index("m011_one_drafts_table"):]
     rows = {r["client_id"]: r for r in blank.query("SELECT * FROM drafts")}
     review = rows["r4"]
     assert (review["kind"], review["review_id"], review["revision"], review["updated_by"]) == ("review", 4, 3, 6)

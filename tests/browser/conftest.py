@@ -158,7 +158,10 @@ def serve_demo(path, secret, seed):
     migrate(db)
     demo.load(db, random.Random(seed))
     db.close()
-    app = create_app({"TESTING": True, "SECRET_KEY": secret, "DATABASE": path})
+    # Two-factor off, as in `make run`: the demo sign-ins work as printed (test_twofactor.py
+    # serves an app with it required).
+    app = create_app({"TESTING": True, "SECRET_KEY": secret, "DATABASE": path,
+                      "TWO_FACTOR_REQUIRED": False})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
