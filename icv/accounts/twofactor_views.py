@@ -31,7 +31,7 @@ OPEN_BEFORE_SET_UP = {"twofactor.set_up", "auth.logout", "auth.session_status",
                       "auth.session_extend", "static", "main.service_worker", "main.offline"}
 
 WRONG_CODE = "The code is not right. Enter the code your authenticator app shows now"
-MESSAGES = {
+MESSAGES = {  # by the page a wrong code was typed on, or by (result, what it looked like)
     "code": WRONG_CODE,
     "recovery": "That recovery code is not right. Check it and try again",
     (REUSED, "code"): "That code has already been used. Wait for your app to show a new code and enter that",
@@ -132,7 +132,7 @@ def code():
             session.pop(PENDING, None)  # too many tries, or the account or its two-factor went
             form.code.errors = [ENDED["none"] if result in (ACCEPTED, NOT_SET_UP) else ENDED["too_many"]]
             return render_template("twofactor/code.html", form=form, recovery=recovery, ended=True), 400
-        form.code.errors.append(MESSAGES.get((result, kind), MESSAGES[kind]))
+        form.code.errors.append(MESSAGES.get((result, kind), MESSAGES["recovery" if recovery else "code"]))
     status = 400 if form.is_submitted() else 200
     return render_template("twofactor/code.html", form=form, recovery=recovery, ended=False), status
 
@@ -217,7 +217,7 @@ def checked(form):
         return False
     result, kind = twofactor.verify(get_db(), current_user.id, form.code.data, request.remote_addr)
     if result != ACCEPTED:
-        form.code.errors.append(MESSAGES.get((result, kind), MESSAGES[kind]))
+        form.code.errors.append(MESSAGES.get((result, kind), WRONG_CODE))
     return result == ACCEPTED
 
 

@@ -162,12 +162,19 @@ def serve_demo(path, secret, seed):
     # serves an app with it required).
     app = create_app({"TESTING": True, "SECRET_KEY": secret, "DATABASE": path,
                       "TWO_FACTOR_REQUIRED": False})
+    with serve(app) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve(app):
+    """`app` at http://127.0.0.1:<free port>, in a thread of this process (so on its pinned clock)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_port}"
     server.app = app
-    server.database = path
+    server.database = app.config["DATABASE"]
     try:
         yield server
     finally:

@@ -3,8 +3,15 @@ the report form blank, with every flag's questions open, with errors; check your
 corrected report with its versions; the delete-draft question; the correction conflict."""
 import re
 import sqlite3
+import uuid
 
+import pyotp
 import pytest
+
+from icv.accounts import twofactor
+from icv.auth import create_user
+from icv.db import connect
+from icv.times import utcnow
 
 from .helpers import (CONSENT_YES, FLAG_QUESTIONS, SS1_ANSWERS, add_issue, continue_to_check,
                       detainee, expect, fill_visit, flag_details, radio, section, submit_report,
@@ -235,6 +242,38 @@ def year_summary(page, server):
     expect(page.get_by_role("heading", level=2, name="2026")).to_be_visible()
 
 
+def two_factor_page(page, server):
+    page.goto("/two-factor/")
+    expect(page.get_by_role("heading", level=1, name="Two-factor sign-in")).to_be_visible()
+
+
+def two_factor_set_up_with_error(page, server):
+    page.goto("/two-factor/set-up")
+    expect(page.get_by_role("img", name=re.compile("^QR code"))).to_be_visible()
+    page.get_by_label("Code from your authenticator app").fill("12345")  # never a right code
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_role("alert")).to_contain_text("The code is not right")
+
+
+def two_factor_code_with_error(page, server):
+    """The code step after the password, for an account of its own that has two-factor on."""
+    email = f"two.factor.{uuid.uuid4().hex[:8]}@example.org"
+    db = connect(server.database)
+    try:
+        user_id = create_user(db, email, "Two Factor", "icv", "a long enough passphrase")
+        secret = twofactor.start_enrolment(db, user_id)
+        twofactor.confirm_enrolment(db, user_id, pyotp.TOTP(secret).at(utcnow()))
+    finally:
+        db.close()
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill("a long enough passphrase")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Code from your authenticator app").fill("12345")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("The code is not right")
+
+
 PAGES = [
     (None, login_page),
     ("custody_team", skip_link_focused),
@@ -257,6 +296,9 @@ PAGES = [
     (None, not_found),
     ("icv", not_found),
     ("icv", forbidden),
+    ("custody_team", two_factor_page),
+    ("icv", two_factor_set_up_with_error),
+    (None, two_factor_code_with_error),
 ]
 
 
