@@ -27,6 +27,8 @@ OWNERS = {
     "review_records": "icv/reviews/",
     "review_assignments": "icv/reviews/",
     "audit_log": "icv/audit.py",
+    "user_panels": "icv/people.py",
+    "account_links": "icv/accounts/links.py",
 }
 # The drafts of both forms: kept apart so a shared drafts module can take them over in one edit.
 DRAFT_OWNERS = {
