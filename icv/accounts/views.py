@@ -223,22 +223,28 @@ def act(user_id, action, done):
     return redirect(url_for("accounts.detail", user_id=user_id))
 
 
+def mail_link(purpose, issue):
+    """An action for `act`: issue a link with `issue` (a manage function) and email it."""
+    def action(db, user):
+        token = issue(db, current_user.id, user, request.remote_addr)
+        return send_link(user, purpose, token, current_user.display_name)
+    return action
+
+
 @bp.route("/<int:user_id>/resend", methods=["POST"])
 @role_required(*COORDINATORS)
 def resend(user_id):
     """Send the invitation again, with a new link (the old one stops working)."""
-    return act(user_id, lambda db, user: send_link(user, "invitation", manage.resend_invitation(
-        db, current_user.id, user, request.remote_addr), current_user.display_name),
-        "Invitation sent again to {email}. The earlier link no longer works.")
+    return act(user_id, mail_link("invitation", manage.resend_invitation),
+               "Invitation sent again to {email}. The earlier link no longer works.")
 
 
 @bp.route("/<int:user_id>/reset", methods=["POST"])
 @role_required(*COORDINATORS)
 def send_reset(user_id):
     """Email the account a link to choose a new password (the current one works until then)."""
-    return act(user_id, lambda db, user: send_link(user, "reset", manage.reset_link(
-        db, current_user.id, user, request.remote_addr), current_user.display_name),
-        f"Password reset link sent to {{email}}. It works for {links.RESET_HOURS} hour.")
+    return act(user_id, mail_link("reset", manage.reset_link),
+               f"Password reset link sent to {{email}}. It works for {links.RESET_HOURS} hour.")
 
 
 @bp.route("/<int:user_id>/deactivate", methods=["POST"])

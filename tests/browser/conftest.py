@@ -152,13 +152,14 @@ def browser(playwright_instance):
 
 
 @contextlib.contextmanager
-def serve_demo(path, secret, seed):
-    """The app with demo data (CSRF on, as in production) at http://127.0.0.1:<free port>."""
+def serve_demo(path, secret, seed, mail=None):
+    """The app with demo data (CSRF on, as in production) at http://127.0.0.1:<free port>;
+    `mail`: its MAIL_* settings (the mailbox fixture's smtp_server.config)."""
     db = connect(path)
     migrate(db)
     demo.load(db, random.Random(seed))
     db.close()
-    app = create_app({"TESTING": True, "SECRET_KEY": secret, "DATABASE": path})
+    app = create_app({"TESTING": True, "SECRET_KEY": secret, "DATABASE": path, **(mail or {})})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -174,9 +175,10 @@ def serve_demo(path, secret, seed):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The demo app shared by the browser tests."""
-    with serve_demo(str(tmp_path_factory.mktemp("browser") / "icv.sqlite"), "browser-tests", 2026) as server:
+def live_server(tmp_path_factory, smtp_server):
+    """The demo app shared by the browser tests (its mail goes to the mailbox fixture)."""
+    with serve_demo(str(tmp_path_factory.mktemp("browser") / "icv.sqlite"), "browser-tests", 2026,
+                    smtp_server.config) as server:
         yield server
 
 
