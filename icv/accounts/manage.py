@@ -86,7 +86,7 @@ def deactivate(db, by, user, address=None):
             raise Refused("This account is already deactivated")
         links.revoke(db, user["id"])
         # TODO(lead): helper A's icv/accounts/sessions.py is not on this branch yet. Once merged:
-        #   sessions.end_all(db, user["id"], "deactivated")
+        #   sessions.end_all(db, user["id"], "deactivated", by=by, address=address)
         audit.log(db, by, "deactivate", "user", user["id"], address=address)
 
 
@@ -124,7 +124,7 @@ def set_password_from_link(db, link, password, address=None):
             raise Refused("This link has already been used. Each link works once")
         people.set_password(db, user["id"], generate_password_hash(password))
         # TODO(lead): once helper A's sessions.py is merged, a reset ends every session:
-        #   sessions.end_all(db, user["id"], "password reset")
+        #   sessions.end_all(db, user["id"], "password reset", address=address)
         audit.log(db, user["id"], "set_password", "user", user["id"], link=link["purpose"],
                   address=address)
     return user
@@ -143,6 +143,8 @@ def change_password(db, user_id, current, new, address=None, keep_session=None):
     with writing(db):
         people.set_password(db, user_id, generate_password_hash(new))
         # TODO(lead): once helper A's sessions.py is merged, end the other sessions:
-        #   sessions.end_all(db, user_id, "password changed", keep=keep_session)
+        #   sessions.end_all(db, user_id, "password changed", keep=keep_session, by=user_id,
+        #                    address=address)
+        # and have self_service.change_password pass keep_session= this request's session (A's id).
         audit.log(db, user_id, "change_password", "user", user_id, address=address)
     return None

@@ -263,8 +263,9 @@ def reactivate(user_id):
                "{display_name}'s account is active again.")
 
 
-# TODO(lead): helper A's throttle.unlock(db, user_id) and helper B's twofactor.reset(db, user_id)
-# are not on this branch. Once merged, add two buttons here in the pattern of `deactivate`
+# TODO(lead): helper A's throttle.unlock(db, user_id, by=, address=) and helper B's
+# twofactor.reset(db, user_id, by=, address=) are not on this branch (both write their own audit
+# entry, by their signatures on the other branches). Once merged, add two buttons here in the pattern of `deactivate`
 # (POST /accounts/<id>/unlock for COORDINATORS, POST /accounts/<id>/two-factor/reset for admin),
-# each writing its audit entry, rows in tests/test_permissions.py, and the buttons in
+# rows in tests/test_permissions.py, and the buttons in
 # templates/accounts/detail.html where it says TODO(lead).
