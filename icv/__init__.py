@@ -55,6 +55,17 @@ def create_app(test_config=None):
         ESCALATION_DUE_WORKING_DAYS={},
         # Signed out after this long without a request; pages warn two minutes before.
         SESSION_IDLE_MINUTES=30,
+        # Email (icv/mail.py; see README). No MAIL_SERVER: printed to the console in debug mode,
+        # and an error an admin sees otherwise.
+        MAIL_SERVER=None,
+        MAIL_PORT=587,
+        MAIL_USE_STARTTLS=True,
+        MAIL_USERNAME=None,
+        MAIL_PASSWORD=None,
+        MAIL_FROM="Independent Custody Visiting <no-reply@localhost>",
+        # The address links in emails start with, e.g. "https://icv.example.org". Set it in
+        # production: without it links use the Host the request came with.
+        BASE_URL=None,
     )
     if test_config is None:
         ensure_secret_key(Path(app.instance_path) / "config.py")
@@ -71,6 +82,7 @@ def create_app(test_config=None):
     app.url_map.converters["int"] = RowId
 
     from . import auth, db, main, rulebook, rules, summaries, volunteers, demo
+    from .accounts import self_service, views as accounts  # noqa: F401  (self_service's routes are on accounts.bp)
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
     from .reviews import batches, views as reviews  # noqa: F401  (batches' routes are on reviews.bp)
     from .visits import views as visits
@@ -85,7 +97,7 @@ def create_app(test_config=None):
     auth.init_app(app)
     demo.init_app(app)
     for module in (main, auth, visits, escalations, rulebook, summaries, reviews, volunteers,
-                   twofactor_views):
+                   twofactor_views, accounts):
         app.register_blueprint(module.bp)
     main.register_error_handlers(app)
     return app

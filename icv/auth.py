@@ -9,9 +9,10 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import people
+from . import audit, people
+from .accounts import passwords
 from .codes import ROLES
-from .db import get_db
+from .db import get_db, writing
 from .forms import LoginForm
 from .times import utcnow
 
@@ -25,7 +26,7 @@ ROLE_NAMES = [code for code, _ in ROLES]
 STAFF = ("custody_team", "coordinator", "admin")  # the custody team's work, and any report
 COORDINATORS = ("coordinator", "admin")  # running the scheme: summaries, reviews, volunteers
 ANONYMOUS = "anonymous"
-MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -38,7 +39,6 @@ class User(UserMixin):
         self.email = row["email"]
         self.display_name = row["display_name"]
         self.role = row["role"]
-        self.panel_id = row["panel_id"]
         self.crr_trained = bool(dict(row).get("crr_trained"))  # may review custody records
 
     def has_role(self, *roles):
@@ -86,19 +86,24 @@ def can_open(endpoint):
 def authenticate(db, email, password):
     """The user whose email and password match, or None."""
     row = people.find_by_email(db, email)
-    if row is None:
+    if row is None or row["password_hash"] is None:  # unknown, or invited and not set up yet
         check_password_hash(_DUMMY_HASH, password)
         return None
     return row if check_password_hash(row["password_hash"], password) else None
 
 
-def create_user(db, email, display_name, role, password, panel_id=None):
-    """Insert a user with a hashed password (scrypt, Werkzeug's default) and return the id."""
+def create_user(db, email, display_name, role, password, panel_ids=()):
+    """Insert a user with a hashed password (scrypt, Werkzeug's default) and return the id; the
+    password must pass the rules of icv/accounts/passwords.py (ValueError says why not)."""
     if role not in ROLE_NAMES:
         raise ValueError(f"role must be one of {', '.join(ROLE_NAMES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
-    return people.add(db, email, display_name, role, generate_password_hash(password), panel_id)
+    problem = passwords.problem(password, email, display_name)
+    if problem:
+        raise ValueError(f"{problem}.")
+    with writing(db):
+        user_id = people.add(db, email, display_name, role, generate_password_hash(password), panel_ids)
+        audit.log(db, None, "create_user", "user", user_id, role=role, via="flask create-user")
+    return user_id
 
 
 # endpoint -> function(user_id, view_args) that keeps a form posted after the session ran out
@@ -263,11 +268,12 @@ def logout():
 @click.option("--name", "display_name", prompt="Name", help="Name shown in the app.")
 @click.option("--role", type=click.Choice(ROLE_NAMES), default="admin", show_default=True,
               help="What the account may do.")
-@click.password_option(help=f"At least {MIN_PASSWORD_LENGTH} characters (prompted if left out).")
+@click.password_option(help=f"At least {MIN_PASSWORD_LENGTH} characters, not a common password "
+                        "(prompted if left out).")
 def create_user_command(email, display_name, role, password):
     """Create an account, e.g. the first admin."""
     db = get_db()
-    if people.find_by_email(db, email):
+    if people.any_by_email(db, email):
         raise click.ClickException(f"An account for {email} already exists.")
     try:
         create_user(db, email, display_name, role, password)

@@ -84,16 +84,17 @@ def load(db, rng):
         users[email] = db["users"].insert({
             "email": email, "display_name": name, "role": role,
             "password_hash": generate_password_hash(password),
-            "panel_id": panel_ids["Lambeth"] if role == "icv" else None,
-            "created_at": now_iso(), "updated_at": now_iso()}).last_pk
+            "created_at": now_iso(), "updated_at": now_iso(), "password_set_at": now_iso()}).last_pk
+        if role == "icv":
+            db["user_panels"].insert({"user_id": users[email], "panel_id": panel_ids["Lambeth"]})
     visitor_hash = db["users"].get(users["icv@example.org"])["password_hash"]
     visitors = [users["icv@example.org"]]
     for i, name in enumerate(OTHER_VISITORS):
         email = name.lower().replace(" ", ".").replace("'", "") + "@example.org"
         visitors.append(db["users"].insert({
             "email": email, "display_name": name, "role": "icv", "password_hash": visitor_hash,
-            "panel_id": list(panel_ids.values())[i % len(panel_ids)],
-            "created_at": now_iso(), "updated_at": now_iso()}).last_pk)
+            "created_at": now_iso(), "updated_at": now_iso(), "password_set_at": now_iso()}).last_pk)
+        db["user_panels"].insert({"user_id": visitors[-1], "panel_id": list(panel_ids.values())[i % len(panel_ids)]})
 
     count = 0
     today = london_today()

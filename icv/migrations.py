@@ -585,3 +585,71 @@ def m014_two_factor(db):
     );
     CREATE INDEX recovery_codes_user ON recovery_codes(user_id);
     """)
+@migrations(transactional=False)  # foreign_keys can only be switched outside a transaction
+def m015_accounts(db):
+    """Accounts run in the app (issue 10). users is rebuilt (SQLite drops a column with a
+    foreign key, or a NOT NULL, only that way): panel_id moves to user_panels, since a visitor
+    may sit on more than one panel; password_hash may be NULL, because an invited account has no
+    password until the invitee sets one through their link; invited_at / invited_by say who
+    asked for the account, password_set_at when its password last changed, deactivated_at when
+    it was switched off (active = 0). account_links holds the single-use invitation and reset
+    links, by a hash of their token (icv/accounts/links.py)."""
+    was_on = next(db.query("PRAGMA foreign_keys"))["foreign_keys"]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            db.executescript(f"""
+            CREATE TABLE user_panels (
+              user_id INTEGER NOT NULL REFERENCES users(id),
+              panel_id INTEGER NOT NULL REFERENCES panels(id),
+              PRIMARY KEY (user_id, panel_id)
+            );
+            CREATE INDEX user_panels_panel ON user_panels(panel_id);
+            INSERT INTO user_panels (user_id, panel_id)
+              SELECT id, panel_id FROM users WHERE panel_id IS NOT NULL;
+
+            CREATE TABLE users_new (
+              id INTEGER PRIMARY KEY,
+              email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+              display_name TEXT NOT NULL,
+              password_hash TEXT,  -- NULL: invited, no password set yet
+              role TEXT NOT NULL CHECK (role IN ('icv', 'custody_team', 'coordinator', 'admin')),
+              active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+              created_at TEXT NOT NULL DEFAULT {NOW},
+              updated_at TEXT NOT NULL DEFAULT {NOW},
+              crr_trained INTEGER NOT NULL DEFAULT 0 CHECK (crr_trained IN (0, 1)),
+              vetting_expires_on TEXT,  -- a London date, YYYY-MM-DD
+              invited_at TEXT,
+              invited_by INTEGER REFERENCES users(id),
+              password_set_at TEXT,
+              deactivated_at TEXT  -- when it was last deactivated (kept after reactivating: history)
+            );
+            INSERT INTO users_new (id, email, display_name, password_hash, role, active, created_at,
+                                   updated_at, crr_trained, vetting_expires_on, password_set_at,
+                                   deactivated_at)
+              SELECT id, email, display_name, password_hash, role, active, created_at, updated_at,
+                     crr_trained, vetting_expires_on, created_at,
+                     CASE WHEN active = 0 THEN updated_at END
+              FROM users;
+            DROP TABLE users;
+            ALTER TABLE users_new RENAME TO users;
+            CREATE INDEX users_role ON users(role, active);
+
+            CREATE TABLE account_links (
+              id INTEGER PRIMARY KEY,
+              user_id INTEGER NOT NULL REFERENCES users(id),
+              purpose TEXT NOT NULL CHECK (purpose IN ('invitation', 'reset')),
+              token_hash TEXT NOT NULL UNIQUE,  -- sha256 of the token; the token is only in the mail
+              created_by INTEGER REFERENCES users(id),  -- NULL: asked for by "Forgot your password?"
+              created_at TEXT NOT NULL DEFAULT {NOW},
+              expires_at TEXT NOT NULL,
+              used_at TEXT,
+              revoked_at TEXT  -- a newer link, or deactivation, replaced it
+            );
+            CREATE INDEX account_links_user ON account_links(user_id, purpose);
+            """)
+            problems = list(db.query("PRAGMA foreign_key_check"))
+            if problems:
+                raise RuntimeError(f"foreign key problems after rebuilding users: {problems}")
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")

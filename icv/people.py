@@ -1,5 +1,9 @@
-"""People: the `users` table. The only module that writes SQL for it; others call these and
-fetch names here after their own query rather than joining `users`."""
+"""People: the `users` table and `user_panels` (which panels each person sits on). The only
+module that writes SQL for them; others call these and fetch names here after their own query
+rather than joining `users`.
+
+An account is invited (active, no password yet), in use (active, a password), or deactivated
+(active = 0): only an active account with a password can sign in."""
 from .lookup import by_id
 from .times import now_iso
 
@@ -23,17 +27,78 @@ def find_by_email(db, email):
     return rows[0] if rows else None
 
 
-def add(db, email, display_name, role, password_hash, panel_id=None):
-    """Insert a user (the password already hashed) and return the id."""
-    return db["users"].insert({
+def any_by_email(db, email):
+    """The user with this email (any case), active or not, or None: an email is never reused."""
+    rows = list(db.query("SELECT * FROM users WHERE email = ?", [email.strip()]))
+    return rows[0] if rows else None
+
+
+def account(db, user_id):
+    """The user with this id, active, invited or deactivated, or None."""
+    rows = list(db.query("SELECT * FROM users WHERE id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def add(db, email, display_name, role, password_hash, panel_ids=(), invited_by=None):
+    """Insert a user and their panels and return the id. password_hash None: invited, with no
+    password until they set one (invited_by, when given, is who invited them)."""
+    now = now_iso()  # the app's clock, not SQLite's
+    user_id = db["users"].insert({
         "email": email.strip(), "display_name": display_name.strip(), "role": role,
-        "password_hash": password_hash, "panel_id": panel_id,
-        "created_at": now_iso(), "updated_at": now_iso(),  # the app's clock, not SQLite's
+        "password_hash": password_hash, "created_at": now, "updated_at": now,
+        "password_set_at": now if password_hash else None,
+        "invited_at": now if password_hash is None else None, "invited_by": invited_by,
     }).last_pk
+    set_panels(db, user_id, panel_ids)
+    return user_id
 
 
 def update(db, user_id, changes):
-    db["users"].update(user_id, changes)
+    """Change some columns of one user (updated_at too)."""
+    db["users"].update(user_id, {**changes, "updated_at": now_iso()})
+
+
+def set_password(db, user_id, password_hash):
+    """Store a new password hash for an active account."""
+    update(db, user_id, {"password_hash": password_hash, "password_set_at": now_iso()})
+
+
+def set_active(db, user_id, active):
+    """Deactivate (False) or reactivate (True) an account; True if it changed."""
+    now = now_iso()
+    return db.execute(
+        "UPDATE users SET active = ?, deactivated_at = coalesce(?, deactivated_at), updated_at = ? "
+        "WHERE id = ? AND active = ?", [int(active), None if active else now, now, user_id,
+                                        int(not active)]).rowcount == 1
+
+
+def active_admins(db):
+    """How many active admin accounts there are (the last one cannot be deactivated)."""
+    return db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1").fetchone()[0]
+
+
+def accounts(db, roles):
+    """Every account whose role is one of `roles`: active ones first, by name."""
+    return list(db.query(
+        f"SELECT * FROM users WHERE role IN ({','.join('?' * len(roles))}) "
+        "ORDER BY active DESC, display_name", list(roles)))
+
+
+def set_panels(db, user_id, panel_ids):
+    """Make `panel_ids` the panels this person sits on."""
+    db.execute("DELETE FROM user_panels WHERE user_id = ?", [user_id])
+    for panel_id in sorted(set(panel_ids)):
+        db.execute("INSERT INTO user_panels (user_id, panel_id) VALUES (?, ?)", [user_id, panel_id])
+
+
+def panels_of(db, user_ids):
+    """{user id: [panel ids]} for these people (each list sorted; nobody's panels missing)."""
+    found = {user_id: [] for user_id in user_ids}
+    ids = list(found)
+    for row in db.query(f"SELECT user_id, panel_id FROM user_panels WHERE user_id IN "
+                        f"({','.join('?' * len(ids))}) ORDER BY user_id, panel_id", ids):
+        found[row["user_id"]].append(row["panel_id"])
+    return found
 
 
 def names(db, ids):

@@ -1,15 +1,20 @@
 """Fixtures: the pinned clock (every test runs at TEST_NOW), app, client, runner, factories
 (make_suite, make_user, make_visit), login_as and report_form (a complete valid POST of the
-visit report form), with helpers to build its fields."""
+visit report form), with helpers to build its fields; mailbox (the mail the app sent, caught by
+a real SMTP server on loopback)."""
+import email
+import email.policy
 import html
 import itertools
 import os
 import re
 import shutil
+import socket
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask_login import FlaskLoginClient
 from jinja2 import BytecodeCache
 from werkzeug.security import generate_password_hash
@@ -115,8 +120,78 @@ def migrated_database(tmp_path_factory):
     return path
 
 
+class Mailbox:
+    """An SMTP server's catch (aiosmtpd's handler): every message sent to it, parsed.
+
+    mailbox.messages (oldest first, email.message.EmailMessage), mailbox.to(address),
+    mailbox.last(address), mailbox.link(address) (the first http(s) address in the latest mail
+    to `address`; the path only with path=True), mailbox.clear(); host and port to send to
+    (mailbox.config: the app's MAIL_* settings for it)."""
+
+    def __init__(self):
+        self.messages = []
+        self.host, self.port = "127.0.0.1", None
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls this per message
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    @property
+    def config(self):
+        return {"MAIL_SERVER": self.host, "MAIL_PORT": self.port, "MAIL_USE_STARTTLS": False,
+                "MAIL_FROM": "ICV <no-reply@icv.example.org>"}
+
+    def clear(self):
+        self.messages.clear()
+
+    def to(self, address):
+        """The messages sent to `address` (any case), oldest first."""
+        return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+    def last(self, address):
+        found = self.to(address)
+        assert found, f"no mail to {address}; mail sent to: {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+    def text(self, address):
+        """The plain-text body of the latest mail to `address`."""
+        return self.last(address).get_body(("plain",)).get_content()
+
+    def link(self, address, path=False):
+        """The first link in the latest mail to `address` (its path and query if path=True)."""
+        found = re.search(r"https?://\S+", self.text(address))
+        assert found, f"no link in the mail to {address}"
+        url = found.group(0)
+        return re.sub(r"^https?://[^/]+", "", url) if path else url
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on loopback for the whole run, catching every message."""
+    box = Mailbox()
+    box.port = free_port()
+    controller = Controller(box, hostname=box.host, port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
 @pytest.fixture
-def app(tmp_path, migrated_database):
+def mailbox(smtp_server):
+    """The mail sent during this test (the app fixture sends to this server): see Mailbox."""
+    smtp_server.clear()
+    yield smtp_server
+    smtp_server.clear()
+
+
+@pytest.fixture
+def app(tmp_path, migrated_database, smtp_server):
     path = tmp_path / "icv.sqlite"
     shutil.copyfile(migrated_database, path)
     app = create_app({
@@ -125,6 +200,7 @@ def app(tmp_path, migrated_database):
         "WTF_CSRF_ENABLED": False,
         "DATABASE": str(path),
         "TWO_FACTOR_REQUIRED": False,  # as in `make run`; tests/test_twofactor.py turns it on
+        **smtp_server.config,  # every mail the app sends lands in the mailbox fixture
     })
     app.test_client_class = FlaskLoginClient
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE

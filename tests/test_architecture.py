@@ -29,6 +29,8 @@ OWNERS = {
     "audit_log": "icv/audit.py",
     "two_factor": "icv/accounts/twofactor.py",
     "recovery_codes": "icv/accounts/twofactor.py",
+    "user_panels": "icv/people.py",
+    "account_links": "icv/accounts/links.py",
 }
 # The drafts of both forms: kept apart so a shared drafts module can take them over in one edit.
 DRAFT_OWNERS = {

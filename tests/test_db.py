@@ -13,7 +13,7 @@ from icv.visits import store
 MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
               "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews",
               "m009_escalations_entry_index", "m010_escalations_review_foreign_key",
-              "m011_one_drafts_table", "m014_two_factor"]
+              "m011_one_drafts_table", "m014_two_factor", "m015_accounts"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -23,8 +23,14 @@ SCHEMA = {
                "cell_count": int, "created_at": str},
     "panel_suites": {"panel_id": int, "suite_id": int},
     "users": {"id": int, "email": str, "display_name": str, "password_hash": str, "role": str,
-              "panel_id": int, "active": int, "created_at": str, "updated_at": str,
-              "crr_trained": int, "vetting_expires_on": str},
+              "active": int, "created_at": str, "updated_at": str,
+              "crr_trained": int, "vetting_expires_on": str, "invited_at": str, "invited_by": int,
+              "password_set_at": str, "deactivated_at": str},
+    # Accounts (issue 10)
+    "user_panels": {"user_id": int, "panel_id": int},
+    "account_links": {"id": int, "user_id": int, "purpose": str, "token_hash": str,
+                      "created_by": int, "created_at": str, "expires_at": str, "used_at": str,
+                      "revoked_at": str},
     "visits": {"id": int, "client_id": str, "suite_id": int, "created_by": int, "partner_id": int,
                "arrived_at": str, "departed_at": str, "in_custody": int, "spoke_with": int,
                "status": str, "submitted_at": str, "created_at": str, "updated_at": str,
@@ -80,6 +86,8 @@ SCHEMA = {
 NAMED_INDEXES = {
     "panel_suites": {"panel_suites_suite"},
     "users": {"users_role"},
+    "user_panels": {"user_panels_panel"},
+    "account_links": {"account_links_user"},
     "visits": {"visits_arrived", "visits_created_by", "visits_partner", "visits_suite"},
     "detainee_entries": {"detainee_entries_visit"},
     "flags": {"flags_kind"},

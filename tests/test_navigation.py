@@ -7,11 +7,12 @@ import pytest
 from icv.auth import ROLE_NAMES
 
 MENU = {
-    "icv": ["My reports", "New visit report"],
+    "icv": ["My reports", "New visit report", "Your account"],
     # the custody team may open the review sessions (not set them up), so the menu offers them
-    "custody_team": ["Escalations", "Rules", "Record reviews"],
-    "coordinator": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Volunteers"],
-    "admin": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Volunteers"],
+    "custody_team": ["Escalations", "Rules", "Record reviews", "Your account"],
+    "coordinator": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Accounts",
+                    "Your account"],
+    "admin": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Accounts", "Your account"],
 }
 
 

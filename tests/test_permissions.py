@@ -9,13 +9,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from icv import demo, rulebook
+from werkzeug.security import generate_password_hash
+
+from icv import demo, people, rulebook
+from icv.accounts import links
 from icv.drafts import store as drafts
 from icv.auth import ANONYMOUS, ROLE_NAMES
 from icv.db import connect
 from icv.times import london_today
 from icv.reviews import store as reviews_store
 from icv.visits import store
+from conftest import PASSWORD
 from review_helpers import make_eligible, make_review, review_fields
 
 LOGIN = "sign in"  # anonymous: 302 to /login?next=<the page asked for> (a POST: to /login)
@@ -79,9 +83,6 @@ MATRIX = [
     ("GET",  "/reviews/drafts/{review_client_id}/check", LOGIN, 200, 403,        403,        403),
     ("POST", "/reviews/drafts/{review_client_id}/submit", LOGIN, 302, 403,       403,        403),
     ("GET",  "/reviews/{review_id}",                LOGIN,     200, 200,         200,        200),
-    ("GET",  "/volunteers/",                        LOGIN,     403, 403,         200,        200),
-    ("GET",  "/volunteers/{user_id}",               LOGIN,     403, 403,         200,        200),
-    ("POST", "/volunteers/{user_id}",               LOGIN,     403, 403,         302,        302),
     # Two-factor sign-in (issue 10). The code step and sign-in set-up need a pending sign-in
     # (a right password first): without one they go back to /login; signed in, home.
     ("GET",  "/sign-in/code",                       302,       302, 302,         302,        302),
@@ -93,6 +94,27 @@ MATRIX = [
     ("POST", "/two-factor/set-up",                  LOGIN,     400, 400,         400,        400),
     ("POST", "/two-factor/recovery-codes",          LOGIN,     302, 302,         302,        302),
     ("POST", "/two-factor/turn-off",                LOGIN,     302, 302,         302,        302),
+    ("GET",  "/volunteers/",                        LOGIN,     403, 403,         301,        301),
+    ("GET",  "/volunteers/{user_id}",               LOGIN,     403, 403,         301,        301),
+    # Accounts (issue 10): coordinators manage ICVs' accounts (an ICV's here), admins everyone's
+    ("GET",  "/accounts/",                          LOGIN,     403, 403,         200,        200),
+    ("GET",  "/accounts/invite",                    LOGIN,     403, 403,         200,        200),
+    ("POST", "/accounts/invite",                    LOGIN,     403, 403,         302,        302),
+    ("GET",  "/accounts/{account_id}",              LOGIN,     403, 403,         200,        200),
+    ("POST", "/accounts/{account_id}/role",         LOGIN,     403, 403,         403,        302),
+    ("POST", "/accounts/{account_id}/panels",       LOGIN,     403, 403,         302,        302),
+    ("POST", "/accounts/{account_id}/record-review", LOGIN,    403, 403,         302,        302),
+    ("POST", "/accounts/{invited_id}/resend",       LOGIN,     403, 403,         302,        302),
+    ("POST", "/accounts/{account_id}/reset",        LOGIN,     403, 403,         302,        302),
+    ("POST", "/accounts/{account_id}/deactivate",   LOGIN,     403, 403,         302,        302),
+    ("POST", "/accounts/{inactive_id}/reactivate",  LOGIN,     403, 403,         302,        302),
+    ("GET",  "/accounts/me",                        LOGIN,     200, 200,         200,        200),
+    ("GET",  "/accounts/me/password",               LOGIN,     200, 200,         200,        200),
+    ("POST", "/accounts/me/password",               LOGIN,     302, 302,         302,        302),
+    ("GET",  "/accounts/forgot",                    200,       200, 200,         200,        200),
+    ("POST", "/accounts/forgot",                    302,       302, 302,         302,        302),
+    ("GET",  "/accounts/set-password/{token}",      200,       200, 200,         200,        200),
+    ("POST", "/accounts/set-password/{token}",      302,       302, 302,         302,        302),
     ("GET",  "/sw.js",                              200,       200, 200,         200,        200),
     ("GET",  "/offline",                            200,       200, 200,         200,        200),
 ]
@@ -106,6 +128,8 @@ def expected_location(method, path, role):
         return "/login" if role == ANONYMOUS else "/"
     if path.startswith("/two-factor/"):  # not set up: back to the two-factor page
         return "/two-factor/"
+    if path.startswith(("/accounts/", "/volunteers/")):
+        return account_location(path)
     if role == ANONYMOUS:
         return "/login" if path in ("/", "/logout") else None
     if path == "/":
@@ -121,7 +145,7 @@ def expected_location(method, path, role):
         return r"/visits/drafts/[0-9a-f-]{36}"
     if path.startswith("/escalations/"):  # back to the queue, or to the escalation's page
         return "/escalations/" if path == "/escalations/bulk" else re.escape(path.rsplit("/", 1)[0])
-    if path.startswith(("/reviews/", "/volunteers/")):
+    if path.startswith("/reviews/"):
         return review_location(path)
     return "/"  # /login when already signed in
 
@@ -147,7 +171,9 @@ def correction_draft(db, make_user, make_suite):
 def fill(path, browser, role, make_user, make_visit, correction_draft):
     """The path with a real visit or draft id: an ICV's own; staff and anonymous get another's
     (or any id: they are turned away before it is looked up)."""
-    if path.startswith(("/reviews/", "/volunteers/")):
+    if path.startswith(("/accounts/", "/volunteers/")):
+        return fill_account_path(path, browser.application)
+    if path.startswith("/reviews/"):
         return fill_review_path(path, browser, role, make_user)
     if "{visit_id}" in path:
         author = browser.user if role == "icv" else make_user("icv")
@@ -187,7 +213,8 @@ def escalation_fields(db, path, user_id):
 
 # Custody record reviews and volunteers (issue 5) ----------------------------------------------
 
-REVIEW_IDS = {"review_client_id": uuid.uuid4(), "review_id": 1, "batch_id": 1, "record_id": 1, "user_id": 1}
+REVIEW_IDS = {"review_client_id": uuid.uuid4(), "review_id": 1, "batch_id": 1, "record_id": 1, "user_id": 1,
+              "account_id": 1, "invited_id": 1, "inactive_id": 1, "token": "t"}
 
 
 def fill_review_path(path, browser, role, make_user):
@@ -205,10 +232,8 @@ def fill_review_path(path, browser, role, make_user):
 
 
 def review_post(app, path, make_user):
-    """What each review and volunteer form sends when filled in."""
+    """What each review form sends when filled in."""
     with closing(connect(app.config["DATABASE"])) as db:
-        if path.startswith("/volunteers/"):
-            return {"crr_trained": "y", "vetting_expires_on": (london_today() + timedelta(days=90)).isoformat()}
         if path == "/reviews/batches/new":
             return {"suite_id": str(db["suites"].insert({"name": f"Suite {uuid.uuid4()}"}).last_pk),
                     "session_date": london_today().isoformat()}
@@ -222,9 +247,7 @@ def review_post(app, path, make_user):
 
 
 def review_location(path):
-    """Where the review and volunteer forms send you next."""
-    if path.startswith("/volunteers/"):
-        return "/volunteers/"
+    """Where the review forms send you next."""
     if path == "/reviews/batches/new":
         return r"/reviews/batches/\d+"
     if path.endswith("/records"):
@@ -233,6 +256,54 @@ def review_location(path):
         return r"/reviews/batches/\d+#records"
     draft = re.match(r"/reviews/drafts/[^/]+", path).group(0)
     return re.escape(draft) + ("/check" if path.endswith("/submit") else "#main-content")
+
+
+# Accounts (issue 10) ----------------------------------------------------------------------------
+
+def fill_account_path(path, app):
+    """An ICV's account (in use, invited, or deactivated as the route needs) and a fresh
+    invitation link's token."""
+    with closing(connect(app.config["DATABASE"])) as db:
+        n = uuid.uuid4().hex[:8]
+        account = people.add(db, f"in-use-{n}@example.org", "Ada Bloggs", "icv", generate_password_hash(PASSWORD))
+        invited = people.add(db, f"invited-{n}@example.org", "Ida Newman", "icv", None)
+        inactive = people.add(db, f"gone-{n}@example.org", "Ian Left", "icv", generate_password_hash(PASSWORD))
+        people.set_active(db, inactive, False)
+        token = links.issue(db, invited, "invitation")
+    return path.format(account_id=account, invited_id=invited, inactive_id=inactive, user_id=account,
+                       token=token)
+
+
+def account_post(path, user):
+    """What each account form sends when filled in."""
+    if path == "/accounts/invite":
+        return {"email": f"new-{uuid.uuid4().hex[:8]}@example.org", "display_name": "Nia Person", "role": "icv"}
+    if path.endswith("/role"):
+        return {"role": "custody_team"}
+    if path.endswith("/record-review"):
+        return {"crr_trained": "y", "vetting_expires_on": (london_today() + timedelta(days=90)).isoformat()}
+    if path == "/accounts/me/password":
+        return {"current_password": PASSWORD, "new_password": "a brand new passphrase for me"}
+    if path == "/accounts/forgot":
+        return {"email": getattr(user, "email", "nobody@example.org")}
+    if "/set-password/" in path:
+        return {"password": "a brand new passphrase for me"}
+    return {}
+
+
+def account_location(path):
+    """Where the account pages send you next."""
+    if path == "/volunteers/":
+        return "/accounts/"
+    if path.startswith("/volunteers/"):
+        return "/accounts/" + path.split("/")[2]
+    if path == "/accounts/invite":
+        return r"/accounts/\d+"
+    if path == "/accounts/me/password":
+        return "/accounts/me"
+    if path == "/accounts/forgot" or "/set-password/" in path:
+        return "/login"
+    return re.escape(path.rsplit("/", 1)[0])
 
 
 @pytest.mark.parametrize("method, path, role, expected", CASES,
@@ -247,8 +318,10 @@ def test_route_permissions(app, client, login_as, make_user, make_visit, correct
         data = {"client_id": path.split("/")[3], "action": "save"}
     if path.startswith("/escalations/") and method == "POST":  # the form's fields and version
         data = escalation_post(app, path, getattr(browser, "user", None))
-    if path.startswith(("/reviews/", "/volunteers/")) and method == "POST":
+    if path.startswith("/reviews/") and method == "POST":
         data = review_post(app, path, make_user)
+    if path.startswith("/accounts/") and method == "POST":
+        data = account_post(path, getattr(browser, "user", None))
     response = browser.open(path, method=method, data=data)
     response.get_data()  # read the whole body (CSV downloads stream)
     if expected == LOGIN:
@@ -260,7 +333,7 @@ def test_route_permissions(app, client, login_as, make_user, make_visit, correct
             assert response.location == "/login"
         return
     assert response.status_code == expected
-    if expected == 302:
+    if expected in (301, 302):
         assert re.fullmatch(expected_location(method, path, role), response.location), \
             response.location
     if expected == 403:
@@ -385,7 +458,8 @@ def test_correcting_an_unknown_report_is_not_found(login_as):
 
 
 @pytest.mark.parametrize("path", ["/visits/{n}", "/escalations/{n}", "/reviews/{n}",
-                                  "/reviews/batches/{n}", "/volunteers/{n}"])
+                                  "/reviews/batches/{n}", "/volunteers/{n}",
+                                  "/accounts/{n}"])
 def test_an_id_too_big_for_the_database_is_not_found(login_as, path):
     """A number past SQLite's 64-bit integers is a 404, not a crash in the query."""
     response = login_as("admin").get(path.format(n=2**63))

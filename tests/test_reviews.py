@@ -102,32 +102,43 @@ def test_my_reviews_lists_the_records_assigned_to_me(reviewer, assigned, db, mak
     assert draft_url(assigned) in page.text
 
 
-# Volunteers -------------------------------------------------------------------------------------
+# Volunteers' training and vetting (on their account page since issue 10) -------------------------
 
 def test_a_coordinator_marks_an_icv_trained_with_a_vetting_date(login_as, make_user, db):
     icv = make_user("icv")
     coordinator = login_as("coordinator")
     expires = (london_today() + timedelta(days=200)).isoformat()
-    response = coordinator.post(f"/volunteers/{icv.id}", data={"crr_trained": "y", "vetting_expires_on": expires})
-    assert response.status_code == 302 and response.location == "/volunteers/"
+    response = coordinator.post(f"/accounts/{icv.id}/record-review",
+                                data={"crr_trained": "y", "vetting_expires_on": expires})
+    assert response.status_code == 302 and response.location == f"/accounts/{icv.id}"
     row = db["users"].get(icv.id)
     assert (row["crr_trained"], row["vetting_expires_on"]) == (1, expires)
     assert store.eligibility(db, icv.id, london_today()) == (True, "")
     entry = next(db.query("SELECT * FROM audit_log WHERE object_type = 'user' AND object_id = ?", [icv.id]))
     assert entry["user_id"] == coordinator.user.id and entry["action"] == "update"
-    assert "Can review" in coordinator.get("/volunteers/").text
+    assert "Can review" in coordinator.get("/accounts/").text
+    assert "Can review" in coordinator.get(f"/accounts/{icv.id}").text
 
 
-def test_a_bad_vetting_date_gets_a_message(login_as, make_user):
-    response = login_as("admin").post(f"/volunteers/{make_user('icv').id}",
+def test_a_bad_vetting_date_gets_a_message(login_as, make_user, db):
+    icv = make_user("icv")
+    response = login_as("admin").post(f"/accounts/{icv.id}/record-review",
                                       data={"crr_trained": "y", "vetting_expires_on": "31/03/2027"})
     assert response.status_code == 400
     assert error_messages(response) == ["The vetting expiry date must be a real date, like 2027-03-31"]
+    assert db["users"].get(icv.id)["crr_trained"] == 0
 
 
-def test_only_icvs_are_volunteers(login_as, make_user):
-    response = login_as("coordinator").get(f"/volunteers/{make_user('custody_team').id}")
-    assert response.status_code == 404 and "There is no visitor with that number." in page_text(response)
+def test_only_icvs_have_record_review_training(login_as, make_user):
+    response = login_as("admin").post(f"/accounts/{make_user('custody_team').id}/record-review",
+                                      data={"crr_trained": "y"})
+    assert response.status_code == 404 and "Only ICVs review custody records." in page_text(response)
+
+
+def test_the_old_volunteers_addresses_lead_to_the_accounts(login_as, make_user):
+    coordinator, icv = login_as("coordinator"), make_user("icv")
+    assert coordinator.get("/volunteers/").location == "/accounts/"
+    assert coordinator.get(f"/volunteers/{icv.id}").location == f"/accounts/{icv.id}"
 
 
 # Batches and assignments --------------------------------------------------------------------------

@@ -152,8 +152,9 @@ def browser(playwright_instance):
 
 
 @contextlib.contextmanager
-def serve_demo(path, secret, seed):
-    """The app with demo data (CSRF on, as in production) at http://127.0.0.1:<free port>."""
+def serve_demo(path, secret, seed, mail=None):
+    """The app with demo data (CSRF on, as in production) at http://127.0.0.1:<free port>;
+    `mail`: its MAIL_* settings (the mailbox fixture's smtp_server.config)."""
     db = connect(path)
     migrate(db)
     demo.load(db, random.Random(seed))
@@ -161,7 +162,7 @@ def serve_demo(path, secret, seed):
     # Two-factor off, as in `make run`: the demo sign-ins work as printed (test_twofactor.py
     # serves an app with it required).
     app = create_app({"TESTING": True, "SECRET_KEY": secret, "DATABASE": path,
-                      "TWO_FACTOR_REQUIRED": False})
+                      "TWO_FACTOR_REQUIRED": False, **(mail or {})})
     with serve(app) as server:
         yield server
 
@@ -184,9 +185,10 @@ def serve(app):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The demo app shared by the browser tests."""
-    with serve_demo(str(tmp_path_factory.mktemp("browser") / "icv.sqlite"), "browser-tests", 2026) as server:
+def live_server(tmp_path_factory, smtp_server):
+    """The demo app shared by the browser tests (its mail goes to the mailbox fixture)."""
+    with serve_demo(str(tmp_path_factory.mktemp("browser") / "icv.sqlite"), "browser-tests", 2026,
+                    smtp_server.config) as server:
         yield server
 
 

@@ -12,6 +12,8 @@ from icv.accounts import twofactor
 from icv.auth import create_user
 from icv.db import connect
 from icv.times import utcnow
+from icv import people
+from icv.accounts import links
 
 from .helpers import (CONSENT_YES, FLAG_QUESTIONS, SS1_ANSWERS, add_issue, continue_to_check,
                       detainee, expect, fill_visit, flag_details, radio, section, submit_report,
@@ -272,6 +274,55 @@ def two_factor_code_with_error(page, server):
     page.get_by_label("Code from your authenticator app").fill("12345")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("The code is not right")
+def accounts_list(page, server):
+    page.goto("/accounts/")
+    expect(page.get_by_role("heading", level=1, name="Accounts")).to_be_visible()
+
+
+def account_page(page, server):
+    """An ICV's account as a coordinator sees it: the record review training is here now."""
+    page.goto("/accounts/")
+    page.get_by_role("link", name="Tom Okafor").click()
+    expect(page.get_by_label("Trained in custody record review")).to_be_checked()
+
+
+def invite_with_errors(page, server):
+    page.goto("/accounts/invite")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter their full name")
+
+
+def your_account(page, server):
+    page.goto("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Your account").click()
+    expect(page.get_by_role("heading", level=1, name="Your account")).to_be_visible()
+
+
+def change_password_with_errors(page, server):
+    page.goto("/accounts/me/password")
+    page.get_by_label("Your new password").fill("password1234")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter your current password")
+
+
+def forgot_password(page, server):
+    page.goto("/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", level=1, name="Reset your password")).to_be_visible()
+
+
+def set_password_with_errors(page, server):
+    """The page an invitation links to, after a password that is too common."""
+    db = connect(server.database)
+    try:
+        user_id = people.add(db, f"axe-{id(page)}@example.org", "Ada Axe", "icv", None)
+        token = links.issue(db, user_id, "invitation")
+    finally:
+        db.close()
+    page.goto(f"/accounts/set-password/{token}")
+    page.get_by_label("Create a password").fill("password1234")
+    page.get_by_role("button", name="Create password").click()
+    expect(page.get_by_role("alert")).to_contain_text("That password is too common")
 
 
 PAGES = [
@@ -299,6 +350,13 @@ PAGES = [
     ("custody_team", two_factor_page),
     ("icv", two_factor_set_up_with_error),
     (None, two_factor_code_with_error),
+    ("admin", accounts_list),
+    ("coordinator", account_page),
+    ("admin", invite_with_errors),
+    ("icv", your_account),
+    ("icv", change_password_with_errors),
+    (None, forgot_password),
+    (None, set_password_with_errors),
 ]
 
 

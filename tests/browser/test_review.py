@@ -161,7 +161,7 @@ def test_a_reviewer_completes_a_review_that_raises_dt2(page, live_server, screen
 
 def test_coordinator_pages_for_batches_and_volunteers(page_as, screenshot):
     """A coordinator's review sessions, one session with its records and the add form, the
-    reviewers of a record, and the volunteers: all pass axe at phone size."""
+    reviewers of a record, and the ICVs' accounts with their training: all pass axe at phone size."""
     page = page_as("coordinator")
     page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Record reviews").click()
@@ -175,7 +175,7 @@ def test_coordinator_pages_for_batches_and_volunteers(page_as, screenshot):
     page.get_by_role("button", name="Add the record").click()  # nothing filled in: the messages
     expect(page.get_by_role("alert")).to_contain_text("Enter the redacted record's reference")
     no_violations(page)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Volunteers").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Accounts").click()
     expect(page.get_by_text("Trained; vetting expired")).to_be_visible()
     no_violations(page)
     page.get_by_role("link", name="Tom Okafor").click()
