@@ -65,7 +65,7 @@ def create_app(test_config=None):
     check_secret_key(app)
     app.url_map.converters["int"] = RowId
 
-    from . import auth, db, main, rulebook, rules, summaries, volunteers, demo
+    from . import admin, auth, db, main, rulebook, rules, scheme, summaries, volunteers, demo
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
     from .reviews import batches, views as reviews  # noqa: F401  (batches' routes are on reviews.bp)
     from .visits import views as visits
@@ -78,7 +78,8 @@ def create_app(test_config=None):
     db.init_app(app)
     auth.init_app(app)
     demo.init_app(app)
-    for module in (main, auth, visits, escalations, rulebook, summaries, reviews, volunteers):
+    for module in (main, auth, visits, escalations, rulebook, summaries, reviews, volunteers, scheme,
+                   admin):
         app.register_blueprint(module.bp)
     main.register_error_handlers(app)
     return app

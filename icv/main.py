@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from . import codes, db, flags
+from . import audit, codes, db, flags
 from .auth import public, wants_json
 from .forms import error_list
 from .times import format_day, format_london
@@ -20,7 +20,7 @@ HOME_BY_ROLE = {
     "icv": "visits.index",
     "custody_team": "escalations.queue",
     "coordinator": "summaries.month",
-    "admin": "escalations.queue",
+    "admin": "admin.home",
 }
 
 ERRORS = {
@@ -110,6 +110,23 @@ def handle_http_error(error):
     return render_template("error.html", code=code, title=title, detail=detail), code
 
 
+def handle_forbidden(error):
+    """403: the refusal goes in the audit log (who, method and path; never the query string,
+    which could hold personal data), then the plain page."""
+    user_id = current_user.id if current_user.is_authenticated else None
+    try:
+        with db.writing(db.get_db()) as conn:
+            audit.log(conn, user_id, "refused", "request", address=request.remote_addr,
+                      method=request.method, path=request.path)
+    except sqlite3.OperationalError as raised:
+        if not is_busy(raised):
+            raise
+        # A refusal never becomes a "busy" page or a 500; the server's log keeps it instead.
+        current_app.logger.warning("403 not in the audit log (database busy): user %s %s %s",
+                                   user_id, request.method, request.path)
+    return handle_http_error(error)
+
+
 def handle_too_large(error):
     """413 for a post over MAX_CONTENT_LENGTH: JSON for the page's fetch() calls, else a page."""
     if wants_json():
@@ -173,8 +190,9 @@ def secure_headers(response):
 def register_error_handlers(app):
     """Error pages, template helpers and response headers."""
     app.register_error_handler(CSRFError, handle_csrf_error)
-    for code in (400, 403, 404, 405, 409, 500):
+    for code in (400, 404, 405, 409, 500):
         app.register_error_handler(code, handle_http_error)
+    app.register_error_handler(403, handle_forbidden)
     app.register_error_handler(413, handle_too_large)
     app.register_error_handler(sqlite3.OperationalError, handle_busy)
     app.after_request(secure_headers)

@@ -13,7 +13,7 @@ from icv.visits import store
 MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
               "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews",
               "m009_escalations_entry_index", "m010_escalations_review_foreign_key",
-              "m011_one_drafts_table"]
+              "m011_one_drafts_table", "m016_audit_search"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -47,7 +47,7 @@ SCHEMA = {
                           "from_value": str, "to_value": str, "body": str, "internal": int,
                           "created_at": str},
     "audit_log": {"id": int, "at": str, "user_id": int, "action": str, "object_type": str,
-                  "object_id": int, "detail": str},
+                  "object_id": int, "detail": str, "address": str},
     "facility_checks": {"visit_id": int, "item": str, "status": str, "note": str},
     "visit_issues": {"id": int, "visit_id": int, "position": int, "category": str,
                      "description": str, "raised_with": str, "resolved_at_visit": str},
@@ -84,7 +84,8 @@ NAMED_INDEXES = {
                     "escalations_rule", "escalations_created", "escalations_raised_by",
                     "escalations_entry"},
     "escalation_events": {"escalation_events_escalation"},
-    "audit_log": {"audit_log_object", "audit_log_user", "audit_log_at"},
+    "audit_log": {"audit_log_object", "audit_log_user", "audit_log_at", "audit_log_action",
+                  "audit_log_type"},
     "visit_issues": {"visit_issues_visit"},
     "drafts": {"drafts_user", "drafts_review"},
     "review_batches": {"review_batches_suite", "review_batches_date"},
@@ -364,7 +365,7 @@ def test_m010_keeps_every_escalation_index_and_trigger(blank):
     m009_database(blank)
     before = [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()]
     indexes = {i.name for i in blank["escalations"].indexes}
-    assert migrate(blank) == ["m010_escalations_review_foreign_key", "m011_one_drafts_table"]
+    assert migrate(blank) == MIGRATIONS[MIGRATIONS.index("m010_escalations_review_foreign_key"):]
     assert [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()] == before
     assert {i.name for i in blank["escalations"].indexes} == indexes
     assert blank["escalation_events"].count == 1
@@ -414,7 +415,7 @@ def test_m011_moves_review_drafts_into_the_one_drafts_table(blank):
     INSERT INTO drafts (client_id, user_id, fields, created_at, updated_at)
       VALUES ('v1', 5, '[["suite_id", "3"]]', '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z');
     """)
-    assert migrate(blank) == ["m011_one_drafts_table"]
+    assert migrate(blank) == MIGRATIONS[MIGRATIONS.index("m011_one_drafts_table"):]
     rows = {r["client_id"]: r for r in blank.query("SELECT * FROM drafts")}
     review = rows["r4"]
     assert (review["kind"], review["review_id"], review["revision"], review["updated_by"]) == ("review", 4, 3, 6)

@@ -10,8 +10,10 @@ MENU = {
     "icv": ["My reports", "New visit report"],
     # the custody team may open the review sessions (not set them up), so the menu offers them
     "custody_team": ["Escalations", "Rules", "Record reviews"],
-    "coordinator": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Volunteers"],
-    "admin": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Volunteers"],
+    "coordinator": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Volunteers",
+                    "Suites", "Panels"],
+    "admin": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Volunteers", "Suites",
+              "Panels", "Audit log"],
 }
 
 
