@@ -8,6 +8,7 @@ such as who saved a draft last, lives in that feature's own table. An admin sear
 OBJECT_TYPES are the words entries use, so a search finds every entry of a kind: add new ones
 there rather than a synonym.
 """
+import contextvars
 import json
 
 from . import people
@@ -18,6 +19,10 @@ ACTIONS = ("view", "export", "refused", "create", "update", "assign", "submit")
 # object_type: what it was done to ("request" for a refusal: its path and method are in detail).
 OBJECT_TYPES = ("visit", "custody_record_review", "review_batch", "escalation", "summary", "user",
                 "suite", "panel", "request", "audit_log")
+# Where the request being served came from: icv/main.py sets it as each request starts, so an
+# entry written deep in a store (an escalation's workflow, a review's submission) carries it too.
+# None outside a request, e.g. in a `flask` command.
+request_address = contextvars.ContextVar("request_address", default=None)
 # A CSV export holds every entry its search finds or none: past this many, narrow the search.
 EXPORT_LIMIT = 100_000
 
@@ -25,8 +30,10 @@ EXPORT_LIMIT = 100_000
 def log(db, user_id, action, object_type, object_id=None, *, address=None, **detail):
     """Append one entry, e.g. log(db, user.id, "view", "visit", 12, address=request.remote_addr).
 
-    `address` is where the request came from; `detail` is any other fact worth keeping (never a
-    password, token or code)."""
+    `address` is where the request came from (by default the request being served); `detail`
+    is any other fact worth keeping (never a password, token or code)."""
+    if address is None:
+        address = request_address.get()
     db.execute(
         "INSERT INTO audit_log (at, user_id, action, object_type, object_id, address, detail) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",

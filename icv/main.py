@@ -187,8 +187,23 @@ def secure_headers(response):
     return response
 
 
+def note_address():
+    """Tell the audit log where this request came from, before anything else runs (a sign-in
+    check may write an entry), and forget it when the request ends."""
+    token = audit.request_address.set(request.remote_addr)
+    g.audit_address_token = token
+
+
+def forget_address(exc=None):
+    token = g.pop("audit_address_token", None)
+    if token is not None:
+        audit.request_address.reset(token)
+
+
 def register_error_handlers(app):
     """Error pages, template helpers and response headers."""
+    app.before_request_funcs.setdefault(None, []).insert(0, note_address)
+    app.teardown_request(forget_address)
     app.register_error_handler(CSRFError, handle_csrf_error)
     for code in (400, 404, 405, 409, 500):
         app.register_error_handler(code, handle_http_error)

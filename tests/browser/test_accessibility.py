@@ -235,6 +235,41 @@ def year_summary(page, server):
     expect(page.get_by_role("heading", level=2, name="2026")).to_be_visible()
 
 
+def admin_home(page, server):
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1, name="What needs attention")).to_be_visible()
+
+
+def audit_log(page, server):
+    page.goto("/audit")
+    expect(page.get_by_role("region", name="Audit log entries")).to_be_visible()
+
+
+def audit_log_with_errors(page, server):
+    page.goto("/audit")
+    page.get_by_label("Object number").fill("seven")
+    page.get_by_label("To").fill("2000-01-01")
+    page.get_by_label("From").fill("2026-11-01")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("alert")).to_contain_text("The object number must be a whole number")
+
+
+def suites_list(page, server):
+    page.goto("/suites/")
+    expect(page.get_by_role("heading", level=1, name="Custody suites")).to_be_visible()
+
+
+def suite_form_with_errors(page, server):
+    page.goto("/suites/new")
+    page.get_by_role("button", name="Add suite").click()  # no name: nothing is added
+    expect(page.get_by_role("alert")).to_contain_text("Enter the name of the custody suite")
+
+
+def panels_list(page, server):
+    page.goto("/panels/")
+    expect(page.get_by_role("heading", level=1, name="Panels")).to_be_visible()
+
+
 PAGES = [
     (None, login_page),
     ("custody_team", skip_link_focused),
@@ -257,6 +292,12 @@ PAGES = [
     (None, not_found),
     ("icv", not_found),
     ("icv", forbidden),
+    ("admin", admin_home),
+    ("admin", audit_log),
+    ("admin", audit_log_with_errors),
+    ("coordinator", suites_list),
+    ("coordinator", suite_form_with_errors),
+    ("coordinator", panels_list),
 ]
 
 
