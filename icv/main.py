@@ -110,9 +110,12 @@ def handle_http_error(error):
     return render_template("error.html", code=code, title=title, detail=detail), code
 
 
-def handle_forbidden(error):
-    """403: the refusal goes in the audit log (who, method and path; never the query string,
-    which could hold personal data), then the plain page."""
+def log_refusal(response):
+    """Every 403, however it was answered (abort, a page that keeps a posted form, JSON for the
+    page's fetch() calls), goes in the audit log: who, method and path; never the query string,
+    which could hold personal data."""
+    if response.status_code != 403:
+        return response
     user_id = current_user.id if current_user.is_authenticated else None
     try:
         with db.writing(db.get_db()) as conn:
@@ -124,7 +127,7 @@ def handle_forbidden(error):
         # A refusal never becomes a "busy" page or a 500; the server's log keeps it instead.
         current_app.logger.warning("403 not in the audit log (database busy): user %s %s %s",
                                    user_id, request.method, request.path)
-    return handle_http_error(error)
+    return response
 
 
 def handle_too_large(error):
@@ -205,11 +208,11 @@ def register_error_handlers(app):
     app.before_request_funcs.setdefault(None, []).insert(0, note_address)
     app.teardown_request(forget_address)
     app.register_error_handler(CSRFError, handle_csrf_error)
-    for code in (400, 404, 405, 409, 500):
+    for code in (400, 403, 404, 405, 409, 500):
         app.register_error_handler(code, handle_http_error)
-    app.register_error_handler(403, handle_forbidden)
     app.register_error_handler(413, handle_too_large)
     app.register_error_handler(sqlite3.OperationalError, handle_busy)
     app.after_request(secure_headers)
+    app.after_request(log_refusal)
     app.jinja_env.filters.update(london=format_london, day=format_day)
     app.jinja_env.globals.update(codes=codes, flags=flags, label=codes.label, error_list=error_list)

@@ -116,6 +116,21 @@ def test_a_refused_post_is_logged_and_changes_nothing_else(login_as, db):
     assert json.loads(entry["detail"]) == {"method": "POST", "path": "/suites/new"}
 
 
+def test_a_refusal_answered_without_abort_is_logged_too(login_as, db, make_user):
+    """A review refused to the page's fetch() call is JSON, not the error page: logged all the same."""
+    icv = login_as("icv")
+    make_eligible(db, icv.user.id)
+    others = make_review(db, [make_user("icv").id])
+    before = db["audit_log"].count
+    response = icv.post(f"/reviews/drafts/{others['client_id']}/autosave", data={"client_id": others["client_id"]},
+                        headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 403 and response.json["error"] == "refused"
+    assert db["audit_log"].count == before + 1
+    [entry] = newest(db)
+    assert (entry["action"], json.loads(entry["detail"])) == (
+        "refused", {"method": "POST", "path": f"/reviews/drafts/{others['client_id']}/autosave"})
+
+
 def test_a_refusal_while_the_database_is_busy_is_still_a_403(app, login_as, monkeypatch):
     """The refusal page never turns into a 503 or a 500 because its log entry could not be written."""
     import sqlite3
@@ -262,3 +277,17 @@ def test_the_admin_lands_on_what_needs_attention(login_as, db, make_user, make_s
     assert "Vetting expired" in page
     assert ">Stale</a>" in page and ">Never</a>" in page and "Never visited" in page
     assert ">Recent</a>" not in page and ">Shut</a>" not in page
+
+
+@pytest.mark.parametrize("filters", [
+    {}, {"user_id": 1}, {"action": "view"}, {"object_type": "visit"},
+    {"object_type": "visit", "object_id": 3}, {"start": "2026-11-01T00:00:00Z", "end": "2026-12-01T00:00:00Z"},
+    {"action": "view", "start": "2026-11-01T00:00:00Z"}, {"user_id": 1, "end": "2026-12-01T00:00:00Z"},
+])
+def test_each_search_reads_an_index_in_order_and_never_sorts_the_log(db, filters):
+    """The log grows with every view: a search walks an index newest first, never the table."""
+    condition, params = audit.where(**filters)
+    plan = " ".join(r[3] for r in db.execute(
+        f"EXPLAIN QUERY PLAN SELECT * FROM audit_log WHERE {condition} ORDER BY at DESC, id DESC LIMIT 51",
+        params).fetchall())
+    assert "USING INDEX audit_log_" in plan and "TEMP B-TREE" not in plan, plan
