@@ -81,7 +81,7 @@ def create_app(test_config=None):
     check_secret_key(app)
     app.url_map.converters["int"] = RowId
 
-    from . import auth, db, main, rulebook, rules, summaries, volunteers, demo
+    from . import admin, auth, db, main, rulebook, rules, scheme, summaries, volunteers, demo
     from .accounts import self_service, views as accounts  # noqa: F401  (self_service's routes are on accounts.bp)
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
     from .reviews import batches, views as reviews  # noqa: F401  (batches' routes are on reviews.bp)
@@ -97,7 +97,7 @@ def create_app(test_config=None):
     auth.init_app(app)
     demo.init_app(app)
     for module in (main, auth, visits, escalations, rulebook, summaries, reviews, volunteers,
-                   twofactor_views, accounts):
+                   twofactor_views, accounts, scheme, admin):
         app.register_blueprint(module.bp)
     main.register_error_handlers(app)
     return app

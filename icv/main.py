@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, g, jsonify, redirect, render_template,
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from . import codes, db, flags
+from . import audit, codes, db, flags
 from .auth import public, wants_json
 from .forms import error_list
 from .times import format_day, format_london
@@ -20,7 +20,7 @@ HOME_BY_ROLE = {
     "icv": "visits.index",
     "custody_team": "escalations.queue",
     "coordinator": "summaries.month",
-    "admin": "escalations.queue",
+    "admin": "admin.home",
 }
 
 ERRORS = {
@@ -110,6 +110,26 @@ def handle_http_error(error):
     return render_template("error.html", code=code, title=title, detail=detail), code
 
 
+def log_refusal(response):
+    """Every 403, however it was answered (abort, a page that keeps a posted form, JSON for the
+    page's fetch() calls), goes in the audit log: who, method and path; never the query string,
+    which could hold personal data."""
+    if response.status_code != 403:
+        return response
+    user_id = current_user.id if current_user.is_authenticated else None
+    try:
+        with db.writing(db.get_db()) as conn:
+            audit.log(conn, user_id, "refused", "request", address=request.remote_addr,
+                      method=request.method, path=request.path)
+    except sqlite3.OperationalError as raised:
+        if not is_busy(raised):
+            raise
+        # A refusal never becomes a "busy" page or a 500; the server's log keeps it instead.
+        current_app.logger.warning("403 not in the audit log (database busy): user %s %s %s",
+                                   user_id, request.method, request.path)
+    return response
+
+
 def handle_too_large(error):
     """413 for a post over MAX_CONTENT_LENGTH: JSON for the page's fetch() calls, else a page."""
     if wants_json():
@@ -170,13 +190,29 @@ def secure_headers(response):
     return response
 
 
+def note_address():
+    """Tell the audit log where this request came from, before anything else runs (a sign-in
+    check may write an entry), and forget it when the request ends."""
+    token = audit.request_address.set(request.remote_addr)
+    g.audit_address_token = token
+
+
+def forget_address(exc=None):
+    token = g.pop("audit_address_token", None)
+    if token is not None:
+        audit.request_address.reset(token)
+
+
 def register_error_handlers(app):
     """Error pages, template helpers and response headers."""
+    app.before_request_funcs.setdefault(None, []).insert(0, note_address)
+    app.teardown_request(forget_address)
     app.register_error_handler(CSRFError, handle_csrf_error)
     for code in (400, 403, 404, 405, 409, 500):
         app.register_error_handler(code, handle_http_error)
     app.register_error_handler(413, handle_too_large)
     app.register_error_handler(sqlite3.OperationalError, handle_busy)
     app.after_request(secure_headers)
+    app.after_request(log_refusal)
     app.jinja_env.filters.update(london=format_london, day=format_day)
     app.jinja_env.globals.update(codes=codes, flags=flags, label=codes.label, error_list=error_list)

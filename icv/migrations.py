@@ -653,3 +653,13 @@ def m015_accounts(db):
                 raise RuntimeError(f"foreign key problems after rebuilding users: {problems}")
     finally:
         db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")
+def m016_audit_search(db):
+    """The audit log searched by an admin (issue 10): where each request came from (`address`,
+    the client's IP address as the app sees it), and indexes for a search by action or by kind of
+    object, newest first (by person, by object and by date have theirs since m007). Adding a
+    column does not fire the triggers that refuse UPDATE and DELETE."""
+    db.executescript("""
+    ALTER TABLE audit_log ADD COLUMN address TEXT;
+    CREATE INDEX audit_log_action ON audit_log(action, at);
+    CREATE INDEX audit_log_type ON audit_log(object_type, at);
+    """)

@@ -142,3 +142,25 @@ def volunteer(db, user_id):
     """The ICV with this id (active or not), or None."""
     rows = list(db.query("SELECT * FROM users WHERE id = ? AND role = 'icv'", [user_id]))
     return rows[0] if rows else None
+
+
+def everyone(db):
+    """(id, display name) of every account, active or not, by name (the audit search's list)."""
+    return [(r["id"], r["display_name"]) for r in db.query(
+        "SELECT id, display_name FROM users ORDER BY display_name, id")]
+
+
+def vetting_due(db, until):
+    """Active ICVs whose vetting has expired or expires on or before `until` (a London date),
+    soonest first."""
+    return list(db.query(
+        "SELECT id, display_name, crr_trained, vetting_expires_on FROM users WHERE role = 'icv' "
+        "AND active = 1 AND vetting_expires_on <= ? ORDER BY vetting_expires_on, display_name",
+        [until.isoformat()]))
+
+
+def not_joined(db):
+    """Active accounts invited but with no password set yet (the invitation not taken up), oldest
+    invitation first."""
+    return list(db.query("SELECT id, display_name, email, role, invited_at FROM users WHERE active = 1 "
+                         "AND password_hash IS NULL ORDER BY invited_at, id"))

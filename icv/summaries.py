@@ -7,10 +7,11 @@ import re
 from datetime import date
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
 
-from . import codes, flags
+from . import audit, codes, flags
 from .auth import COORDINATORS, role_required
-from .db import get_db
+from .db import get_db, writing
 from .forms import MonthForm, YearForm
 from .times import format_london, london_today, month_bounds
 
@@ -108,11 +109,27 @@ def month():
         return render_template("summaries/month.html", form=form, totals=None), 400
     start, end = month_bounds(form.year, form.month_number)
     db = get_db()
+    logged(db, "view", form.month.data)
     year_form = YearForm(formdata=None, year=str(form.year), meta={"csrf": False})
     return render_template("summaries/month.html", form=form, month=form.month.data,
                            year_form=year_form,
                            month_name=date(form.year, form.month_number, 1).strftime("%B %Y"),
                            totals=month_totals(db, start, end), suites=suite_rows(db, start, end))
+
+
+def logged(db, action, period, **detail):
+    """Write a summary's view or export to the audit log (a summary is not one record: its
+    period and file go in the detail)."""
+    with writing(db):
+        audit.log(db, current_user.id, action, "summary", address=request.remote_addr, period=period,
+                  **detail)
+
+
+def export(db, period, filename, header, rows):
+    """The CSV download, logged once it is built (a query that fails exported nothing)."""
+    response = csv_response(filename, header, rows)
+    logged(db, "export", period, file=filename)
+    return response
 
 
 def csv_cell(value):
@@ -195,7 +212,8 @@ def entry_rows(db, start, end):
 def export_visits(month):
     """CSV of the month's visits, one row per visit."""
     start, end = month_bounds(*parse_month(month))
-    return csv_response(f"icv-visits-{month}.csv", VISIT_HEADER, visit_rows(get_db(), start, end))
+    db = get_db()
+    return export(db, month, f"icv-visits-{month}.csv", VISIT_HEADER, visit_rows(db, start, end))
 
 
 @bp.route("/<month>/detainees.csv")
@@ -203,8 +221,8 @@ def export_visits(month):
 def export_entries(month):
     """CSV of the month's detainee entries and their flags, one row per entry."""
     start, end = month_bounds(*parse_month(month))
-    return csv_response(f"icv-detainees-flags-{month}.csv", ENTRY_HEADER,
-                        entry_rows(get_db(), start, end))
+    db = get_db()
+    return export(db, month, f"icv-detainees-flags-{month}.csv", ENTRY_HEADER, entry_rows(db, start, end))
 
 
 @bp.route("/year/")
@@ -217,7 +235,9 @@ def year():
     if not form.validate():
         return render_template("summaries/year.html", form=form, year=None), 400
     start, end = year_bounds(form.year_number)
-    visits = next(get_db().query(
+    db = get_db()
+    logged(db, "view", str(form.year_number))
+    visits = next(db.query(
         "SELECT count(*) AS n FROM visits WHERE arrived_at >= ? AND arrived_at < ?", [start, end]))["n"]
     return render_template("summaries/year.html", form=form, year=form.year_number, visits=visits)
 
@@ -227,7 +247,8 @@ def year():
 def export_year_visits(year):
     """CSV of the year's visits, one row per visit (the month export's columns)."""
     start, end = year_bounds(parse_year(year))
-    return csv_response(f"icv-visits-{year}.csv", VISIT_HEADER, visit_rows(get_db(), start, end))
+    db = get_db()
+    return export(db, year, f"icv-visits-{year}.csv", VISIT_HEADER, visit_rows(db, start, end))
 
 
 @bp.route("/year/<year>/detainees.csv")
@@ -235,5 +256,5 @@ def export_year_visits(year):
 def export_year_entries(year):
     """CSV of the year's detainee entries and their flags, one row per entry."""
     start, end = year_bounds(parse_year(year))
-    return csv_response(f"icv-detainees-flags-{year}.csv", ENTRY_HEADER,
-                        entry_rows(get_db(), start, end))
+    db = get_db()
+    return export(db, year, f"icv-detainees-flags-{year}.csv", ENTRY_HEADER, entry_rows(db, start, end))

@@ -13,7 +13,7 @@ from icv.auth import ANONYMOUS, ROLE_NAMES
 from icv.forms import CSRF_EXPIRED
 
 HOMES = {"icv": "/visits/", "custody_team": "/escalations/", "coordinator": "/summaries/",
-         "admin": "/escalations/"}
+         "admin": "/admin"}
 WRONG = "The email address or password is not right"
 
 

@@ -13,7 +13,7 @@ from icv.visits import store
 MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
               "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews",
               "m009_escalations_entry_index", "m010_escalations_review_foreign_key",
-              "m011_one_drafts_table", "m014_two_factor", "m015_accounts"]
+              "m011_one_drafts_table", "m014_two_factor", "m015_accounts", "m016_audit_search"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -53,7 +53,7 @@ SCHEMA = {
                           "from_value": str, "to_value": str, "body": str, "internal": int,
                           "created_at": str},
     "audit_log": {"id": int, "at": str, "user_id": int, "action": str, "object_type": str,
-                  "object_id": int, "detail": str},
+                  "object_id": int, "detail": str, "address": str},
     "facility_checks": {"visit_id": int, "item": str, "status": str, "note": str},
     "visit_issues": {"id": int, "visit_id": int, "position": int, "category": str,
                      "description": str, "raised_with": str, "resolved_at_visit": str},
@@ -97,7 +97,8 @@ NAMED_INDEXES = {
                     "escalations_rule", "escalations_created", "escalations_raised_by",
                     "escalations_entry"},
     "escalation_events": {"escalation_events_escalation"},
-    "audit_log": {"audit_log_object", "audit_log_user", "audit_log_at"},
+    "audit_log": {"audit_log_object", "audit_log_user", "audit_log_at", "audit_log_action",
+                  "audit_log_type"},
     "visit_issues": {"visit_issues_visit"},
     "drafts": {"drafts_user", "drafts_review"},
     "review_batches": {"review_batches_suite", "review_batches_date"},

@@ -11,8 +11,9 @@ MENU = {
     # the custody team may open the review sessions (not set them up), so the menu offers them
     "custody_team": ["Escalations", "Rules", "Record reviews", "Your account"],
     "coordinator": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Accounts",
-                    "Your account"],
-    "admin": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Accounts", "Your account"],
+                    "Suites", "Panels", "Your account"],
+    "admin": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Accounts", "Suites",
+              "Panels", "Audit log", "Your account"],
 }
 
 

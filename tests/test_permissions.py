@@ -25,7 +25,7 @@ from review_helpers import make_eligible, make_review, review_fields
 LOGIN = "sign in"  # anonymous: 302 to /login?next=<the page asked for> (a POST: to /login)
 FETCH = {"X-Requested-With": "fetch"}
 HOME = {"icv": "/visits/", "custody_team": "/escalations/", "coordinator": "/summaries/",
-        "admin": "/escalations/"}
+        "admin": "/admin"}
 ROLES = [ANONYMOUS, *ROLE_NAMES]
 
 # Every route and method, and what each role gets. A new route needs a row here (see
@@ -115,6 +115,20 @@ MATRIX = [
     ("POST", "/accounts/forgot",                    302,       302, 302,         302,        302),
     ("GET",  "/accounts/set-password/{token}",      200,       200, 200,         200,        200),
     ("POST", "/accounts/set-password/{token}",      302,       302, 302,         302,        302),
+    # Running the scheme: suites, panels, the admin's home and the audit log (issue 10)
+    ("GET",  "/suites/",                            LOGIN,     403, 403,         200,        200),
+    ("GET",  "/suites/new",                         LOGIN,     403, 403,         200,        200),
+    ("POST", "/suites/new",                         LOGIN,     403, 403,         302,        302),
+    ("GET",  "/suites/{suite_id}",                  LOGIN,     403, 403,         200,        200),
+    ("POST", "/suites/{suite_id}",                  LOGIN,     403, 403,         302,        302),
+    ("GET",  "/panels/",                            LOGIN,     403, 403,         200,        200),
+    ("GET",  "/panels/new",                         LOGIN,     403, 403,         200,        200),
+    ("POST", "/panels/new",                         LOGIN,     403, 403,         302,        302),
+    ("GET",  "/panels/{panel_id}",                  LOGIN,     403, 403,         200,        200),
+    ("POST", "/panels/{panel_id}",                  LOGIN,     403, 403,         302,        302),
+    ("GET",  "/admin",                              LOGIN,     403, 403,         403,        200),
+    ("GET",  "/audit",                              LOGIN,     403, 403,         403,        200),
+    ("GET",  "/audit.csv",                          LOGIN,     403, 403,         403,        200),
     ("GET",  "/sw.js",                              200,       200, 200,         200,        200),
     ("GET",  "/offline",                            200,       200, 200,         200,        200),
 ]
@@ -147,6 +161,8 @@ def expected_location(method, path, role):
         return "/escalations/" if path == "/escalations/bulk" else re.escape(path.rsplit("/", 1)[0])
     if path.startswith("/reviews/"):
         return review_location(path)
+    if path.startswith(("/suites/", "/panels/")):
+        return "/" + path.split("/")[1] + "/"
     return "/"  # /login when already signed in
 
 
@@ -175,6 +191,8 @@ def fill(path, browser, role, make_user, make_visit, correction_draft):
         return fill_account_path(path, browser.application)
     if path.startswith("/reviews/"):
         return fill_review_path(path, browser, role, make_user)
+    if "{suite_id}" in path or "{panel_id}" in path:
+        return fill_scheme_path(path, browser)
     if "{visit_id}" in path:
         author = browser.user if role == "icv" else make_user("icv")
         return path.format(visit_id=make_visit(author))
@@ -304,6 +322,25 @@ def account_location(path):
     if path == "/accounts/forgot" or "/set-password/" in path:
         return "/login"
     return re.escape(path.rsplit("/", 1)[0])
+# Suites and panels (issue 10) ------------------------------------------------------------------
+
+SCHEME_IDS = {"suite_id": 1, "panel_id": 1}
+
+
+def fill_scheme_path(path, browser):
+    """A real suite (in a panel) and panel to open or change."""
+    with closing(connect(browser.application.config["DATABASE"])) as db:
+        panel_id = db["panels"].insert({"name": f"Panel {uuid.uuid4()}"}).last_pk
+        suite_id = db["suites"].insert({"name": f"Suite {uuid.uuid4()}"}).last_pk
+        db["panel_suites"].insert({"panel_id": panel_id, "suite_id": suite_id})
+    return path.format(suite_id=suite_id, panel_id=panel_id)
+
+
+def scheme_post(path):
+    """What the suite and panel forms send: a new name each time."""
+    if path.startswith("/suites/"):
+        return {"name": f"Suite {uuid.uuid4()}", "status": "contingency", "panel": "none"}
+    return {"name": f"Panel {uuid.uuid4()}"}
 
 
 @pytest.mark.parametrize("method, path, role, expected", CASES,
@@ -322,6 +359,8 @@ def test_route_permissions(app, client, login_as, make_user, make_visit, correct
         data = review_post(app, path, make_user)
     if path.startswith("/accounts/") and method == "POST":
         data = account_post(path, getattr(browser, "user", None))
+    elif path.startswith(("/suites/", "/panels/")) and method == "POST":
+        data = scheme_post(path)
     response = browser.open(path, method=method, data=data)
     response.get_data()  # read the whole body (CSV downloads stream)
     if expected == LOGIN:
@@ -347,7 +386,7 @@ NOT_PUBLIC = [(method, path) for method, path, anonymous, *_ in MATRIX if anonym
 def test_signed_out_fetch_gets_401_json(client, method, path):
     """The page's own fetch() calls (X-Requested-With: fetch) to any page needing sign-in get
     401 JSON they can act on, not a redirect to the sign-in page."""
-    path = path.format(visit_id=1, client_id=uuid.uuid4(), escalation_id=1, **REVIEW_IDS)
+    path = path.format(visit_id=1, client_id=uuid.uuid4(), escalation_id=1, **REVIEW_IDS, **SCHEME_IDS)
     response = client.open(path, method=method, headers=FETCH)
     assert response.status_code == 401
     assert response.json["error"] == "signed_out"
@@ -356,7 +395,7 @@ def test_signed_out_fetch_gets_401_json(client, method, path):
 def test_matrix_covers_every_route(app):
     """Every route and method the app serves (but static files) has a row in the matrix."""
     adapter = app.url_map.bind("localhost")
-    ids = {"visit_id": 1, "client_id": uuid.uuid4(), "escalation_id": 1, **REVIEW_IDS}
+    ids = {"visit_id": 1, "client_id": uuid.uuid4(), "escalation_id": 1, **REVIEW_IDS, **SCHEME_IDS}
     covered = {(adapter.match(path.format(**ids), method=method)[0], method)
                for method, path, *_ in MATRIX}
     served = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
@@ -459,7 +498,7 @@ def test_correcting_an_unknown_report_is_not_found(login_as):
 
 @pytest.mark.parametrize("path", ["/visits/{n}", "/escalations/{n}", "/reviews/{n}",
                                   "/reviews/batches/{n}", "/volunteers/{n}",
-                                  "/accounts/{n}"])
+                                  "/accounts/{n}", "/suites/{n}", "/panels/{n}"])
 def test_an_id_too_big_for_the_database_is_not_found(login_as, path):
     """A number past SQLite's 64-bit integers is a 404, not a crash in the query."""
     response = login_as("admin").get(path.format(n=2**63))

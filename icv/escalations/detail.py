@@ -6,13 +6,13 @@ Every form carries the version it was drawn at: a stale one is refused (409) wit
 person's change shown and what was typed kept; a refused change is a 4xx with its message."""
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import audit, rules
 from ..auth import STAFF, role_required
 from ..codes import ESCALATION_STATUSES
-from ..db import get_db
+from ..db import get_db, writing
 from ..flags import FLAGS
 from ..forms import error_list, options
 from ..main import keeps_input
@@ -92,7 +92,8 @@ def detail(escalation_id):
     the forms to work it. Each view is logged."""
     db = get_db()
     get_or_404(db, escalation_id)
-    audit.log(db, current_user.id, "view", "escalation", escalation_id)
+    with writing(db):
+        audit.log(db, current_user.id, "view", "escalation", escalation_id, address=request.remote_addr)
     return render_detail(db, escalation_id)
 
 

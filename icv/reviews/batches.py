@@ -5,7 +5,7 @@ The redacted records themselves stay outside the app: only their references are 
 """
 import re
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import StringField
@@ -126,7 +126,7 @@ def batch(batch_id):
     db = get_db()
     found = batch_or_404(db, batch_id)
     with writing(db):
-        audit.log(db, current_user.id, "view", "review_batch", batch_id)
+        audit.log(db, current_user.id, "view", "review_batch", batch_id, address=request.remote_addr)
     return render_batch(db, found)
 
 

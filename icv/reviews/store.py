@@ -197,10 +197,10 @@ def my_reviews(db, user_id):
             for r in with_suite_names(db, rows)]
 
 
-def opened(db, user_id, review_id, page):
-    """Write the opening of a review to the audit log."""
+def opened(db, user_id, review_id, page, address=None):
+    """Write the opening of a review to the audit log (`address`: where the request came from)."""
     with writing(db):
-        audit.log(db, user_id, "view", "custody_record_review", review_id, page=page)
+        audit.log(db, user_id, "view", "custody_record_review", review_id, address=address, page=page)
 
 
 # Drafts ----------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ class ReviewKind(Kind):
         return form.reviews[-1].due.id
 
     def opened(self, db, target, page):
-        store.opened(db, current_user.id, target["review"]["id"], page)
+        store.opened(db, current_user.id, target["review"]["id"], page, request.remote_addr)
 
     def refused_page(self, db, refused):
         """Refused, a posted form is shown back (403) so nothing typed is lost."""
@@ -173,7 +173,7 @@ def detail(review_id):
     escalations it raised."""
     db = get_db()
     review = review_to_read(db, review_id)
-    store.opened(db, current_user.id, review_id, "detail")
+    store.opened(db, current_user.id, review_id, "detail", request.remote_addr)
     submitted = review["status"] == "submitted"
     return render_template("reviews/detail.html", review=review, submitted=submitted,
                            sections=sections(review, review["derived"]) if submitted else [],

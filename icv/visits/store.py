@@ -303,3 +303,11 @@ def fields_for_visit(db, visit_id):
                                                           "resolved_at_visit")]
     fields += [["good_practice", visit["good_practice"]], ["general_comments", visit["general_comments"]]]
     return [[name, "" if value is None else str(value)] for name, value in fields]
+
+
+def last_visited(db, suite_ids):
+    """{suite id: arrival of its latest report, or None if it has none} (one index lookup each)."""
+    ids = sorted(set(suite_ids))
+    return {r["suite_id"]: r["last"] for r in db.query(
+        "SELECT j.value AS suite_id, (SELECT max(arrived_at) FROM visits WHERE suite_id = j.value) "
+        "AS last FROM json_each(?) j", [json.dumps(ids)])}

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from .. import people, rulebook, suites
+from .. import audit, people, rulebook, suites
 from ..drafts import store as drafts
 from ..auth import STAFF, role_required
 from ..escalations import queries as escalations
@@ -262,6 +262,9 @@ def detail(visit_id):
     """One report, read-only, with its flags, escalations and every version."""
     db = get_db()
     visit = get_visit_or_404(db, visit_id, current_user)
+    if current_user.has_role(*STAFF):  # staff reading a report is audited; its ICVs are not
+        with writing(db):
+            audit.log(db, current_user.id, "view", "visit", visit_id, address=request.remote_addr)
     versions = store.versions_for(db, visit_id)
     changes = {v["version"]: diff(versions[i - 1]["snapshot"], v["snapshot"])
                for i, v in enumerate(versions) if i}

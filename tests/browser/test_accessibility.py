@@ -323,6 +323,39 @@ def set_password_with_errors(page, server):
     page.get_by_label("Create a password").fill("password1234")
     page.get_by_role("button", name="Create password").click()
     expect(page.get_by_role("alert")).to_contain_text("That password is too common")
+def admin_home(page, server):
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1, name="What needs attention")).to_be_visible()
+
+
+def audit_log(page, server):
+    page.goto("/audit")
+    expect(page.get_by_role("region", name="Audit log entries")).to_be_visible()
+
+
+def audit_log_with_errors(page, server):
+    page.goto("/audit")
+    page.get_by_label("Object number").fill("seven")
+    page.get_by_label("To").fill("2000-01-01")
+    page.get_by_label("From").fill("2026-11-01")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("alert")).to_contain_text("The object number must be a whole number")
+
+
+def suites_list(page, server):
+    page.goto("/suites/")
+    expect(page.get_by_role("heading", level=1, name="Custody suites")).to_be_visible()
+
+
+def suite_form_with_errors(page, server):
+    page.goto("/suites/new")
+    page.get_by_role("button", name="Add suite").click()  # no name: nothing is added
+    expect(page.get_by_role("alert")).to_contain_text("Enter the name of the custody suite")
+
+
+def panels_list(page, server):
+    page.goto("/panels/")
+    expect(page.get_by_role("heading", level=1, name="Panels")).to_be_visible()
 
 
 PAGES = [
@@ -357,6 +390,12 @@ PAGES = [
     ("icv", change_password_with_errors),
     (None, forgot_password),
     (None, set_password_with_errors),
+    ("admin", admin_home),
+    ("admin", audit_log),
+    ("admin", audit_log_with_errors),
+    ("coordinator", suites_list),
+    ("coordinator", suite_form_with_errors),
+    ("coordinator", panels_list),
 ]
 
 
