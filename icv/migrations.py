@@ -585,6 +585,8 @@ def m014_two_factor(db):
     );
     CREATE INDEX recovery_codes_user ON recovery_codes(user_id);
     """)
+
+
 @migrations(transactional=False)  # foreign_keys can only be switched outside a transaction
 def m015_accounts(db):
     """Accounts run in the app (issue 10). users is rebuilt (SQLite drops a column with a
@@ -653,6 +655,9 @@ def m015_accounts(db):
                 raise RuntimeError(f"foreign key problems after rebuilding users: {problems}")
     finally:
         db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")
+
+
+@migrations()
 def m016_audit_search(db):
     """The audit log searched by an admin (issue 10): where each request came from (`address`,
     the client's IP address as the app sees it), and indexes for a search by action or by kind of

@@ -274,6 +274,8 @@ def two_factor_code_with_error(page, server):
     page.get_by_label("Code from your authenticator app").fill("12345")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("alert")).to_contain_text("The code is not right")
+
+
 def accounts_list(page, server):
     page.goto("/accounts/")
     expect(page.get_by_role("heading", level=1, name="Accounts")).to_be_visible()
@@ -323,6 +325,8 @@ def set_password_with_errors(page, server):
     page.get_by_label("Create a password").fill("password1234")
     page.get_by_role("button", name="Create password").click()
     expect(page.get_by_role("alert")).to_contain_text("That password is too common")
+
+
 def admin_home(page, server):
     page.goto("/")
     expect(page.get_by_role("heading", level=1, name="What needs attention")).to_be_visible()
