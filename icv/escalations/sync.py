@@ -4,6 +4,7 @@ custody record review). Everything here is done by the system, not a person."""
 import json
 from datetime import timedelta
 
+from .. import audit
 from ..times import from_iso, london, to_iso
 from ..workdays import add_working_days
 
@@ -79,6 +80,7 @@ def sync(db, found, *, suite_id, raised_by, now, visit_id=None, detainee_entry_i
                 "due_on": due_on(e.priority, now, due_days), "created_at": now,
                 "updated_at": now}).last_pk
             event(db, new_id, "raised", now, to_value=e.priority, body=" ".join(e.reasons))
+            audit.log(db, raised_by, "raise", "escalation", new_id, rule=e.rule_id, priority=e.priority)
             continue
         reopen = row["closed_at"] is not None and row["closed_reason"] == CLOSED_BY_CORRECTION
         changes = {}

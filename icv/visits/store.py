@@ -7,7 +7,7 @@ import json
 import sqlite3
 import uuid
 
-from .. import people, rules, suites
+from .. import audit, people, rules, suites
 from ..escalations import sync
 from ..db import writing
 from ..flags import FLAGS
@@ -93,6 +93,7 @@ def record_visit(db, user_id, report, fields=None, submitted_at=None, *,
                 "submitted_at": now, "created_at": now, "updated_at": now, "version": 1}).last_pk
             save_details(db, visit_id, report, now, settings, due_days)
             add_version(db, visit_id, 1, report, fields, "", user_id, now)
+            audit.log(db, user_id, "submit", "visit", visit_id)
     except sqlite3.IntegrityError:
         existing = find_by_client_id(db, report["client_id"])
         if existing:  # the other tap won the race
@@ -121,6 +122,7 @@ def correct_visit(db, visit_id, user_id, report, fields, reason, base_version, *
         version = base_version + 1
         save_details(db, visit_id, report, now, settings, due_days)
         add_version(db, visit_id, version, report, fields, reason, user_id, now)
+        audit.log(db, user_id, "correct", "visit", visit_id, version=version)
     return version
 
 
