@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from flask_login import FlaskLoginClient
+from icv.accounts.testing import SignedInClient
 from jinja2 import BytecodeCache
 from werkzeug.security import generate_password_hash
 
@@ -125,7 +125,7 @@ def app(tmp_path, migrated_database):
         "WTF_CSRF_ENABLED": False,
         "DATABASE": str(path),
     })
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = SignedInClient
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     return app
 

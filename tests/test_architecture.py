@@ -27,6 +27,8 @@ OWNERS = {
     "review_records": "icv/reviews/",
     "review_assignments": "icv/reviews/",
     "audit_log": "icv/audit.py",
+    "sessions": "icv/accounts/sessions.py",
+    "sign_in_throttle": "icv/accounts/throttle.py",
 }
 # The drafts of both forms: kept apart so a shared drafts module can take them over in one edit.
 DRAFT_OWNERS = {

@@ -13,7 +13,7 @@ from icv.visits import store
 MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
               "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews",
               "m009_escalations_entry_index", "m010_escalations_review_foreign_key",
-              "m011_one_drafts_table"]
+              "m011_one_drafts_table", "m012_sessions", "m013_sign_in_throttle"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -70,6 +70,12 @@ SCHEMA = {
         "flags": str, "record_quality": str, "overall_grade": str, "comments": str, "version": int,
         "created_by": int, "submitted_by": int, "created_at": str, "updated_at": str,
         "submitted_at": str},
+    # Sessions and sign-in throttling (issue 10)
+    "sessions": {"id": int, "token_hash": str, "user_id": int, "device": str, "address": str,
+                 "started_at": str, "last_seen_at": str, "expires_at": str, "ended_at": str,
+                 "ended_reason": str},
+    "sign_in_throttle": {"kind": str, "key": str, "user_id": int, "failures": int,
+                         "last_failed_at": str, "locked_until": str},
 }
 
 NAMED_INDEXES = {
@@ -91,6 +97,8 @@ NAMED_INDEXES = {
     "review_assignments": {"review_assignments_user"},
     "custody_record_reviews": {"custody_record_reviews_suite", "custody_record_reviews_status",
                                "custody_record_reviews_arrived"},
+    "sessions": {"sessions_user"},
+    "sign_in_throttle": {"sign_in_throttle_locked"},
 }
 
 
@@ -364,7 +372,7 @@ def test_m010_keeps_every_escalation_index_and_trigger(blank):
     m009_database(blank)
     before = [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()]
     indexes = {i.name for i in blank["escalations"].indexes}
-    assert migrate(blank) == ["m010_escalations_review_foreign_key", "m011_one_drafts_table"]
+    assert migrate(blank) == MIGRATIONS[MIGRATIONS.index("m010_escalations_review_foreign_key"):]
     assert [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()] == before
     assert {i.name for i in blank["escalations"].indexes} == indexes
     assert blank["escalation_events"].count == 1
@@ -414,7 +422,7 @@ def test_m011_moves_review_drafts_into_the_one_drafts_table(blank):
     INSERT INTO drafts (client_id, user_id, fields, created_at, updated_at)
       VALUES ('v1', 5, '[["suite_id", "3"]]', '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z');
     """)
-    assert migrate(blank) == ["m011_one_drafts_table"]
+    assert migrate(blank) == MIGRATIONS[MIGRATIONS.index("m011_one_drafts_table"):]
     rows = {r["client_id"]: r for r in blank.query("SELECT * FROM drafts")}
     review = rows["r4"]
     assert (review["kind"], review["review_id"], review["revision"], review["updated_by"]) == ("review", 4, 3, 6)

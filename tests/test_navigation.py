@@ -13,6 +13,9 @@ MENU = {
     "coordinator": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Volunteers"],
     "admin": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Volunteers"],
 }
+# Offered to everyone signed in, after "Signed in as ..."
+for pages in MENU.values():
+    pages.append("Your sessions")
 
 
 def menu(page):

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from icv import demo, rulebook
+from icv.accounts import sessions
 from icv.drafts import store as drafts
 from icv.auth import ANONYMOUS, ROLE_NAMES
 from icv.db import connect
@@ -84,6 +85,10 @@ MATRIX = [
     ("POST", "/volunteers/{user_id}",               LOGIN,     403, 403,         302,        302),
     ("GET",  "/sw.js",                              200,       200, 200,         200,        200),
     ("GET",  "/offline",                            200,       200, 200,         200,        200),
+    # Your sessions (issue 10)
+    ("GET",  "/account/sessions",                   LOGIN,     200, 200,         200,        200),
+    ("POST", "/account/sessions/{session_id}/end",  LOGIN,     302, 302,         302,        302),
+    ("POST", "/account/sessions/end-others",        LOGIN,     302, 302,         302,        302),
 ]
 CASES = [(method, path, role, expected)
          for method, path, *by_role in MATRIX for role, expected in zip(ROLES, by_role)]
@@ -108,6 +113,8 @@ def expected_location(method, path, role):
         return "/escalations/" if path == "/escalations/bulk" else re.escape(path.rsplit("/", 1)[0])
     if path.startswith(("/reviews/", "/volunteers/")):
         return review_location(path)
+    if path.startswith("/account/sessions/"):
+        return "/account/sessions"
     return "/"  # /login when already signed in
 
 
@@ -134,6 +141,12 @@ def fill(path, browser, role, make_user, make_visit, correction_draft):
     (or any id: they are turned away before it is looked up)."""
     if path.startswith(("/reviews/", "/volunteers/")):
         return fill_review_path(path, browser, role, make_user)
+    if "{session_id}" in path:  # another session of this person's (a second phone)
+        if role == ANONYMOUS:
+            return path.format(session_id=1)
+        with closing(connect(browser.application.config["DATABASE"])) as db:
+            token = sessions.start(db, browser.user.id, "Other phone", "10.0.0.2")
+            return path.format(session_id=sessions.current(db, token)["id"])
     if "{visit_id}" in path:
         author = browser.user if role == "icv" else make_user("icv")
         return path.format(visit_id=make_visit(author))
@@ -172,7 +185,8 @@ def escalation_fields(db, path, user_id):
 
 # Custody record reviews and volunteers (issue 5) ----------------------------------------------
 
-REVIEW_IDS = {"review_client_id": uuid.uuid4(), "review_id": 1, "batch_id": 1, "record_id": 1, "user_id": 1}
+REVIEW_IDS = {"review_client_id": uuid.uuid4(), "review_id": 1, "batch_id": 1, "record_id": 1, "user_id": 1,
+              "session_id": 1}
 
 
 def fill_review_path(path, browser, role, make_user):

@@ -6,7 +6,10 @@ import sqlite3
 
 import pytest
 
-from .helpers import (CONSENT_YES, FLAG_QUESTIONS, SS1_ANSWERS, add_issue, continue_to_check,
+from icv.accounts import sessions
+from icv.db import connect
+
+from .helpers import (LOGINS, CONSENT_YES, FLAG_QUESTIONS, SS1_ANSWERS, add_issue, continue_to_check,
                       detainee, expect, fill_visit, flag_details, radio, section, submit_report,
                       visit_times)
 
@@ -182,6 +185,19 @@ def rules_page(page, server):
     expect(page.get_by_role("heading", level=1, name="Escalation rules")).to_be_visible()
 
 
+def your_sessions(page, server):
+    """Your sessions with a second device signed in, so an "End this session" button shows."""
+    with sqlite3.connect(server.database) as db:
+        user_id = db.execute("SELECT id FROM users WHERE email = ?", [LOGINS["icv"][0]]).fetchone()[0]
+    conn = connect(server.database)
+    sessions.start(conn, user_id, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Safari/604.1",
+                   "10.0.0.5")
+    conn.close()
+    page.goto("/account/sessions")
+    expect(page.get_by_role("heading", level=1, name="Your sessions")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("End this session"))).to_be_visible()
+
+
 def monthly_summary(page, server):
     page.goto("/summaries/")
     expect(page.get_by_role("region", name="Visits by suite")).to_be_visible()
@@ -252,6 +268,7 @@ PAGES = [
     ("custody_team", report_detail),
     ("custody_team", escalation_queue),
     ("custody_team", rules_page),
+    ("icv", your_sessions),
     ("coordinator", monthly_summary),
     ("coordinator", monthly_summary_with_error),
     (None, not_found),
