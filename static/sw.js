@@ -3,7 +3,7 @@
    Cached: the stylesheet, app.js, the /offline page and the blank report form (/visits/new),
    nothing else: other signed-in pages hold case data and are never cached.
    A sign-out tapped with no signal (app.js leaves its token in the SIGNOUT cache) is finished
-   here before any page or fetch() goes to the server, so the phone never comes back signed in. */
+   here before any page opens, so the phone never comes back signed in (app.js checks too). */
 "use strict";
 const CACHE = "icv-__VERSION__";
 const SIGNOUT = "icv-signout";  // holds "/token": the CSRF token of a sign-out not yet made
@@ -32,7 +32,6 @@ self.addEventListener("fetch", (e) => {
   else if (req.mode === "navigate" && req.method === "GET") e.respondWith(signedOutFirst(() => page(req, url.pathname)));
   else if (req.mode === "navigate" && req.method === "POST" && POSTED.test(url.pathname)) e.respondWith(signedOutFirst(() => report(req, url.pathname)));
   else if (req.method === "GET" && url.pathname.startsWith("/static/")) e.respondWith(asset(req));
-  else if (req.headers.get("X-Requested-With") === "fetch") e.respondWith(signedOutFirst(() => fetch(req), true));
 });
 
 // Signing out: to the server if there is signal (done: forget the token); if not, the phone is
@@ -48,11 +47,9 @@ async function signOut(req) {
 }
 
 // A sign-out still to be made is made first; with no signal yet, nothing signed in is shown.
-async function signedOutFirst(then, json) {
+async function signedOutFirst(then) {
   if (!await caches.has(SIGNOUT)) return then();
-  if (await finishSignOut()) return then();
-  return json ? new Response(JSON.stringify({ error: "signed_out", message: "You have signed out on this phone." }),
-    { status: 401, headers: { "Content-Type": "application/json" } }) : signedOutHere();
+  return await finishSignOut() ? then() : signedOutHere();
 }
 
 // Tell the server (true once it knows). A token the server no longer takes is replaced from a

@@ -195,7 +195,7 @@ def your_sessions(page, server):
     conn.close()
     page.goto("/account/sessions")
     expect(page.get_by_role("heading", level=1, name="Your sessions")).to_be_visible()
-    expect(page.get_by_role("button", name=re.compile("End this session"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("End this session on Safari on an iPhone"))).to_be_visible()
 
 
 def monthly_summary(page, server):

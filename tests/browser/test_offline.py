@@ -452,7 +452,7 @@ def test_a_sign_out_left_waiting_is_finished_even_without_the_service_worker(new
     sign_in(page, "icv")
     page.evaluate("caches.open('icv-signout').then(c => c.put('/token', new Response('x')))")
     page.goto("/visits/")
-    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page).to_have_url(re.compile(r"/login"), timeout=10_000)
     page.goto("/visits/")
     expect(page).to_have_url(re.compile(r"/login"))
     assert page.evaluate("caches.has('icv-signout')") is False
