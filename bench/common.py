@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_login import FlaskLoginClient  # noqa: E402
+from icv.accounts.testing import SignedInClient  # noqa: E402
 
 from icv import create_app  # noqa: E402
 from icv.db import connect, migrate  # noqa: E402
@@ -14,10 +14,10 @@ from icv.db import connect, migrate  # noqa: E402
 
 def bench_app(path=None):
     """(app, db): the app on a migrated database (`path`, or a new one in a temporary folder);
-    its test client signs in as any User (FlaskLoginClient), CSRF off."""
+    its test client signs in as any User with a real server session (SignedInClient), CSRF off."""
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                       "DATABASE": path or f"{tempfile.mkdtemp()}/icv.sqlite"})
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = SignedInClient
     db = connect(app.config["DATABASE"])
     migrate(db)
     return app, db

@@ -43,10 +43,23 @@ def create_app(test_config=None):
         # A visit report can take an hour to write in a basement: the CSRF token lives as
         # long as the session, so a slow volunteer never loses a form to an expired token.
         WTF_CSRF_TIME_LIMIT=None,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_DURATION=timedelta(hours=12),
+        # Sessions (icv/accounts/session_views.py; README "Sessions and cookies"): the most a
+        # session lasts however busy (the cookie lives as long), the cookie Secure and
+        # __Host-session (None: yes unless in debug mode), Strict-Transport-Security max-age
+        # (0: none; set it only behind TLS), and ProxyFix's arguments behind a proxy, e.g.
+        # {"x_for": 1, "x_proto": 1} (None: not behind one).
+        SESSION_ABSOLUTE_HOURS=12,
+        SECURE_COOKIES=None,
+        HSTS_SECONDS=0,
+        PROXY_FIX=None,
+        # Sign-in throttling (icv/accounts/throttle.py): failures allowed per account (the email
+        # typed) and per client address before a cool-down of this many minutes.
+        SIGN_IN_MAX_FAILURES=5,
+        SIGN_IN_MAX_FAILURES_PER_ADDRESS=20,
+        SIGN_IN_COOLDOWN_MINUTES=15,
         QUEUE_PAGE_SIZE=50,
         # Escalation rule thresholds (icv/rules.py DEFAULT_SETTINGS names); see README.
         RULE_SETTINGS={},
@@ -86,7 +99,7 @@ def create_app(test_config=None):
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
     from .reviews import batches, views as reviews  # noqa: F401  (batches' routes are on reviews.bp)
     from .visits import views as visits
-    from .accounts import twofactor_views
+    from .accounts import session_views, twofactor_views
 
     # Checked once, here; views pass them to the stores that raise escalations (rulebook.in_force).
     app.config["RULES"] = rules.settings_from(app.config["RULE_SETTINGS"])  # a typo stops here
@@ -95,9 +108,10 @@ def create_app(test_config=None):
 
     db.init_app(app)
     auth.init_app(app)
+    session_views.init_app(app)
     demo.init_app(app)
-    for module in (main, auth, visits, escalations, rulebook, summaries, reviews, volunteers,
-                   twofactor_views, accounts, scheme, admin):
+    for module in (main, auth, session_views, visits, escalations, rulebook, summaries, reviews,
+                   volunteers, twofactor_views, accounts, scheme, admin):
         app.register_blueprint(module.bp)
     main.register_error_handlers(app)
     return app

@@ -3,14 +3,14 @@ import functools
 from urllib.parse import urlsplit
 
 import click
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template,
+                   request, session, url_for)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit, people
-from .accounts import passwords
+from .accounts import passwords, sessions, throttle
 from .codes import ROLES
 from .db import get_db, writing
 from .forms import LoginForm
@@ -27,6 +27,10 @@ STAFF = ("custody_team", "coordinator", "admin")  # the custody team's work, and
 COORDINATORS = ("coordinator", "admin")  # running the scheme: summaries, reviews, volunteers
 ANONYMOUS = "anonymous"
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
+# The same answer for an unknown email and a wrong password, so accounts cannot be discovered.
+WRONG = "The email address or password is not right"
+TOO_MANY = ("Too many attempts to sign in. Wait {minutes} minutes and try again, or ask an "
+            "administrator to unlock your account.")
 # Checked when the email is unknown, so a wrong email takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -132,35 +136,6 @@ def this_page():
     return request.full_path if request.query_string else request.path
 
 
-def idle_seconds():
-    return current_app.config["SESSION_IDLE_MINUTES"] * 60
-
-
-def enforce_idle_timeout():
-    """Sign out after SESSION_IDLE_MINUTES without a request; keep any form being posted."""
-    if not current_user.is_authenticated:
-        return None
-    now, last = utcnow().timestamp(), session.get("seen")
-    if last is None or now - last <= idle_seconds():
-        if request.endpoint != "auth.session_status":  # asking does not count as activity
-            session["seen"] = now
-        return None
-    resume = None
-    keeper = EXPIRED_POST_KEEPERS.get(request.endpoint)
-    if request.method == "POST" and keeper:
-        resume = keeper(current_user.id, request.view_args or {})
-    logout_user()
-    session.clear()
-    minutes = current_app.config["SESSION_IDLE_MINUTES"]
-    message = f"You were signed out after {minutes} minutes without activity."
-    if resume:
-        message += " What you typed was saved as a draft: sign in to carry on."
-    if wants_json():
-        return jsonify(error="signed_out", message=message), 401
-    flash(message)
-    return redirect(url_for("auth.login", next=resume or this_page()))
-
-
 @login_manager.unauthorized_handler
 def unauthorized():
     """Send people to sign in (back here afterwards); fetch() calls get a 401 they can act on."""
@@ -168,24 +143,6 @@ def unauthorized():
         return jsonify(error="signed_out", message="You are signed out. Sign in again to save."), 401
     flash(login_manager.login_message)
     return redirect(url_for("auth.login", next=this_page()))
-
-
-@bp.route("/session/status")
-@public
-def session_status():
-    """Seconds left before the idle sign-out (without counting as activity)."""
-    if not current_user.is_authenticated:
-        return jsonify(signed_in=False, expires_in=0), 401
-    now = utcnow().timestamp()
-    left = idle_seconds() - (now - session.get("seen", now))
-    return jsonify(signed_in=True, expires_in=max(0, int(left)))
-
-
-@bp.route("/session/extend", methods=["POST"])
-@role_required(*ROLE_NAMES)
-def session_extend():
-    """Stay signed in: any request counts as activity, this one says so plainly."""
-    return jsonify(signed_in=True, expires_in=idle_seconds())
 
 
 @login_manager.user_loader
@@ -226,11 +183,22 @@ def password_checked(row, next_url):
 
 
 def complete_sign_in(row, next_url):
-    """Every factor is checked: start a fresh session and go to `next_url` (a safe path or None)."""
-    session.clear()  # a fresh session at sign-in
+    """Every factor is checked: start a fresh session, on the server (a new token, so nothing
+    from before sign-in carries over) and in the cookie, and go to `next_url` (a safe path or None)."""
+    token = sessions.start(get_db(), row["id"], request.user_agent.string, request.remote_addr,
+                           hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    session.clear()
     session.permanent = True
     login_user(User(row))
+    session["sid"] = token
+    session["seen"] = utcnow().timestamp()
     return redirect(next_url or url_for("main.index"))
+
+
+def too_many(form):
+    """The answer while sign-in is closed for this email or address (429): wait, or ask."""
+    form.password.errors.append(TOO_MANY.format(minutes=current_app.config["SIGN_IN_COOLDOWN_MINUTES"]))
+    return render_template("auth/login.html", form=form), 429
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -242,10 +210,19 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
-        row = authenticate(get_db(), form.email.data, form.password.data)
+        db, email, address = get_db(), form.email.data, request.remote_addr
+        if throttle.refused_until(db, email, address):
+            audit.log(db, None, "sign_in_refused", "user", address=address, reason="throttled")
+            return too_many(form)
+        row = authenticate(db, email, form.password.data)
         if row:
+            throttle.succeeded(db, email)
             return password_checked(row, safe_next(form.next.data))
-        form.password.errors.append("The email address or password is not right")
+        known = people.find_by_email(db, email)
+        if throttle.failed(db, email, address, known["id"] if known else None,
+                           throttle.limits_from(current_app.config)):
+            return too_many(form)
+        form.password.errors.append(WRONG)
         status = 401
     elif form.is_submitted():
         status = 400
@@ -255,8 +232,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @public  # a Sign out tapped after the session expired must not bounce through sign-in
 def logout():
-    """Sign out and forget the session."""
+    """Sign out: end the session on the server (so a copy of the cookie is useless) and forget it."""
     was_signed_in = current_user.is_authenticated
+    if was_signed_in and g.get("session_id"):
+        sessions.end(get_db(), g.session_id, "signed_out", address=request.remote_addr)
     logout_user()
     session.clear()
     flash("You have signed out." if was_signed_in else "You were already signed out.")
@@ -290,5 +269,4 @@ def init_app(app):
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     app.add_template_global(can_open)
-    app.before_request(enforce_idle_timeout)
     app.cli.add_command(create_user_command)

@@ -562,6 +562,49 @@ def m011_one_drafts_table(db):
 
 
 @migrations()
+def m012_sessions(db):
+    """Server-side sessions (icv/accounts/sessions.py): the cookie carries only a random token,
+    stored here as its SHA-256, so sign-out, an admin or a password change can end a session and a
+    copied cookie stops working. `device` is the browser's user agent, `expires_at` the end of the
+    absolute lifetime; last_seen_at is moved on at most once a minute."""
+    db.executescript("""
+    CREATE TABLE sessions (
+      id INTEGER PRIMARY KEY,
+      token_hash TEXT NOT NULL UNIQUE,
+      user_id INTEGER NOT NULL REFERENCES users(id),
+      device TEXT NOT NULL DEFAULT '',
+      address TEXT,
+      started_at TEXT NOT NULL,
+      last_seen_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL,
+      ended_at TEXT,
+      ended_reason TEXT,
+      CHECK ((ended_at IS NULL) = (ended_reason IS NULL))
+    );
+    CREATE INDEX sessions_user ON sessions(user_id, ended_at);
+    """)
+
+
+@migrations()
+def m013_sign_in_throttle(db):
+    """Failed sign-ins counted per account (the email typed, known or not, so a lock says nothing
+    about whether an account exists) and per client address (icv/accounts/throttle.py). Kept in
+    the database so every server process sees the same counts."""
+    db.executescript("""
+    CREATE TABLE sign_in_throttle (
+      kind TEXT NOT NULL CHECK (kind IN ('account', 'address')),
+      key TEXT NOT NULL,
+      user_id INTEGER REFERENCES users(id),
+      failures INTEGER NOT NULL DEFAULT 0,
+      last_failed_at TEXT NOT NULL,
+      locked_until TEXT,
+      PRIMARY KEY (kind, key)
+    );
+    CREATE INDEX sign_in_throttle_locked ON sign_in_throttle(locked_until);
+    """)
+
+
+@migrations()
 def m014_two_factor(db):
     """Two-factor sign-in (icv/accounts/twofactor.py). `two_factor` is one row per person who has
     started setting it up: the TOTP secret, `enrolled_at` once a code confirmed it (NULL while

@@ -5,6 +5,7 @@
 (() => {
   const $ = (s) => document.querySelector(s), ds = document.body.dataset, store = localStorage;
   const DRAFT = "icv:draft:", OUTBOX = "icv:outbox", HDR = { "X-Requested-With": "fetch" };
+  const SIGNOUT = "icv-signout";  // Cache Storage: a sign-out's token until the server has it (sw.js)
   // The server's answers are read from JSON codes ({error: "conflict"}...) and data-* attributes
   // only, never from wording: a page's text can change without breaking the outbox.
   const RETRY = +ds.retryMs || 5000;  // ms between tries to save while there is no signal
@@ -434,16 +435,34 @@
       const unsent = mine(outbox()).length + mine(localDrafts()).filter((d) => !queued.includes(d.id)).length;
       if (unsent && !confirm(`${plural(unsent, "report on this phone has", "reports on this phone have")} not reached the server. `
           + "If you sign out now, what is only on this phone is deleted. Sign out anyway?")) return;
-      try { await wipe(); } finally { f.submit(); }
+      try { await wipe(); } finally {
+        // Left for sw.js, which finishes the sign-out if this post cannot reach the server now.
+        try { await (await caches.open(SIGNOUT)).put("/token", new Response(token)); } catch (err) { /* no caches */ }
+        f.submit();
+      }
     } else if (b && !e.defaultPrevented) {  // no double taps; disabled after the form data is read
       setTimeout(() => { b.disabled = true; setTimeout(() => { b.disabled = false; }, 3000); });
     }
   });
 
+  // A sign-out made with no signal and not yet told to the server (sw.js usually does it first):
+  // a signed-in page must never stay. The sign-in page comes only from the server: done there.
+  if (window.caches) {
+    caches.has(SIGNOUT).then(async (pending) => {
+      if (!pending) return;
+      if (!signedIn) return location.pathname === "/login" && caches.delete(SIGNOUT);
+      try {
+        await post("/logout", []);  // this page's token: it came from the server just now
+        await caches.delete(SIGNOUT);
+        location.replace("/login");
+      } catch (e) { document.body.hidden = true; }  // no signal: show nothing signed in
+    });
+  }
+
   if (signedIn) {
     const before = store.getItem("icv:user");
     if (before && before !== user && window.caches) {  // someone else used this phone: drop their form
-      caches.keys().then((keys) => keys.forEach((k) => k.startsWith("icv-") && caches.delete(k)));
+      caches.keys().then((keys) => keys.forEach((k) => k.startsWith("icv-") && k !== SIGNOUT && caches.delete(k)));
     }
     store.setItem("icv:user", user);
     if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});

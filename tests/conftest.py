@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask_login import FlaskLoginClient
+from icv.accounts.testing import SignedInClient
 from jinja2 import BytecodeCache
 from werkzeug.security import generate_password_hash
 
@@ -202,7 +202,7 @@ def app(tmp_path, migrated_database, smtp_server):
         "TWO_FACTOR_REQUIRED": False,  # as in `make run`; tests/test_twofactor.py turns it on
         **smtp_server.config,  # every mail the app sends lands in the mailbox fixture
     })
-    app.test_client_class = FlaskLoginClient
+    app.test_client_class = SignedInClient
     app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     return app
 

@@ -31,6 +31,8 @@ OWNERS = {
     "recovery_codes": "icv/accounts/twofactor.py",
     "user_panels": "icv/people.py",
     "account_links": "icv/accounts/links.py",
+    "sessions": "icv/accounts/sessions.py",
+    "sign_in_throttle": "icv/accounts/throttle.py",
 }
 # The drafts of both forms: kept apart so a shared drafts module can take them over in one edit.
 DRAFT_OWNERS = {

@@ -4,7 +4,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from flask_login import FlaskLoginClient
+from icv.accounts.testing import SignedInClient
 from werkzeug.security import check_password_hash
 
 from conftest import PASSWORD, assert_kept, draft_url, error_messages
@@ -175,7 +175,7 @@ def csrf_app(app):
     """The same database as `app`, with CSRF protection on as in production."""
     csrf = create_app({"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": True,
                        "DATABASE": app.config["DATABASE"]})
-    csrf.test_client_class = FlaskLoginClient
+    csrf.test_client_class = SignedInClient
     return csrf
 
 

@@ -13,7 +13,8 @@ from icv.visits import store
 MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m005_escalations",
               "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews",
               "m009_escalations_entry_index", "m010_escalations_review_foreign_key",
-              "m011_one_drafts_table", "m014_two_factor", "m015_accounts", "m016_audit_search"]
+              "m011_one_drafts_table", "m012_sessions", "m013_sign_in_throttle", "m014_two_factor",
+              "m015_accounts", "m016_audit_search"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -76,6 +77,12 @@ SCHEMA = {
         "flags": str, "record_quality": str, "overall_grade": str, "comments": str, "version": int,
         "created_by": int, "submitted_by": int, "created_at": str, "updated_at": str,
         "submitted_at": str},
+    # Sessions and sign-in throttling (issue 10)
+    "sessions": {"id": int, "token_hash": str, "user_id": int, "device": str, "address": str,
+                 "started_at": str, "last_seen_at": str, "expires_at": str, "ended_at": str,
+                 "ended_reason": str},
+    "sign_in_throttle": {"kind": str, "key": str, "user_id": int, "failures": int,
+                         "last_failed_at": str, "locked_until": str},
     # Two-factor sign-in (issue 10)
     "two_factor": {"user_id": int, "secret": str, "created_at": str, "enrolled_at": str,
                    "last_step": int},
@@ -105,6 +112,8 @@ NAMED_INDEXES = {
     "review_assignments": {"review_assignments_user"},
     "custody_record_reviews": {"custody_record_reviews_suite", "custody_record_reviews_status",
                                "custody_record_reviews_arrived"},
+    "sessions": {"sessions_user"},
+    "sign_in_throttle": {"sign_in_throttle_locked"},
     "recovery_codes": {"recovery_codes_user"},
 }
 

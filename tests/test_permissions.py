@@ -12,7 +12,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from icv import demo, people, rulebook
-from icv.accounts import links
+from icv.accounts import links, sessions
 from icv.drafts import store as drafts
 from icv.auth import ANONYMOUS, ROLE_NAMES
 from icv.db import connect
@@ -131,6 +131,10 @@ MATRIX = [
     ("GET",  "/audit.csv",                          LOGIN,     403, 403,         403,        200),
     ("GET",  "/sw.js",                              200,       200, 200,         200,        200),
     ("GET",  "/offline",                            200,       200, 200,         200,        200),
+    # Your sessions (issue 10)
+    ("GET",  "/account/sessions",                   LOGIN,     200, 200,         200,        200),
+    ("POST", "/account/sessions/{session_id}/end",  LOGIN,     302, 302,         302,        302),
+    ("POST", "/account/sessions/end-others",        LOGIN,     302, 302,         302,        302),
 ]
 CASES = [(method, path, role, expected)
          for method, path, *by_role in MATRIX for role, expected in zip(ROLES, by_role)]
@@ -163,6 +167,8 @@ def expected_location(method, path, role):
         return review_location(path)
     if path.startswith(("/suites/", "/panels/")):
         return "/" + path.split("/")[1] + "/"
+    if path.startswith("/account/sessions/"):
+        return "/account/sessions"
     return "/"  # /login when already signed in
 
 
@@ -193,6 +199,12 @@ def fill(path, browser, role, make_user, make_visit, correction_draft):
         return fill_review_path(path, browser, role, make_user)
     if "{suite_id}" in path or "{panel_id}" in path:
         return fill_scheme_path(path, browser)
+    if "{session_id}" in path:  # another session of this person's (a second phone)
+        if role == ANONYMOUS:
+            return path.format(session_id=1)
+        with closing(connect(browser.application.config["DATABASE"])) as db:
+            token = sessions.start(db, browser.user.id, "Other phone", "10.0.0.2")
+            return path.format(session_id=sessions.current(db, token)["id"])
     if "{visit_id}" in path:
         author = browser.user if role == "icv" else make_user("icv")
         return path.format(visit_id=make_visit(author))
@@ -232,7 +244,8 @@ def escalation_fields(db, path, user_id):
 # Custody record reviews and volunteers (issue 5) ----------------------------------------------
 
 REVIEW_IDS = {"review_client_id": uuid.uuid4(), "review_id": 1, "batch_id": 1, "record_id": 1, "user_id": 1,
-              "account_id": 1, "invited_id": 1, "inactive_id": 1, "token": "t"}
+              "account_id": 1, "invited_id": 1, "inactive_id": 1, "token": "t",
+              "session_id": 1}
 
 
 def fill_review_path(path, browser, role, make_user):

@@ -706,12 +706,11 @@ def test_release_is_read_after_what_happened_not_after_a_deadline(reviewer, assi
 def test_a_stale_page_shows_everything_typed_and_saves_nothing(app, reviewer, assigned, db):
     """With CSRF on (as in production), a review posted with an old token comes back with what
     was typed and the message; nothing is saved."""
-    from flask_login import FlaskLoginClient
-
     from icv import create_app
+    from icv.accounts.testing import SignedInClient
     csrf = create_app({"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": True,
                        "DATABASE": app.config["DATABASE"]})
-    csrf.test_client_class = FlaskLoginClient
+    csrf.test_client_class = SignedInClient
     client = csrf.test_client(user=reviewer.user)
     data = review_fields(assigned, comments="Typed before the page went stale", csrf_token="stale")
     response = client.post(draft_url(assigned), data=data)

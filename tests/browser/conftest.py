@@ -265,10 +265,11 @@ def docs_screenshot():
     return take
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def storage_states(browser, live_server):
-    """{role: cookies after signing in}, made once per role, so pages that are not about
-    signing in can start signed in."""
+    """{role: cookies after signing in}, made once per role and test, so pages that are not about
+    signing in can start signed in. Not shared between tests: a test that signs out ends that
+    session on the server (the cookie is then useless)."""
     states = {}
 
     def state(role):

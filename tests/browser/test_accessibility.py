@@ -13,9 +13,9 @@ from icv.auth import create_user
 from icv.db import connect
 from icv.times import utcnow
 from icv import people
-from icv.accounts import links
+from icv.accounts import links, sessions
 
-from .helpers import (CONSENT_YES, FLAG_QUESTIONS, SS1_ANSWERS, add_issue, continue_to_check,
+from .helpers import (LOGINS, CONSENT_YES, FLAG_QUESTIONS, SS1_ANSWERS, add_issue, continue_to_check,
                       detainee, expect, fill_visit, flag_details, radio, section, submit_report,
                       visit_times)
 
@@ -189,6 +189,19 @@ def escalation_queue(page, server):
 def rules_page(page, server):
     page.goto("/rules/")
     expect(page.get_by_role("heading", level=1, name="Escalation rules")).to_be_visible()
+
+
+def your_sessions(page, server):
+    """Your sessions with a second device signed in, so an "End this session" button shows."""
+    with sqlite3.connect(server.database) as db:
+        user_id = db.execute("SELECT id FROM users WHERE email = ?", [LOGINS["icv"][0]]).fetchone()[0]
+    conn = connect(server.database)
+    sessions.start(conn, user_id, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) Safari/604.1",
+                   "10.0.0.5")
+    conn.close()
+    page.goto("/account/sessions")
+    expect(page.get_by_role("heading", level=1, name="Your sessions")).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("End this session on Safari on an iPhone"))).to_be_visible()
 
 
 def monthly_summary(page, server):
@@ -379,6 +392,7 @@ PAGES = [
     ("custody_team", report_detail),
     ("custody_team", escalation_queue),
     ("custody_team", rules_page),
+    ("icv", your_sessions),
     ("coordinator", monthly_summary),
     ("coordinator", monthly_summary_with_error),
     (None, not_found),

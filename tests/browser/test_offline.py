@@ -386,20 +386,76 @@ def test_signing_out_clears_the_phone_but_asks_first_about_unsent_reports(page_a
     assert "icv:outbox" in local_keys(page)
 
     page.once("dialog", lambda d: d.accept())
-    with page.expect_event("framenavigated"):  # to the browser's no-signal page
-        page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="You have signed out on this phone")).to_be_visible()
     page.context.set_offline(False)
-    page.goto("/visits/")  # the sign-out never reached the server: still signed in there
+    page.goto("/visits/")  # the service worker tells the server first: signed out there too
+    expect(page).to_have_url(re.compile(r"/login"))
     assert page.evaluate("JSON.parse(localStorage.getItem('icv:outbox') || '[]')") == []
     assert [k for k in local_keys(page) if k.startswith("icv:draft:")] == []
     assert page.evaluate("caches.match('/visits/new').then(r => !!r)") is False
 
+    sign_in(page, "icv")
     page.goto("/visits/new")  # cached again; nothing unsent, so no question this time
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.wait_for_function("caches.match('/visits/new').then(r => !!r)")
     sign_out(page)
     assert page.evaluate("caches.match('/visits/new').then(r => !!r)") is False
     assert [k for k in local_keys(page)] == []
+
+
+def test_a_sign_out_with_no_signal_is_finished_when_the_phone_is_back_online(new_context, live_server,
+                                                                            screenshot):
+    """Sign out tapped in a basement: the phone shows it is signed out, keeps nothing, and the
+    server is told as soon as there is signal, before any page opens. The phone never comes
+    back signed in, and a copy of its cookie taken before the sign-out opens nothing."""
+    context = new_context()
+    page = context.new_page()
+    sign_in(page, "icv")
+    page.goto("/visits/new")
+    controlled_by_worker(page)
+    copied = context.cookies()
+    session_cookie = next(c for c in copied if c["name"].endswith("session"))
+    assert session_cookie["name"] == "__Host-session" and session_cookie["secure"]  # on http://127.0.0.1
+
+    page.context.set_offline(True)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="You have signed out on this phone")).to_be_visible()
+    screenshot(page, "signed-out-with-no-signal")
+    page.goto("/visits/")  # still no signal: nothing signed in shows
+    expect(page.get_by_role("heading", name="You have signed out on this phone")).to_be_visible()
+    with sqlite3.connect(live_server.database) as db:  # the server has not heard yet
+        user_id = db.execute("SELECT id FROM users WHERE email = ?", [LOGINS["icv"][0]]).fetchone()[0]
+        open_before = db.execute("SELECT count(*) FROM sessions WHERE user_id = ? AND ended_at IS NULL",
+                                 [user_id]).fetchone()[0]
+    assert open_before >= 1
+
+    page.context.set_offline(False)
+    page.goto("/visits/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    expect(page.get_by_label("Email address")).to_be_visible()
+    with sqlite3.connect(live_server.database) as db:
+        reasons = db.execute("SELECT ended_reason FROM sessions WHERE user_id = ? ORDER BY id DESC LIMIT 1",
+                             [user_id]).fetchone()
+    assert reasons == ("signed_out",)
+    assert page.evaluate("caches.has('icv-signout')") is False
+
+    thief = new_context(storage_state={"cookies": copied, "origins": []}).new_page()
+    thief.goto("/visits/")
+    expect(thief).to_have_url(re.compile(r"/login"))
+
+
+def test_a_sign_out_left_waiting_is_finished_even_without_the_service_worker(new_context):
+    """If the service worker is gone when the phone is back online, the first signed-in page
+    finishes the sign-out itself and goes to sign in."""
+    page = new_context(service_workers="block").new_page()
+    sign_in(page, "icv")
+    page.evaluate("caches.open('icv-signout').then(c => c.put('/token', new Response('x')))")
+    page.goto("/visits/")
+    expect(page).to_have_url(re.compile(r"/login"), timeout=10_000)
+    page.goto("/visits/")
+    expect(page).to_have_url(re.compile(r"/login"))
+    assert page.evaluate("caches.has('icv-signout')") is False
 
 
 def test_a_save_while_the_database_is_busy_is_kept_and_tried_again(idle_page, short_server):

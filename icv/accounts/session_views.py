@@ -1,0 +1,153 @@
+"""The server session on every request, the idle warning's status and extend calls, *Your
+sessions*, and the cookie and transport settings (Secure, __Host-, HSTS, ProxyFix).
+
+Every request of a signed-in person checks their row in `sessions` (icv/accounts/sessions.py):
+one indexed read, and a write at most once a minute. A session that was ended (sign-out, another
+device, an admin), ran past SESSION_ABSOLUTE_HOURS or went SESSION_IDLE_MINUTES without a
+request signs the person out; a form posted just as it ran out is kept (auth.on_expired_post).
+"""
+from datetime import timedelta
+
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template,
+                   request, session, url_for)
+from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..auth import EXPIRED_POST_KEEPERS, ROLE_NAMES, public, role_required, this_page, wants_json
+from ..db import get_db
+from ..times import utcnow
+from . import sessions
+
+bp = Blueprint("sessions", __name__)
+
+SIGNED_OUT = {
+    "ended": "You have been signed out. Sign in again to carry on.",
+    "expired": "You were signed out because you had been signed in for {hours} hours.",
+    "idle": "You were signed out after {minutes} minutes without activity.",
+}
+KEPT = " What you typed was saved as a draft: sign in to carry on."
+
+
+def idle_seconds():
+    return current_app.config["SESSION_IDLE_MINUTES"] * 60
+
+
+def check_session():
+    """Before every request: a signed-in person's server session must be open, within its
+    absolute lifetime and not idle, else they are signed out (keeping a form being posted when
+    the time simply ran out)."""
+    if not current_user.is_authenticated:
+        return None
+    db, now = get_db(), utcnow()
+    row = sessions.current(db, session.get("sid"))
+    problem = "ended" if row is None or row["user_id"] != current_user.id else sessions.problem(
+        row, now, timedelta(seconds=idle_seconds()))
+    last = session.get("seen")  # the cookie's exact time of the last request
+    if problem is None and last is not None and now.timestamp() - last > idle_seconds():
+        problem = "idle"
+    if problem is None:
+        g.session_id = row["id"]
+        if request.endpoint != "sessions.status":  # asking does not count as activity
+            session["seen"] = now.timestamp()
+            sessions.seen(db, row, now)
+        return None
+    resume = None
+    keeper = EXPIRED_POST_KEEPERS.get(request.endpoint)
+    if problem != "ended" and request.method == "POST" and keeper:  # never for a copied cookie
+        resume = keeper(current_user.id, request.view_args or {})
+    if problem != "ended":
+        sessions.end(db, row["id"], problem, address=request.remote_addr)
+    logout_user()
+    session.clear()
+    config = current_app.config
+    message = SIGNED_OUT[problem].format(minutes=config["SESSION_IDLE_MINUTES"],
+                                         hours=config["SESSION_ABSOLUTE_HOURS"])
+    if resume:
+        message += KEPT
+    if wants_json():
+        return jsonify(error="signed_out", message=message), 401
+    flash(message)
+    return redirect(url_for("auth.login", next=resume or this_page()))
+
+
+@bp.route("/session/status")
+@public
+def status():
+    """Seconds left before the idle sign-out (without counting as activity)."""
+    if not current_user.is_authenticated:
+        return jsonify(signed_in=False, expires_in=0), 401
+    now = utcnow().timestamp()
+    left = idle_seconds() - (now - session.get("seen", now))
+    return jsonify(signed_in=True, expires_in=max(0, int(left)))
+
+
+@bp.route("/session/extend", methods=["POST"])
+@role_required(*ROLE_NAMES)
+def extend():
+    """Stay signed in: any request counts as activity, this one says so plainly."""
+    return jsonify(signed_in=True, expires_in=idle_seconds())
+
+
+@bp.route("/account/sessions")
+@role_required(*ROLE_NAMES)
+def mine():
+    """Your sessions: where you are signed in, last seen when, and a button to end each."""
+    return render_template("sessions/mine.html", sessions=sessions.of_user(get_db(), current_user.id),
+                           this_session=g.get("session_id"))
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@role_required(*ROLE_NAMES)
+def end(session_id):
+    """End one of your own sessions (another phone, a shared computer)."""
+    if session_id == g.get("session_id"):
+        abort(400)  # this one is ended by signing out
+    if not sessions.end(get_db(), session_id, "ended_by_user", owner=current_user.id,
+                        address=request.remote_addr):
+        abort(404)
+    flash("That session has ended: it is signed out.")
+    return redirect(url_for("sessions.mine"))
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@role_required(*ROLE_NAMES)
+def end_others():
+    """Sign out everywhere except here."""
+    count = sessions.end_all(get_db(), current_user.id, "ended_by_user", keep=g.get("session_id"),
+                             address=request.remote_addr)
+    flash("You are signed out everywhere else." if count else "You were not signed in anywhere else.")
+    return redirect(url_for("sessions.mine"))
+
+
+def strict_transport(response):
+    """Tell browsers to use only https here for HSTS_SECONDS (set it only behind TLS)."""
+    seconds = current_app.config["HSTS_SECONDS"]
+    if seconds:
+        response.headers.setdefault("Strict-Transport-Security",
+                                    f"max-age={int(seconds)}; includeSubDomains")
+    return response
+
+
+def configure(app):
+    """Cookie and transport settings: outside debug mode (unless SECURE_COOKIES says otherwise)
+    the session cookie is Secure and named with the __Host- prefix (https only, this host only,
+    path /); the cookie lives as long as a session may; HSTS and ProxyFix when configured."""
+    config = app.config
+    if config["SECURE_COOKIES"] is None:
+        config["SECURE_COOKIES"] = not app.debug
+    if config["SECURE_COOKIES"]:
+        config["SESSION_COOKIE_SECURE"] = True
+        config["SESSION_COOKIE_PATH"] = "/"
+        config["SESSION_COOKIE_DOMAIN"] = None
+        if config["SESSION_COOKIE_NAME"] == "session":
+            config["SESSION_COOKIE_NAME"] = "__Host-session"
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_ABSOLUTE_HOURS"])
+    if config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, **config["PROXY_FIX"])
+
+
+def init_app(app):
+    """Check the server session on every request; set the cookie and transport settings."""
+    configure(app)
+    app.before_request(check_session)
+    app.after_request(strict_transport)
