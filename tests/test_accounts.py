@@ -4,12 +4,14 @@ reactivating, roles and panels, and what the audit log keeps (never a password o
 import json
 import re
 
+import pyotp
 import pytest
 from werkzeug.security import check_password_hash
 
 from conftest import PASSWORD, error_messages, free_port, notices, page_text
 from icv import mail
-from icv.accounts import passwords
+from icv.accounts import passwords, twofactor
+from icv.times import utcnow
 
 GOOD = "a brand new passphrase for me"
 
@@ -65,7 +67,7 @@ def test_an_admin_invites_and_the_invitee_sets_a_password_and_signs_in(login_as,
     assert again.status_code == 400 and "This link has already been used" in page_text(again)
     assert check_password_hash(account(db, "Sam.Staff@example.org")["password_hash"], GOOD)
     assert [e["action"] for e in db["audit_log"].rows_where("object_id = ?", [row["id"]])] == \
-        ["invite", "set_password"]
+        ["invite", "set_password", "sign_in"]
 
 
 def test_a_coordinator_may_invite_icvs_only(login_as, db, mailbox):
@@ -269,8 +271,8 @@ def test_deactivating_stops_sign_in_and_reactivating_restores_it(login_as, clien
     assert sign_in(client, user.email, PASSWORD).status_code == 401
     assert coordinator.post(f"/accounts/{user.id}/reactivate").status_code == 302
     assert sign_in(client, user.email, PASSWORD).status_code == 302
-    assert [e["action"] for e in db["audit_log"].rows_where("object_id = ?", [user.id])] == \
-        ["deactivate", "reactivate"]
+    assert [e["action"] for e in db["audit_log"].rows_where(
+        "object_id = ? AND action LIKE '%activate'", [user.id])] == ["deactivate", "reactivate"]
 
 
 def test_the_last_active_admin_cannot_be_deactivated_or_demoted(login_as, db, make_user):
@@ -345,3 +347,49 @@ def test_the_accounts_list_shows_state_and_record_review(login_as, make_user, db
     page = page_text(coordinator.get("/accounts/"))
     assert "Can review; vetting until 30 Jun 2027" in page
     assert re.search(r"Nia Jones.*?Invited: no password set yet", page, re.S)
+
+
+def test_an_admin_unlocks_signs_out_and_removes_two_factor(login_as, make_user, client, db, clock):
+    """The account page's three buttons for someone in trouble, each audited, each ending what it says."""
+    user = make_user("custody_team")
+    for _ in range(5):
+        sign_in(client, user.email, "not the password at all")
+    assert sign_in(client, user.email, PASSWORD).status_code == 429  # locked
+    admin = login_as("admin")
+    page = admin.get(f"/accounts/{user.id}").text
+    assert "Sign-in is locked" in page
+    assert admin.post(f"/accounts/{user.id}/unlock").status_code == 302
+    assert "can sign in again now" in notices(admin.get(f"/accounts/{user.id}"))[0]
+    assert sign_in(client, user.email, PASSWORD).status_code == 302
+    assert client.get("/escalations/").status_code == 200
+
+    secret = twofactor.start_enrolment(db, user.id)
+    twofactor.confirm_enrolment(db, user.id, pyotp.TOTP(secret).at(utcnow()))
+    assert admin.post(f"/accounts/{user.id}/two-factor/reset").status_code == 302
+    assert not twofactor.enrolled(db, user.id)
+    assert client.get("/escalations/").status_code == 302  # signed out with it
+
+    assert sign_in(client, user.email, PASSWORD).status_code == 302
+    assert admin.post(f"/accounts/{user.id}/sessions/end").status_code == 302
+    assert client.get("/escalations/").status_code == 302
+    response = admin.post(f"/accounts/{user.id}/sessions/end")
+    assert response.status_code == 400 and "not signed in anywhere" in page_text(response)
+    logged = [e["action"] for e in db["audit_log"].rows_where("object_id = ? AND user_id = ?",
+                                                              [user.id, admin.user.id])]
+    assert {"sign_in_unlocked", "two_factor_reset", "sessions_ended"} <= set(logged)
+
+
+def test_changing_your_password_signs_you_out_elsewhere_and_guessing_is_throttled(
+        login_as, app, db):
+    phone = login_as("icv")
+    laptop = app.test_client(user=phone.user)
+    assert laptop.get("/visits/").status_code == 200
+    response = phone.post("/accounts/me/password", data={"current_password": PASSWORD,
+                                                         "new_password": "a brand new passphrase for me"})
+    assert response.status_code == 302
+    assert phone.get("/visits/").status_code == 200   # this device stays signed in
+    assert laptop.get("/visits/").status_code == 302  # the other is signed out
+    for _ in range(5):
+        wrong = phone.post("/accounts/me/password", data={"current_password": "a guess at it",
+                                                          "new_password": "another new passphrase here"})
+    assert wrong.status_code == 429 and "Too many attempts" in page_text(wrong)

@@ -15,9 +15,6 @@ MENU = {
     "admin": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Accounts", "Suites",
               "Panels", "Audit log", "Your account"],
 }
-# Offered to everyone signed in, after "Signed in as ..."
-for pages in MENU.values():
-    pages.append("Your sessions")
 
 
 def menu(page):

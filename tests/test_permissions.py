@@ -108,6 +108,10 @@ MATRIX = [
     ("POST", "/accounts/{account_id}/reset",        LOGIN,     403, 403,         302,        302),
     ("POST", "/accounts/{account_id}/deactivate",   LOGIN,     403, 403,         302,        302),
     ("POST", "/accounts/{inactive_id}/reactivate",  LOGIN,     403, 403,         302,        302),
+    # nothing to undo on a fresh account: a message and no change (tests/test_accounts.py does it)
+    ("POST", "/accounts/{account_id}/unlock",       LOGIN,     403, 403,         400,        400),
+    ("POST", "/accounts/{account_id}/sessions/end", LOGIN,     403, 403,         403,        400),
+    ("POST", "/accounts/{account_id}/two-factor/reset", LOGIN, 403, 403,         403,        400),
     ("GET",  "/accounts/me",                        LOGIN,     200, 200,         200,        200),
     ("GET",  "/accounts/me/password",               LOGIN,     200, 200,         200,        200),
     ("POST", "/accounts/me/password",               LOGIN,     302, 302,         302,        302),

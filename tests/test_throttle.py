@@ -17,7 +17,7 @@ def attempt(client, email, password="not the password", address="198.51.100.7"):
 
 
 def actions(db):
-    return [(r["action"], json.loads(r["detail"]).get("address")) for r in
+    return [(r["action"], r["address"]) for r in
             db.query("SELECT * FROM audit_log WHERE action LIKE 'sign_in%' ORDER BY id")]
 
 

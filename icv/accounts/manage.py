@@ -6,7 +6,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit, people
 from ..db import writing
-from . import links, passwords
+from . import links, passwords, sessions
 
 
 class Refused(Exception):
@@ -85,8 +85,7 @@ def deactivate(db, by, user, address=None):
         if not people.set_active(db, user["id"], False):
             raise Refused("This account is already deactivated")
         links.revoke(db, user["id"])
-        # TODO(lead): helper A's icv/accounts/sessions.py is not on this branch yet. Once merged:
-        #   sessions.end_all(db, user["id"], "deactivated", by=by, address=address)
+        sessions.end_all(db, user["id"], "deactivated", by=by, address=address)
         audit.log(db, by, "deactivate", "user", user["id"], address=address)
 
 
@@ -123,8 +122,7 @@ def set_password_from_link(db, link, password, address=None):
         if not links.spend(db, link["id"]):  # used in another tab just now
             raise Refused("This link has already been used. Each link works once")
         people.set_password(db, user["id"], generate_password_hash(password))
-        # TODO(lead): once helper A's sessions.py is merged, a reset ends every session:
-        #   sessions.end_all(db, user["id"], "password reset", address=address)
+        sessions.end_all(db, user["id"], "password_changed", by=user["id"], address=address)
         audit.log(db, user["id"], "set_password", "user", user["id"], link=link["purpose"],
                   address=address)
     return user
@@ -142,9 +140,7 @@ def change_password(db, user_id, current, new, address=None, keep_session=None):
         return "new_password", "Your new password must be different from your current one"
     with writing(db):
         people.set_password(db, user_id, generate_password_hash(new))
-        # TODO(lead): once helper A's sessions.py is merged, end the other sessions:
-        #   sessions.end_all(db, user_id, "password changed", keep=keep_session, by=user_id,
-        #                    address=address)
-        # and have self_service.change_password pass keep_session= this request's session (A's id).
+        sessions.end_all(db, user_id, "password_changed", keep=keep_session, by=user_id,
+                         address=address)
         audit.log(db, user_id, "change_password", "user", user_id, address=address)
     return None

@@ -103,7 +103,7 @@ def end(db, session_id, reason, by=None, owner=None, address=None):
 def end_all(db, user_id, reason, keep=None, by=None, address=None):
     """End every open session of `user_id` except `keep` (a session id): deactivation, a password
     change, "sign out everywhere else", an admin ending someone's sessions. One audit entry, about
-    the user, says how many ended and why. Returns that number. Call it inside the caller's
+    the user, says how many ended and why (none when none did). Returns that number. Call it inside the caller's
     transaction (it nests) so the change and the ending go together."""
     if reason not in REASONS:
         raise ValueError(f"unknown reason {reason!r}")
@@ -111,8 +111,9 @@ def end_all(db, user_id, reason, keep=None, by=None, address=None):
         ended = db.execute(
             "UPDATE sessions SET ended_at = ?, ended_reason = ? WHERE user_id = ? AND ended_at IS NULL "
             "AND id != ?", [to_iso(utcnow()), reason, user_id, keep or 0]).rowcount
-        audit.log(db, by or user_id, "sessions_ended", "user", user_id, address=address,
-                  reason=reason, count=ended)
+        if ended:  # nothing ended, nothing to record
+            audit.log(db, by or user_id, "sessions_ended", "user", user_id, address=address,
+                      reason=reason, count=ended)
     return ended
 
 

@@ -50,7 +50,7 @@ def refused_until(db, email, address):
     return from_iso(max(ends)) if ends else None
 
 
-def failed(db, email, address, user_id=None, limits=Limits()):
+def failed(db, email, address, user_id=None, limits=Limits(), reason=None):
     """Count a failed sign-in for the email and the address, audited with the account it names
     (`user_id`, None for an unknown email); a count at its limit starts the cool-down, audited too.
     Returns when sign-in opens again if this failure closed it, else None."""
@@ -74,7 +74,7 @@ def failed(db, email, address, user_id=None, limits=Limits()):
                 audit.log(db, user_id, "sign_in_locked", kind, user_id if kind == "account" else None,
                           address=address, failures=failures, until=until)
         audit.log(db, user_id, "sign_in_failed", "user", user_id, address=address,
-                  reason="wrong_password" if user_id else "unknown_account")
+                  reason=reason or ("wrong_password" if user_id else "unknown_account"))
     return locked
 
 
@@ -104,3 +104,10 @@ def unlock(db, email_or_user_id, by=None, address=None):
         for _, user_id in rows:
             audit.log(db, by, "sign_in_unlocked", "user", user_id, address=address)
     return bool(rows)
+
+
+def locked_until(db, user_id):
+    """When this account's cool-down ends (an aware datetime), or None if it is not locked."""
+    row = db.execute("SELECT max(locked_until) FROM sign_in_throttle WHERE kind = 'account' AND "
+                     "user_id = ? AND locked_until > ?", [user_id, to_iso(utcnow())]).fetchone()
+    return from_iso(row[0]) if row and row[0] else None

@@ -27,8 +27,8 @@ PENDING = "two_factor_pending"
 PENDING_MINUTES = {"code": 5, "set_up": 15}  # setting up may mean installing an app first
 MAX_WRONG_CODES = 5
 # Pages a signed-in person who must set up two-factor can still reach.
-OPEN_BEFORE_SET_UP = {"twofactor.set_up", "auth.logout", "auth.session_status",
-                      "auth.session_extend", "static", "main.service_worker", "main.offline"}
+OPEN_BEFORE_SET_UP = {"twofactor.set_up", "auth.logout", "sessions.status",
+                      "sessions.extend", "static", "main.service_worker", "main.offline"}
 
 WRONG_CODE = "The code is not right. Enter the code your authenticator app shows now"
 MESSAGES = {  # by the page a wrong code was typed on, or by (result, what it looked like)

@@ -14,7 +14,7 @@ from ..db import get_db
 from ..mail import MailError, send
 from ..main import keeps_input
 from ..times import format_london, london_today, to_iso, utcnow
-from . import links, manage
+from . import links, manage, sessions, throttle, twofactor
 from .forms import InviteForm, PanelsForm, RecordReviewForm, RoleForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -143,7 +143,9 @@ def account_page(db, user, status=200, **forms):
         "accounts/detail.html", account=user, state=state(user),
         panels=[names[p] for p in panel_ids], invitation_expires=links.pending_invitation(db, user["id"]),
         review_status=record_review_status(user, london_today()) if user["role"] == "icv" else None,
-        inviter=people.name(db, user["invited_by"]), **forms), status
+        inviter=people.name(db, user["invited_by"]), locked_until=throttle.locked_until(db, user["id"]),
+        two_factor=twofactor.enrolled(db, user["id"]), signed_in=len(sessions.of_user(db, user["id"])),
+        **forms), status
 
 
 @bp.route("/<int:user_id>")
@@ -263,9 +265,35 @@ def reactivate(user_id):
                "{display_name}'s account is active again.")
 
 
-# TODO(lead): helper A's throttle.unlock(db, user_id, by=, address=) and helper B's
-# twofactor.reset(db, user_id, by=, address=) are not on this branch (both write their own audit
-# entry, by their signatures on the other branches). Once merged, add two buttons here in the pattern of `deactivate`
-# (POST /accounts/<id>/unlock for COORDINATORS, POST /accounts/<id>/two-factor/reset for admin),
-# rows in tests/test_permissions.py, and the buttons in
-# templates/accounts/detail.html where it says TODO(lead).
+@bp.route("/<int:user_id>/unlock", methods=["POST"])
+@role_required(*COORDINATORS)
+def unlock(user_id):
+    """Let someone locked out by failed sign-ins try again now, rather than after the cool-down."""
+    def action(db, user):
+        if not throttle.unlock(db, user["id"], by=current_user.id, address=request.remote_addr):
+            raise manage.Refused("This account is not locked")
+    return act(user_id, action, "{display_name} can sign in again now.")
+
+
+@bp.route("/<int:user_id>/sessions/end", methods=["POST"])
+@role_required("admin")
+def end_sessions(user_id):
+    """Sign someone out on every device at once (a lost phone, a worry about their account)."""
+    def action(db, user):
+        if not sessions.end_all(db, user["id"], "ended_by_admin", by=current_user.id,
+                                address=request.remote_addr):
+            raise manage.Refused("They are not signed in anywhere")
+    return act(user_id, action, "{display_name} is signed out on every device.")
+
+
+@bp.route("/<int:user_id>/two-factor/reset", methods=["POST"])
+@role_required("admin")
+def reset_two_factor(user_id):
+    """Remove someone's two-factor sign-in (a lost phone and no recovery codes, once the admin
+    is sure who is asking): they set it up again at their next sign-in, and are signed out now."""
+    def action(db, user):
+        if not twofactor.reset(db, user["id"], by=current_user.id, address=request.remote_addr):
+            raise manage.Refused("They do not have two-factor sign-in set up")
+        sessions.end_all(db, user["id"], "ended_by_admin", by=current_user.id, address=request.remote_addr)
+    return act(user_id, action, "{display_name}'s two-factor sign-in is removed: they will set it "
+                                "up again when they next sign in.")

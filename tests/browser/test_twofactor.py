@@ -96,6 +96,7 @@ def test_staff_set_up_two_factor_at_phone_size_then_sign_in_with_a_code(
     expect(page.get_by_role("heading", level=1, name="Escalations")).to_be_visible()
     expect(page.get_by_text("Signed in as Sam Reid")).to_be_visible()
 
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Your account").click()
     page.get_by_role("link", name="Two-factor sign-in").click()
     expect(page.get_by_text("You have 10 unused recovery codes.")).to_be_visible()
     no_wcag_violations(page)
