@@ -11,7 +11,7 @@ from wtforms import StringField
 from wtforms.validators import Optional, Regexp, ValidationError
 
 from . import audit, people, suites
-from .accounts import links
+from .accounts import links, throttle
 from .auth import role_required
 from .db import get_db, writing
 from .forms import Choice, Date, optional_int, options
@@ -39,9 +39,9 @@ def home():
                  if not last.get(i) or last[i] < cutoff]
     invitations = [{**row, "link_expires": links.pending_invitation(db, row["id"])}
                    for row in people.not_joined(db)]
-    # TODO(lead): helper A's accounts locked by throttling, throttle.locked(db): rows with
-    # user_id, display_name, email and locked_until (stored UTC). None: not wired.
-    locked = None
+    locked = [{**row, "display_name": account["display_name"], "email": account["email"]}
+              for row in throttle.locked(db) for account in [people.account(db, row["user_id"])]
+              if account]  # a handful at most: one lookup each
     return render_template("admin/home.html", today=today.isoformat(),
                            vetting=people.vetting_due(db, today + timedelta(days=VETTING_DAYS)),
                            unvisited=unvisited, invitations=invitations, locked=locked,

@@ -185,7 +185,9 @@ def password_checked(row, next_url):
 def complete_sign_in(row, next_url):
     """Every factor is checked: start a fresh session, on the server (a new token, so nothing
     from before sign-in carries over) and in the cookie, and go to `next_url` (a safe path or None)."""
-    token = sessions.start(get_db(), row["id"], request.user_agent.string, request.remote_addr,
+    db = get_db()
+    throttle.succeeded(db, row["email"])
+    token = sessions.start(db, row["id"], request.user_agent.string, request.remote_addr,
                            hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
     session.clear()
     session.permanent = True
@@ -215,8 +217,7 @@ def login():
             audit.log(db, None, "sign_in_refused", "user", address=address, reason="throttled")
             return too_many(form)
         row = authenticate(db, email, form.password.data)
-        if row:
-            throttle.succeeded(db, email)
+        if row:  # the count is cleared only when every factor is right (complete_sign_in)
             return password_checked(row, safe_next(form.next.data))
         known = people.find_by_email(db, email)
         if throttle.failed(db, email, address, known["id"] if known else None,

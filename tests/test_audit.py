@@ -304,3 +304,14 @@ def test_the_admin_sees_invitations_not_taken_up(login_as, db, clock):
     page = admin.get("/admin").text
     assert "Ida Newman" in page and "The link works until" in page
     assert "Lou Lapsed" in page and "The link has expired" in page
+
+
+def test_the_admin_sees_accounts_locked_by_failed_sign_ins_and_unlocks_them(login_as, client, make_user):
+    locked = make_user("icv", display_name="Lee Locked")
+    for _ in range(5):
+        client.post("/login", data={"email": locked.email, "password": "not the right one at all"})
+    admin = login_as("admin")
+    page = admin.get("/admin").text
+    assert "Lee Locked" in page and "locked until" in page
+    admin.post(f"/accounts/{locked.id}/unlock")
+    assert "No account is locked." in admin.get("/admin").text

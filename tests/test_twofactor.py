@@ -207,8 +207,8 @@ def test_five_wrong_codes_end_the_pending_sign_in(pending):
         assert field_error(client.post("/sign-in/code", data={"code": wrong_code(secret)})).startswith(
             "The code is not right")
     fifth = client.post("/sign-in/code", data={"code": wrong_code(secret)})
-    assert fifth.status_code == 400
-    assert field_error(fifth) == "That was 5 wrong codes, so this sign-in has ended. Sign in again"
+    assert fifth.status_code == 429  # the account's sign-in throttle, which wrong codes count in
+    assert field_error(fifth).startswith("Too many attempts to sign in. Wait 15 minutes")
     assert 'href="/login"' in fifth.text
     late = client.post("/sign-in/code", data={"code": code_now(secret)})
     assert late.status_code == 400 and field_error(late) == "This sign-in has ended. Sign in again"
@@ -341,3 +341,20 @@ def test_the_audit_entries_say_where_from(pending, db):
     client.post("/sign-in/code", data={"code": "000000x"})
     [entry] = audit(db, "two_factor_code_failed")
     assert entry["address"] == "127.0.0.1"
+
+
+def test_a_known_password_buys_no_more_than_a_few_codes(pending, db):
+    """Signing in again and again with a stolen password does not give fresh tries at the code:
+    wrong codes count with wrong passwords, and the account locks (icv/accounts/throttle.py)."""
+    client, icv, secret, _ = pending
+    for _ in range(3):
+        client.post("/sign-in/code", data={"code": wrong_code(secret)})
+    password(client, icv)  # a fresh pending sign-in
+    client.post("/sign-in/code", data={"code": wrong_code(secret)})
+    locked = client.post("/sign-in/code", data={"code": wrong_code(secret)})
+    assert locked.status_code == 429
+    again = password(client, icv)
+    assert again.status_code == 429 and "Too many attempts" in page_text(again)
+    assert client.post("/sign-in/code", data={"code": code_now(secret)}).status_code == 400
+    assert not signed_in(client)
+    assert [e["action"] for e in audit(db, "sign_in_locked")] == ["sign_in_locked"]

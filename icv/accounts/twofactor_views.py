@@ -18,7 +18,7 @@ from .. import auth, people
 from ..auth import ROLE_NAMES, STAFF, public, role_required
 from ..db import get_db
 from ..times import utcnow
-from . import twofactor
+from . import throttle, twofactor
 from .twofactor import ACCEPTED, NOT_SET_UP, REUSED
 
 bp = Blueprint("twofactor", __name__)
@@ -102,6 +102,13 @@ def finish(state):
     return auth.complete_sign_in(row, state["next"]) if row else None
 
 
+def code_refused(form, recovery):
+    """Too many wrong passwords and codes for this account: the pending sign-in ends (429)."""
+    session.pop(PENDING, None)
+    form.code.errors = [auth.TOO_MANY.format(minutes=current_app.config["SIGN_IN_COOLDOWN_MINUTES"])]
+    return render_template("twofactor/code.html", form=form, recovery=recovery, ended=True), 429
+
+
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 @public
 def code():
@@ -118,7 +125,13 @@ def code():
         form.code.errors = [ended]
         return render_template("twofactor/code.html", form=form, recovery=recovery, ended=True), 400
     if form.validate_on_submit():
-        result, kind = twofactor.verify(get_db(), state["user"], form.code.data, request.remote_addr)
+        db, address = get_db(), request.remote_addr
+        person = people.get(db, state["user"])
+        # Wrong codes count with wrong passwords (icv/accounts/throttle.py): a password alone
+        # never buys more than the account's few tries at a code.
+        if person and throttle.refused_until(db, person["email"], address):
+            return code_refused(form, recovery)
+        result, kind = twofactor.verify(db, state["user"], form.code.data, address)
         response = finish(state) if result == ACCEPTED else None
         if response is not None:
             if kind == "recovery":
@@ -126,6 +139,9 @@ def code():
                 flash(f"You signed in with a recovery code. You have {left} left: "
                       "make new ones under Two-factor sign-in if you are running low.")
             return response
+        if person and throttle.failed(db, person["email"], address, person["id"],
+                                      throttle.limits_from(current_app.config), reason="wrong_code"):
+            return code_refused(form, recovery)
         state["wrong"] += 1
         session[PENDING] = state
         if state["wrong"] >= MAX_WRONG_CODES or result in (ACCEPTED, NOT_SET_UP):
