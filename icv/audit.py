@@ -15,10 +15,24 @@ from . import people
 from .times import now_iso
 
 # action: what was done. Views of case data are "view", downloads "export", a 403 "refused".
-ACTIONS = ("view", "export", "refused", "create", "update", "assign", "submit")
-# object_type: what it was done to ("request" for a refusal: its path and method are in detail).
+# log() refuses any other word, so the search's list is always complete.
+ACTIONS = (
+    # case data and running the scheme
+    "view", "export", "refused", "create", "update", "assign", "submit", "correct", "raise",
+    # accounts
+    "create_user", "invite", "resend_invitation", "send_reset_link", "request_reset", "set_password",
+    "change_password", "change_role", "change_panels", "deactivate", "reactivate",
+    # signing in and sessions
+    "sign_in", "sign_in_failed", "sign_in_locked", "sign_in_refused", "sign_in_unlocked", "sign_out",
+    "session_ended", "sessions_ended",
+    # two-factor sign-in
+    "two_factor_enrolled", "two_factor_code_failed", "two_factor_turned_off", "two_factor_reset",
+    "recovery_code_used", "recovery_codes_renewed",
+)
+# object_type: what it was done to ("request" for a refusal: its path and method are in detail;
+# "account" and "address" for a sign-in lock, on an email or on a client address).
 OBJECT_TYPES = ("visit", "custody_record_review", "review_batch", "escalation", "summary", "user",
-                "suite", "panel", "request", "audit_log")
+                "suite", "panel", "request", "audit_log", "session", "account", "address")
 # Where the request being served came from: icv/main.py sets it as each request starts, so an
 # entry written deep in a store (an escalation's workflow, a review's submission) carries it too.
 # None outside a request, e.g. in a `flask` command.
@@ -32,6 +46,8 @@ def log(db, user_id, action, object_type, object_id=None, *, address=None, **det
 
     `address` is where the request came from (by default the request being served); `detail`
     is any other fact worth keeping (never a password, token or code)."""
+    if action not in ACTIONS or object_type not in OBJECT_TYPES:
+        raise ValueError(f"audit.log: add {action!r} / {object_type!r} to ACTIONS / OBJECT_TYPES")
     if address is None:
         address = request_address.get()
     db.execute(
