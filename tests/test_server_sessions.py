@@ -290,3 +290,21 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(app, make_
     assert response.status_code == 302
     assert next(db["sessions"].rows)["address"] == "203.0.113.9"
     assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_flask_end_sessions_signs_one_person_or_everyone_out(app, login_as, db):
+    icv, staff = login_as("icv"), login_as("custody_team")
+    assert icv.get("/visits/").status_code == 200 and staff.get("/escalations/").status_code == 200
+    runner = app.test_cli_runner()
+    with app.app_context():
+        result = runner.invoke(args=["end-sessions", "--email", icv.user.email])
+    assert result.exit_code == 0 and "Ended 1 sessions" in result.output
+    assert icv.get("/visits/").status_code == 302
+    assert staff.get("/escalations/").status_code == 200
+    with app.app_context():
+        result = runner.invoke(args=["end-sessions", "--all"])
+        assert runner.invoke(args=["end-sessions"]).exit_code == 2
+    assert result.exit_code == 0 and "Everyone signs in again" in result.output
+    assert staff.get("/escalations/").status_code == 302
+    entry = list(db.query("SELECT * FROM audit_log WHERE action = 'sessions_ended' ORDER BY id"))[-1]
+    assert (entry["user_id"], entry["object_type"]) == (None, "session")

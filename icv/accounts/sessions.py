@@ -28,6 +28,7 @@ REASONS = {
     "ended_by_admin": "Ended by an administrator",
     "deactivated": "The account was deactivated",
     "password_changed": "The password was changed",
+    "ended_for_everyone": "Everyone was signed out (flask end-sessions --all)",
 }
 
 
@@ -114,6 +115,16 @@ def end_all(db, user_id, reason, keep=None, by=None, address=None):
         if ended:  # nothing ended, nothing to record
             audit.log(db, by or user_id, "sessions_ended", "user", user_id, address=address,
                       reason=reason, count=ended)
+    return ended
+
+
+def end_everyone(db, reason="ended_for_everyone"):
+    """End every open session of every account (a suspected breach, a SECRET_KEY rotated): each
+    person signs in again. One audit entry says how many. Returns that number."""
+    with writing(db):
+        ended = db.execute("UPDATE sessions SET ended_at = ?, ended_reason = ? WHERE ended_at IS NULL",
+                           [to_iso(utcnow()), reason]).rowcount
+        audit.log(db, None, "sessions_ended", "session", None, reason=reason, count=ended)
     return ended
 
 
