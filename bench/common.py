@@ -16,6 +16,7 @@ def bench_app(path=None):
     """(app, db): the app on a migrated database (`path`, or a new one in a temporary folder);
     its test client signs in as any User with a real server session (SignedInClient), CSRF off."""
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "TWO_FACTOR_REQUIRED": False,  # as make run: the bench signs straight in
                       "DATABASE": path or f"{tempfile.mkdtemp()}/icv.sqlite"})
     app.test_client_class = SignedInClient
     db = connect(app.config["DATABASE"])

@@ -14,7 +14,7 @@ import uuid
 
 from common import bench_app, timed  # bench/common.py; it puts the project on sys.path
 
-from icv import ROOT
+from icv import ROOT, demo
 from icv.auth import User
 from icv.demo import load
 from icv.times import london_today
@@ -111,6 +111,14 @@ def main():
         f"/visits/drafts/{client_id}/autosave", data=fields, headers=headers), n)
     assert response.status_code == 200, response.data[:3000]
     print(f"| Autosave a full draft (one background POST) | | | | {p50:.1f} | {p95:.1f} |")
+    _, email, _, password = next(login for login in demo.LOGINS if login[0] == "icv")
+
+    def sign_in():
+        return app.test_client().post("/login", data={"email": email, "password": password})
+
+    p50, p95, response = timed(sign_in, max(10, args.requests // 10))
+    assert response.status_code == 302, response.data[:3000]
+    print(f"| Sign in (one POST: throttle, scrypt password check, new server session) | | | | {p50:.1f} | {p95:.1f} |")
     sw = (ROOT / "static" / "sw.js").read_bytes()
     print(f"\napp.js {len(js):,} bytes ({len(gzip.compress(js)):,} gzip); style.css {len(css):,} "
           f"({len(gzip.compress(css)):,} gzip); sw.js {len(sw):,} ({len(gzip.compress(sw)):,} gzip).")
