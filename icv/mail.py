@@ -36,8 +36,9 @@ def send(config, to, subject, body, debug=False):
     server = config.get("MAIL_SERVER")
     if not server:
         if debug:
-            print(f"--- Email (no MAIL_SERVER set, so printed here) ---\n{msg}\n--- end ---",
-                  file=sys.stderr, flush=True)
+            # As a person reads it, not as it travels (quoted-printable would break the link).
+            print(f"--- Email (no MAIL_SERVER set, so printed here) ---\nTo: {to}\nSubject: {subject}"
+                  f"\n\n{body}\n--- end ---", file=sys.stderr, flush=True)
             return
         raise MailError("No mail server is set up (MAIL_SERVER), so no email can be sent.")
     port = int(config.get("MAIL_PORT") or 587)
