@@ -44,7 +44,8 @@ def home():
               if account]  # a handful at most: one lookup each
     return render_template("admin/home.html", today=today.isoformat(),
                            vetting=people.vetting_due(db, today + timedelta(days=VETTING_DAYS)),
-                           unvisited=unvisited, invitations=invitations, locked=locked,
+                           unvisited=unvisited, any_open_suite=bool(open_suites),
+                           invitations=invitations, locked=locked,
                            vetting_days=VETTING_DAYS, unvisited_days=UNVISITED_DAYS)
 
 

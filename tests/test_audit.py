@@ -315,3 +315,8 @@ def test_the_admin_sees_accounts_locked_by_failed_sign_ins_and_unlocks_them(logi
     assert "Lee Locked" in page and "locked until" in page
     admin.post(f"/accounts/{locked.id}/unlock")
     assert "No account is locked." in admin.get("/admin").text
+
+
+def test_a_new_install_is_told_to_add_its_first_suite(login_as):
+    page = login_as("admin").get("/admin").text
+    assert "There are no open custody suites yet" in page and 'href="/suites/new"' in page
