@@ -1,9 +1,12 @@
 """ICV: visit reports, escalation queues and monthly summaries for London's custody visitors."""
+import logging
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from flask.logging import default_handler
 from werkzeug.routing import IntegerConverter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +95,7 @@ def create_app(test_config=None):
     if not isinstance(app.config["TWO_FACTOR_REQUIRED"], bool):
         raise RuntimeError("TWO_FACTOR_REQUIRED must be True or False")
     check_secret_key(app)
+    default_handler.setFormatter(UTCFormatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s"))
     app.url_map.converters["int"] = RowId
 
     from . import admin, auth, db, main, rulebook, rules, scheme, summaries, volunteers, demo
@@ -115,6 +119,14 @@ def create_app(test_config=None):
         app.register_blueprint(module.bp)
     main.register_error_handlers(app)
     return app
+
+
+class UTCFormatter(logging.Formatter):
+    """The server log's times in UTC with a Z, as the audit log's (ASVS 16.2.2), whatever the
+    machine's time zone."""
+    converter = time.gmtime
+    default_time_format = "%Y-%m-%d %H:%M:%S"
+    default_msec_format = "%s.%03dZ"
 
 
 def ensure_secret_key(path):

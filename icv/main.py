@@ -84,6 +84,7 @@ def keeps_input(view):
 
 def handle_csrf_error(error):
     """Re-show a posted form with everything the person typed, or explain the expired page."""
+    g.refused = "csrf"  # in the audit log (log_refusal): a forged post looks like this too
     view = current_app.view_functions.get(request.endpoint)
     if view is not None and getattr(view, "keeps_input", False):
         # The view's own FlaskForm fails the same token check, so it re-renders with
@@ -112,26 +113,29 @@ def handle_http_error(error):
 
 def log_refusal(response):
     """Every 403, however it was answered (abort, a page that keeps a posted form, JSON for the
-    page's fetch() calls), goes in the audit log: who, method and path; never the query string,
-    which could hold personal data."""
-    if response.status_code != 403:
+    page's fetch() calls), and every post refused for its CSRF token or its size, goes in the
+    audit log: who, method, path and why; never the query string, which could hold personal data."""
+    reason = "forbidden" if response.status_code == 403 else g.get("refused")
+    if reason is None:
         return response
     user_id = current_user.id if current_user.is_authenticated else None
     try:
         with db.writing(db.get_db()) as conn:
             audit.log(conn, user_id, "refused", "request", address=request.remote_addr,
-                      method=request.method, path=request.path)
+                      method=request.method, path=request.path,
+                      **({} if reason == "forbidden" else {"reason": reason}))
     except sqlite3.OperationalError as raised:
         if not is_busy(raised):
             raise
         # A refusal never becomes a "busy" page or a 500; the server's log keeps it instead.
-        current_app.logger.warning("403 not in the audit log (database busy): user %s %s %s",
-                                   user_id, request.method, request.path)
+        current_app.logger.warning("Refusal not in the audit log (database busy): user %s %s %r",
+                                   user_id, request.method, request.path)  # %r: no forged lines
     return response
 
 
 def handle_too_large(error):
     """413 for a post over MAX_CONTENT_LENGTH: JSON for the page's fetch() calls, else a page."""
+    g.refused = "too_large"
     if wants_json():
         title, detail = ERRORS[413]
         return jsonify(error="too_large", message=f"{title}. {detail}"), 413

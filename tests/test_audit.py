@@ -5,6 +5,7 @@ a time, and downloads the same search as CSV. The admin's home page lists what n
 import csv
 import io
 import json
+import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -320,3 +321,22 @@ def test_the_admin_sees_accounts_locked_by_failed_sign_ins_and_unlocks_them(logi
 def test_a_new_install_is_told_to_add_its_first_suite(login_as):
     page = login_as("admin").get("/admin").text
     assert "There are no open custody suites yet" in page and 'href="/suites/new"' in page
+
+
+def test_a_post_refused_for_its_token_is_in_the_log_without_what_was_posted(app, login_as, db):
+    """A forged or expired form (ASVS 16.3.3): who, where, why; never the fields."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    coordinator = login_as("coordinator")
+    response = coordinator.post("/panels/new", data={"name": "Forged panel", "csrf_token": "forged"})
+    assert response.status_code == 400
+    [entry] = db.query("SELECT * FROM audit_log WHERE action = 'refused'")
+    assert (entry["user_id"], entry["object_type"]) == (coordinator.user.id, "request")
+    assert json.loads(entry["detail"]) == {"method": "POST", "path": "/panels/new", "reason": "csrf"}
+
+
+def test_the_server_log_says_its_times_in_utc(app, caplog):
+    """The application log's times are UTC, like the audit log's (ASVS 16.2.2)."""
+    from flask.logging import default_handler
+    record = logging.makeLogRecord({"msg": "x", "created": 0.0, "levelname": "WARNING", "module": "m"})
+    assert "1970-01-01 00:00:00" in default_handler.formatter.format(record)
+    assert default_handler.formatter.format(record).startswith("[1970-01-01 00:00:00")
