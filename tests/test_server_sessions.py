@@ -308,3 +308,16 @@ def test_flask_end_sessions_signs_one_person_or_everyone_out(app, login_as, db):
     assert staff.get("/escalations/").status_code == 302
     entry = list(db.query("SELECT * FROM audit_log WHERE action = 'sessions_ended' ORDER BY id"))[-1]
     assert (entry["user_id"], entry["object_type"]) == (None, "session")
+
+
+def test_the_browsers_own_requests_do_not_keep_a_session_alive(login_as, clock):
+    """The service worker updating itself, static files and the idle status are not the person
+    doing anything: they must not put off the idle sign-out (or the warning before it)."""
+    icv = login_as("icv")
+    assert icv.get("/visits/").status_code == 200
+    clock.advance(minutes=29)
+    for path in ("/sw.js", "/static/app.js", "/offline"):
+        assert icv.get(path).status_code == 200
+    assert icv.get("/session/status", headers={"X-Requested-With": "fetch"}).json["expires_in"] == 60
+    clock.advance(minutes=2)
+    assert icv.get("/visits/").status_code == 302

@@ -26,6 +26,9 @@ SIGNED_OUT = {
     "idle": "You were signed out after {minutes} minutes without activity.",
 }
 KEPT = " What you typed was saved as a draft: sign in to carry on."
+# Requests the browser makes by itself, which say nothing of the person being there: asking how
+# long is left, the service worker updating its script, static files.
+NOT_ACTIVITY = {"sessions.status", "main.service_worker", "main.offline", "static"}
 
 
 def idle_seconds():
@@ -47,7 +50,7 @@ def check_session():
         problem = "idle"
     if problem is None:
         g.session_id = row["id"]
-        if request.endpoint != "sessions.status":  # asking does not count as activity
+        if request.endpoint not in NOT_ACTIVITY:
             session["seen"] = now.timestamp()
             sessions.seen(db, row, now)
         return None
