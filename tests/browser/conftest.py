@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from icv import create_app, demo
+from icv import create_app, demo, people
+from icv.accounts import sessions
 from icv.db import connect, migrate
 from icv.times import utcnow
 
-from .helpers import sign_in
+from .helpers import LOGINS
 
 try:
     from playwright.sync_api import sync_playwright
@@ -266,23 +267,39 @@ def docs_screenshot():
 
 
 @pytest.fixture
-def storage_states(browser, live_server):
-    """{role: cookies after signing in}, made once per role and test, so pages that are not about
-    signing in can start signed in. Not shared between tests: a test that signs out ends that
-    session on the server (the cookie is then useless)."""
+def storage_states(live_server):
+    """{role: cookies of a fresh sign-in}, so pages that are not about signing in can start signed
+    in. Each is a new server session (sessions.start, as signing in makes) in the cookie Flask
+    would send, made without going through the sign-in page: fast, and never shared between
+    tests, since a test that signs out ends its session on the server. Signing in itself is
+    tested through the page (helpers.sign_in, test_auth, test_from_scratch)."""
     states = {}
 
     def state(role):
         if role not in states:
-            context = browser.new_context(**PHONE, base_url=live_server.url)
-            context.clock.install(time=utcnow())
-            page = context.new_page()
-            sign_in(page, role)
-            states[role] = context.storage_state()
-            context.close()
+            states[role] = signed_in_state(live_server, LOGINS[role][0])
         return states[role]
 
     return state
+
+
+def signed_in_state(server, email):
+    """A Playwright storage state holding a signed-in session cookie for `email` on `server`."""
+    app = server.app
+    db = connect(server.database)
+    try:
+        user = people.find_by_email(db, email)
+        token = sessions.start(db, user["id"], "Browser test", "127.0.0.1",
+                               hours=app.config["SESSION_ABSOLUTE_HOURS"])
+    finally:
+        db.close()
+    value = app.session_interface.get_signing_serializer(app).dumps(
+        {"_user_id": str(user["id"]), "_fresh": True, "_permanent": True, "sid": token,
+         "seen": utcnow().timestamp()})
+    cookie = {"name": app.config["SESSION_COOKIE_NAME"], "value": value, "domain": "127.0.0.1",
+              "path": "/", "expires": -1, "httpOnly": True,
+              "secure": bool(app.config["SESSION_COOKIE_SECURE"]), "sameSite": "Lax"}
+    return {"cookies": [cookie], "origins": []}
 
 
 @pytest.fixture
