@@ -28,6 +28,7 @@ REASONS = {
     "ended_by_admin": "Ended by an administrator",
     "deactivated": "The account was deactivated",
     "password_changed": "The password was changed",
+    "two_factor_changed": "Two-factor sign-in was turned on or off, or new recovery codes made",
 }
 
 
