@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit, people
-from .accounts import passwords, sessions, throttle
+from .accounts import manage, passwords, sessions, throttle
 from .codes import ROLES
 from .db import get_db, writing
 from .forms import LoginForm
@@ -94,6 +94,30 @@ def authenticate(db, email, password):
         check_password_hash(_DUMMY_HASH, password)
         return None
     return row if check_password_hash(row["password_hash"], password) else None
+
+
+WRONG_OWN_PASSWORD = "That is not your password"
+
+
+def recheck_password(field, reason="wrong_password_reauth", wrong=WRONG_OWN_PASSWORD):
+    """Full re-authentication of the signed-in person before a change to how they sign in or to
+    where they are signed in (ASVS 7.5): None if `field` holds their password; else the status to
+    answer with, the message on the field. A wrong password counts in the sign-in throttle as one
+    typed at sign-in does (`reason` says where, in the audit log), and while the throttle is
+    closed for them even the right one is refused (429)."""
+    db, address = get_db(), request.remote_addr
+    too_many = TOO_MANY.format(minutes=current_app.config["SIGN_IN_COOLDOWN_MINUTES"])
+    if throttle.refused_until(db, current_user.email, address):
+        field.errors.append(too_many)
+        return 429
+    if manage.password_is_right(db, current_user.id, field.data):
+        return None
+    if throttle.failed(db, current_user.email, address, current_user.id,
+                       throttle.limits_from(current_app.config), reason=reason):
+        field.errors.append(too_many)
+        return 429
+    field.errors.append(wrong)
+    return 400
 
 
 def create_user(db, email, display_name, role, password, panel_ids=()):

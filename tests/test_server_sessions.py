@@ -2,10 +2,11 @@
 most SESSION_ABSOLUTE_HOURS, *Your sessions* lists and ends them, and others end them all
 (deactivation, a password change, an admin) through sessions.end_all."""
 import json
+import re
 
 import pytest
 
-from conftest import PASSWORD, notices, page_text
+from conftest import PASSWORD, error_messages, notices, page_text
 from icv import create_app
 from icv.accounts import sessions
 
@@ -158,7 +159,8 @@ def test_ending_another_session_from_your_sessions_signs_that_device_out(app, ma
     sign_in(phone, user)
     sign_in(laptop, user, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/128.0")
     laptop_session = max(r["id"] for r in db["sessions"].rows)
-    response = phone.post(f"/account/sessions/{laptop_session}/end", follow_redirects=True)
+    response = phone.post(f"/account/sessions/{laptop_session}/end", data={"password": PASSWORD},
+                          follow_redirects=True)
     assert "That session has ended: it is signed out." in notices(response)
     assert "Firefox on Windows" not in page_text(response)
     assert laptop.get("/visits/").location.startswith("/login")
@@ -172,14 +174,15 @@ def test_no_one_can_end_another_persons_session(app, make_user, db):
     sign_in(mine, make_user("icv"))
     sign_in(theirs, make_user("icv"))
     other = max(r["id"] for r in db["sessions"].rows)
-    assert mine.post(f"/account/sessions/{other}/end").status_code == 404
+    assert mine.post(f"/account/sessions/{other}/end", data={"password": PASSWORD}).status_code == 404
     assert theirs.get("/visits/").status_code == 200
 
 
 def test_this_devices_session_is_ended_by_signing_out_not_from_the_list(login_as):
     client = login_as("icv")
     client.get("/visits/")
-    assert client.post(f"/account/sessions/{client.session_id}/end").status_code == 400
+    assert client.post(f"/account/sessions/{client.session_id}/end",
+                       data={"password": PASSWORD}).status_code == 400
     assert client.get("/visits/").status_code == 200
 
 
@@ -188,10 +191,70 @@ def test_sign_out_everywhere_else_keeps_this_device(app, make_user, db):
     here, *others = [app.test_client() for _ in range(3)]
     for c in (here, *others):
         sign_in(c, user)
-    response = here.post("/account/sessions/end-others", follow_redirects=True)
+    response = here.post("/account/sessions/end-others", data={"password": PASSWORD}, follow_redirects=True)
     assert "You are signed out everywhere else." in notices(response)
     assert here.get("/summaries/").status_code == 200
     assert all(c.get("/summaries/").location.startswith("/login") for c in others)
+
+
+ENDINGS = ["one", "every other"]
+
+
+def two_devices(app, make_user):
+    """A person signed in on a phone and a laptop: (phone, laptop, the path that ends the
+    laptop's session from the phone, by one or by all the others)."""
+    user = make_user("icv")
+    phone, laptop = app.test_client(), app.test_client()
+    sign_in(phone, user)
+    sign_in(laptop, user, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/128.0")
+    return phone, laptop, user
+
+
+def ending_path(db, which):
+    return ("/account/sessions/end-others" if which == "every other"
+            else f"/account/sessions/{max(r['id'] for r in db['sessions'].rows)}/end")
+
+
+def test_each_ending_form_asks_for_the_password_in_the_form(app, make_user, db):
+    """Without JavaScript: every End button is in its own form, with its own password field."""
+    phone, _, _ = two_devices(app, make_user)
+    page = phone.get("/account/sessions").text
+    forms = re.findall(r'<form method="post" action="/account/sessions/[^"]+".*?</form>', page, re.S)
+    assert len(forms) == 2
+    assert all('type="password"' in f and 'autocomplete="current-password"' in f
+               and 'name="password"' in f for f in forms)
+    assert len(set(re.findall(r'id="(password-[^"]+)"', page))) == 2  # no id twice
+
+
+@pytest.mark.parametrize("which", ENDINGS)
+def test_ending_sessions_with_a_wrong_password_changes_nothing(app, make_user, db, which):
+    phone, laptop, user = two_devices(app, make_user)
+    path = ending_path(db, which)
+    wrong = phone.post(path, data={"password": "not the password at all"})
+    assert wrong.status_code == 400
+    assert error_messages(wrong) == ["That is not your password"]
+    assert 'class="error-message"' in wrong.text and 'aria-invalid="true"' in wrong.text
+    assert laptop.get("/visits/").status_code == 200
+    [failed] = audit(db, "sign_in_failed")
+    assert (failed["user_id"], failed["detail"]["reason"]) == (user.id, "wrong_password_reauth")
+    assert not audit(db, "session_ended") and not audit(db, "sessions_ended")
+    blank = phone.post(path, data={"password": ""})
+    assert blank.status_code == 400 and error_messages(blank) == ["Enter your password"]
+    assert len(audit(db, "sign_in_failed")) == 1  # a blank one is not a guess
+    details = " ".join(r["detail"] for r in db["audit_log"].rows)
+    assert "not the password at all" not in details and PASSWORD not in details
+
+
+@pytest.mark.parametrize("which", ENDINGS)
+def test_ending_sessions_is_refused_while_sign_in_is_locked(app, make_user, db, which):
+    phone, laptop, _ = two_devices(app, make_user)
+    path = ending_path(db, which)
+    answers = [phone.post(path, data={"password": "not it"}).status_code
+               for _ in range(app.config["SIGN_IN_MAX_FAILURES"])]
+    assert answers[-1] == 429
+    locked = phone.post(path, data={"password": PASSWORD})
+    assert locked.status_code == 429 and "Too many attempts to sign in" in page_text(locked)
+    assert laptop.get("/visits/").status_code == 200
 
 
 def test_an_admin_ending_a_users_sessions_signs_them_out_everywhere(app, make_user, login_as, db):

@@ -48,9 +48,9 @@ def audit(db, action):
     return list(db.query("SELECT * FROM audit_log WHERE action = ? ORDER BY id", [action]))
 
 
-def field_error(response):
-    """The message shown next to the code field."""
-    match = re.search(r'<p class="error-message" id="[\w-]*code-error">.*?</span>\s*(.*?)</p>',
+def field_error(response, field="code"):
+    """The message shown next to the code field (or another field)."""
+    match = re.search(rf'<p class="error-message" id="[\w-]*{field}-error">.*?</span>\s*(.*?)</p>',
                       response.get_data(as_text=True), re.S)
     return match.group(1) if match else None
 
@@ -144,7 +144,7 @@ def test_signed_in_staff_without_two_factor_are_kept_on_the_set_up_page(login_as
     assert staff.get("/escalations/", headers={"X-Requested-With": "fetch"}).status_code == 403
     assert staff.get("/two-factor/set-up").status_code == 200
     secret = twofactor.record(db, staff.user.id)["secret"]
-    done = staff.post("/two-factor/set-up", data={"code": code_now(secret)})
+    done = staff.post("/two-factor/set-up", data={"password": PASSWORD, "code": code_now(secret)})
     assert done.status_code == 200 and 'href="/two-factor/"' in done.text
     assert staff.get("/summaries/").status_code == 200
 
@@ -267,9 +267,11 @@ def test_new_recovery_codes_replace_the_old_ones(login_as, db, clock):
     icv = login_as("icv")
     secret, old = enrol(db, icv.user)
     clock.advance(seconds=30)
-    wrong = icv.post("/two-factor/recovery-codes", data={"renew-code": wrong_code(secret)})
+    wrong = icv.post("/two-factor/recovery-codes",
+                     data={"renew-password": PASSWORD, "renew-code": wrong_code(secret)})
     assert wrong.status_code == 400 and field_error(wrong).startswith("The code is not right")
-    response = icv.post("/two-factor/recovery-codes", data={"renew-code": code_now(secret)})
+    response = icv.post("/two-factor/recovery-codes",
+                        data={"renew-password": PASSWORD, "renew-code": code_now(secret)})
     assert response.status_code == 200
     new = re.findall(r"<li><code>([a-z2-9-]+)</code></li>", response.text)
     assert len(new) == 10 and not set(new) & set(old)
@@ -285,9 +287,9 @@ def test_an_icv_can_turn_two_factor_off_with_a_code(login_as, db, clock, client)
     secret, _ = enrol(db, icv.user)
     clock.advance(seconds=30)
     assert "Turn off two-factor sign-in" in icv.get("/two-factor/").text
-    wrong = icv.post("/two-factor/turn-off", data={"off-code": wrong_code(secret)})
+    wrong = icv.post("/two-factor/turn-off", data={"off-password": PASSWORD, "off-code": wrong_code(secret)})
     assert wrong.status_code == 400 and twofactor.enrolled(db, icv.user.id)
-    response = icv.post("/two-factor/turn-off", data={"off-code": code_now(secret)})
+    response = icv.post("/two-factor/turn-off", data={"off-password": PASSWORD, "off-code": code_now(secret)})
     assert response.location == "/two-factor/"
     assert not twofactor.enrolled(db, icv.user.id) and db["recovery_codes"].count == 0
     assert len(audit(db, "two_factor_turned_off")) == 1
@@ -299,7 +301,8 @@ def test_staff_cannot_turn_it_off_when_it_is_required(login_as, db, clock, requi
     secret, _ = enrol(db, staff.user)
     clock.advance(seconds=30)
     assert "Turn off two-factor sign-in" not in staff.get("/two-factor/").text
-    assert staff.post("/two-factor/turn-off", data={"off-code": code_now(secret)}).status_code == 403
+    assert staff.post("/two-factor/turn-off",
+                      data={"off-password": PASSWORD, "off-code": code_now(secret)}).status_code == 403
     assert twofactor.enrolled(db, staff.user.id)
 
 
@@ -320,6 +323,110 @@ def test_nothing_logged_holds_a_secret_or_code(pending, db):
     client.post("/sign-in/code?with=recovery", data={"code": codes[0]})
     details = " ".join(r["detail"] for r in db["audit_log"].rows)
     assert secret not in details and not any(c in details or c.replace("-", "") in details for c in codes)
+
+
+# The password again before any change, and the other sessions after it (ASVS 7.5.1, 7.4.3) ------
+
+# what: (address, field prefix, the status of a change made)
+CHANGES = {"set up": ("/two-factor/set-up", "", 200),
+           "new recovery codes": ("/two-factor/recovery-codes", "renew-", 200),
+           "turn off": ("/two-factor/turn-off", "off-", 302)}
+NOT_MY_PASSWORD = "not the password at all"
+
+
+def ready_to(what, client, db, clock):
+    """An ICV's client ready for the change: (path, prefix, status of success, secret)."""
+    path, prefix, done = CHANGES[what]
+    if what == "set up":
+        client.get(path)
+        secret = twofactor.record(db, client.user.id)["secret"]
+    else:
+        secret, _ = enrol(db, client.user)
+        clock.advance(seconds=30)
+    return path, prefix, done, secret
+
+
+def two_factor_state(db, user_id):
+    return (twofactor.enrolled(db, user_id),
+            sorted(r["code_hash"] for r in db["recovery_codes"].rows_where("user_id = ?", [user_id])))
+
+
+@pytest.mark.parametrize("what", CHANGES)
+def test_a_change_while_signed_in_needs_the_password_again(login_as, db, clock, what):
+    """A wrong password: the message by the field, 400, nothing changed (the code is not even
+    tried, so it still works), and a failed sign-in in the audit log without the password."""
+    icv = login_as("icv")
+    path, prefix, done, secret = ready_to(what, icv, db, clock)
+    before = two_factor_state(db, icv.user.id)
+    if what != "set up":
+        assert 'autocomplete="current-password"' in icv.get("/two-factor/").text
+    wrong = icv.post(path, data={f"{prefix}password": NOT_MY_PASSWORD, f"{prefix}code": code_now(secret)})
+    assert wrong.status_code == 400
+    assert field_error(wrong, "password") == "That is not your password"
+    assert error_messages(wrong) == ["That is not your password"]
+    assert two_factor_state(db, icv.user.id) == before
+    [failed] = audit(db, "sign_in_failed")
+    assert failed["user_id"] == icv.user.id
+    assert json.loads(failed["detail"])["reason"] == "wrong_password_reauth"
+    assert not audit(db, "two_factor_code_failed")
+    right = icv.post(path, data={f"{prefix}password": PASSWORD, f"{prefix}code": code_now(secret)})
+    assert right.status_code == done
+    assert two_factor_state(db, icv.user.id) != before
+    details = " ".join(r["detail"] for r in db["audit_log"].rows)
+    assert NOT_MY_PASSWORD not in details and PASSWORD not in details
+
+
+@pytest.mark.parametrize("what", CHANGES)
+def test_a_blank_password_is_asked_for_and_not_counted(login_as, db, clock, what):
+    icv = login_as("icv")
+    path, prefix, _, secret = ready_to(what, icv, db, clock)
+    before = two_factor_state(db, icv.user.id)
+    response = icv.post(path, data={f"{prefix}code": code_now(secret)})
+    assert response.status_code == 400 and field_error(response, "password") == "Enter your password"
+    assert two_factor_state(db, icv.user.id) == before and not audit(db, "sign_in_failed")
+
+
+@pytest.mark.parametrize("what", CHANGES)
+def test_wrong_passwords_here_lock_sign_in_like_wrong_ones_at_sign_in(app, login_as, db, clock, client,
+                                                                      what):
+    icv = login_as("icv")
+    path, prefix, _, secret = ready_to(what, icv, db, clock)
+    before = two_factor_state(db, icv.user.id)
+    data = {f"{prefix}password": NOT_MY_PASSWORD, f"{prefix}code": code_now(secret)}
+    answers = [icv.post(path, data=data) for _ in range(app.config["SIGN_IN_MAX_FAILURES"])]
+    assert [a.status_code for a in answers] == [400] * (len(answers) - 1) + [429]
+    assert field_error(answers[-1], "password").startswith("Too many attempts to sign in")
+    right = icv.post(path, data={**data, f"{prefix}password": PASSWORD})
+    assert right.status_code == 429 and two_factor_state(db, icv.user.id) == before
+    assert password(client, icv.user).status_code == 429  # sign-in itself is closed too
+    [locked] = audit(db, "sign_in_locked")
+    assert (locked["object_type"], locked["object_id"]) == ("account", icv.user.id)
+
+
+@pytest.mark.parametrize("what", CHANGES)
+def test_a_change_signs_out_every_other_device_and_says_so(login_as, db, clock, what):
+    icv = login_as("icv")
+    path, prefix, _, secret = ready_to(what, icv, db, clock)
+    phone = login_as(icv.user)  # after the clock moved on (a client made before signs in again)
+    response = icv.post(path, data={f"{prefix}password": PASSWORD, f"{prefix}code": code_now(secret)},
+                        follow_redirects=True)
+    assert any(n.endswith("You are signed out everywhere else.") for n in notices(response))
+    assert phone.get("/visits/").location.startswith("/login")
+    assert icv.get("/visits/").status_code == 200
+    [ended] = audit(db, "sessions_ended")
+    assert ended["object_id"] == icv.user.id
+    assert json.loads(ended["detail"])["reason"] == "two_factor_changed"
+
+
+def test_the_sign_in_set_up_step_needs_no_second_password(client, make_user, db, required):
+    """Straight after the password, setting up asks only for the code."""
+    staff = make_user("coordinator")
+    password(client, staff)
+    page = client.get("/sign-in/set-up-two-factor")
+    assert "Your password" not in page.text
+    secret = twofactor.record(db, staff.id)["secret"]
+    assert client.post("/sign-in/set-up-two-factor", data={"code": code_now(secret)}).status_code == 200
+    assert twofactor.enrolled(db, staff.id)
 
 
 # The setting ------------------------------------------------------------------------------------------

@@ -100,8 +100,18 @@ class SetPasswordForm(FlaskForm):
     password = new_password_field()
 
 
+def current_password_field(label="Your password", what="your password", description=None):
+    """The person's own password, asked for again before a change to how they sign in."""
+    return PasswordField(label, validators=[
+        DataRequired(f"Enter {what}"), Length(max=256, message=f"That is not {what}")],
+        description=description, render_kw={"autocomplete": "current-password", "spellcheck": "false"})
+
+
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Your current password", validators=[
-        DataRequired("Enter your current password"), Length(max=256, message="That is not your current password")],
-        render_kw={"autocomplete": "current-password"})
+    current_password = current_password_field("Your current password", "your current password")
     new_password = new_password_field("Your new password")
+
+
+class PasswordAgainForm(FlaskForm):
+    """Your sessions: the password again before signing a device out (ASVS 7.5.2)."""
+    password = current_password_field()

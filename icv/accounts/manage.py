@@ -128,10 +128,17 @@ def set_password_from_link(db, link, password, address=None):
     return user
 
 
+def password_is_right(db, user_id, password):
+    """True if `password` is this account's password: the one check of a password typed by
+    someone already signed in (changing it, or before changing how they sign in)."""
+    user = people.account(db, user_id)
+    return bool(user and user["password_hash"]) and check_password_hash(user["password_hash"], password)
+
+
 def change_password(db, user_id, current, new, address=None, keep_session=None):
     """Change one's own password: (field, message) if refused, else None. Other sessions end."""
     user = people.account(db, user_id)
-    if not user["password_hash"] or not check_password_hash(user["password_hash"], current):
+    if not password_is_right(db, user_id, current):
         return "current_password", "That is not your current password"
     problem = passwords.problem(new, user["email"], user["display_name"])
     if problem:

@@ -5,10 +5,10 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 
 from .. import codes, people, suites
-from ..auth import ROLE_NAMES, TOO_MANY, public, role_required
+from ..auth import ROLE_NAMES, public, recheck_password, role_required
 from ..db import get_db
 from ..main import keeps_input
-from . import links, manage, throttle
+from . import links, manage
 from .forms import ChangePasswordForm, ForgotForm, SetPasswordForm
 from .views import bp, send_link
 
@@ -38,23 +38,18 @@ def change_password():
     """Change your own password: the current one first, then a new one the rules accept."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        db, address = get_db(), request.remote_addr
-        too_many = TOO_MANY.format(minutes=current_app.config["SIGN_IN_COOLDOWN_MINUTES"])
         # Guessing the current password here is throttled like guessing it at sign-in.
-        if throttle.refused_until(db, current_user.email, address):
-            form.current_password.errors.append(too_many)
-            return render_template("accounts/change_password.html", form=form), 429
-        refused = manage.change_password(db, current_user.id, form.current_password.data,
-                                         form.new_password.data, address, keep_session=g.get("session_id"))
+        status = recheck_password(form.current_password, reason="wrong_current_password",
+                                  wrong="That is not your current password")
+        if status:
+            return render_template("accounts/change_password.html", form=form), status
+        refused = manage.change_password(get_db(), current_user.id, form.current_password.data,
+                                         form.new_password.data, request.remote_addr,
+                                         keep_session=g.get("session_id"))
         if refused is None:
             flash("Your password has been changed. You are signed out everywhere else.")
             return redirect(url_for("accounts.me"))
         field, message = refused
-        if field == "current_password" and throttle.failed(
-                db, current_user.email, address, current_user.id,
-                throttle.limits_from(current_app.config), reason="wrong_current_password"):
-            form.current_password.errors.append(too_many)
-            return render_template("accounts/change_password.html", form=form), 429
         form[field].errors.append(message)
     return render_template("accounts/change_password.html", form=form), 400 if form.is_submitted() else 200
 

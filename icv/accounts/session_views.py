@@ -5,6 +5,7 @@ Every request of a signed-in person checks their row in `sessions` (icv/accounts
 one indexed read, and a write at most once a minute. A session that was ended (sign-out, another
 device, an admin), ran past SESSION_ABSOLUTE_HOURS or went SESSION_IDLE_MINUTES without a
 request signs the person out; a form posted just as it ran out is kept (auth.on_expired_post).
+Ending a session from *Your sessions* needs the person's password in the same form (ASVS 7.5.2).
 """
 from datetime import timedelta
 
@@ -13,10 +14,12 @@ from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, r
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..auth import EXPIRED_POST_KEEPERS, ROLE_NAMES, public, role_required, this_page, wants_json
+from ..auth import (EXPIRED_POST_KEEPERS, ROLE_NAMES, public, recheck_password, role_required,
+                    this_page, wants_json)
 from ..db import get_db
 from ..times import utcnow
 from . import sessions
+from .forms import PasswordAgainForm
 
 bp = Blueprint("sessions", __name__)
 
@@ -95,16 +98,43 @@ def extend():
 @role_required(*ROLE_NAMES)
 def mine():
     """Your sessions: where you are signed in, last seen when, and a button to end each."""
-    return render_template("sessions/mine.html", sessions=sessions.of_user(get_db(), current_user.id),
-                           this_session=g.get("session_id"))
+    return sessions_page()
+
+
+def sessions_page(refused=None, status=200):
+    """The list, each other session with its own small form (your password, then End) and one
+    more to sign out everywhere else; refused: (session id or "others", the form just posted,
+    with its message)."""
+    rows = sessions.of_user(get_db(), current_user.id)
+    this = g.get("session_id")
+    forms = {}
+    for key in [row["id"] for row in rows if row["id"] != this] + ["others"]:
+        form = refused[1] if refused and refused[0] == key else PasswordAgainForm(formdata=None)
+        form.password.id = f"password-{key}"  # one page, many forms: each field its own id
+        forms[key] = form
+    return render_template("sessions/mine.html", sessions=rows, this_session=this, forms=forms,
+                           refused=refused and refused[1]), status
+
+
+def password_refused(key):
+    """None if the form has the person's password; else the page again with the message by
+    that form's password field (400, or 429 while sign-in is throttled for them)."""
+    form = PasswordAgainForm()
+    status = recheck_password(form.password) if form.validate_on_submit() else 400
+    return sessions_page((key, form), status) if status else None
 
 
 @bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
 @role_required(*ROLE_NAMES)
 def end(session_id):
-    """End one of your own sessions (another phone, a shared computer)."""
+    """End one of your own sessions (another phone, a shared computer), with your password."""
     if session_id == g.get("session_id"):
         abort(400)  # this one is ended by signing out
+    if session_id not in {row["id"] for row in sessions.of_user(get_db(), current_user.id)}:
+        abort(404)  # not yours, or ended already
+    refused = password_refused(session_id)
+    if refused:
+        return refused
     if not sessions.end(get_db(), session_id, "ended_by_user", owner=current_user.id,
                         address=request.remote_addr):
         abort(404)
@@ -115,7 +145,10 @@ def end(session_id):
 @bp.route("/account/sessions/end-others", methods=["POST"])
 @role_required(*ROLE_NAMES)
 def end_others():
-    """Sign out everywhere except here."""
+    """Sign out everywhere except here, with your password."""
+    refused = password_refused("others")
+    if refused:
+        return refused
     count = sessions.end_all(get_db(), current_user.id, "ended_by_user", keep=g.get("session_id"),
                              address=request.remote_addr)
     flash("You are signed out everywhere else." if count else "You were not signed in anywhere else.")

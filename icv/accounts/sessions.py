@@ -29,6 +29,7 @@ REASONS = {
     "deactivated": "The account was deactivated",
     "password_changed": "The password was changed",
     "ended_for_everyone": "Everyone was signed out (flask end-sessions --all)",
+    "two_factor_changed": "Two-factor sign-in was turned on or off, or new recovery codes made",
 }
 
 

@@ -18,6 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import audit
 from ..db import writing
 from ..times import now_iso, utcnow
+from . import sessions
 
 ISSUER = "Independent Custody Visiting"
 RECOVERY_CODE_COUNT = 10
@@ -126,8 +127,17 @@ def shown(code):
     return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
-def confirm_enrolment(db, user_id, code, address=None):
-    """Check the first code from the app; if right, two-factor is on. Returns (result, recovery
+def _end_other_sessions(db, user_id, signed_in_on, address):
+    """A factor changed while signed in (ASVS 7.4.3): every other session of the person ends,
+    in the caller's transaction, as a password change does. signed_in_on None: nothing to end."""
+    if signed_in_on is not None:
+        sessions.end_all(db, user_id, "two_factor_changed", keep=signed_in_on, by=user_id,
+                         address=address)
+
+
+def confirm_enrolment(db, user_id, code, address=None, signed_in_on=None):
+    """Check the first code from the app; if right, two-factor is on and, if set up while signed
+    in (`signed_in_on`: that session's id), every other session ends. Returns (result, recovery
     codes to show once, or None)."""
     with writing(db):
         result = check_code(db, user_id, code, enrolling=True)
@@ -136,14 +146,17 @@ def confirm_enrolment(db, user_id, code, address=None):
         db.execute("UPDATE two_factor SET enrolled_at = ? WHERE user_id = ?", [now_iso(), user_id])
         codes = _replace_recovery_codes(db, user_id)
         audit.log(db, user_id, "two_factor_enrolled", "user", user_id, address=address)
+        _end_other_sessions(db, user_id, signed_in_on, address)
     return ACCEPTED, codes
 
 
-def new_recovery_codes(db, user_id, address=None):
-    """Replace this person's recovery codes with new ones (the old stop working); returns them."""
+def new_recovery_codes(db, user_id, address=None, signed_in_on=None):
+    """Replace this person's recovery codes with new ones (the old stop working); returns them.
+    Every session but `signed_in_on` ends (if given)."""
     with writing(db):
         codes = _replace_recovery_codes(db, user_id)
         audit.log(db, user_id, "recovery_codes_renewed", "user", user_id, address=address)
+        _end_other_sessions(db, user_id, signed_in_on, address)
     return codes
 
 
@@ -188,11 +201,13 @@ def _remove(db, user_id):
     return db.execute("DELETE FROM two_factor WHERE user_id = ?", [user_id]).rowcount
 
 
-def turn_off(db, user_id, address=None):
-    """The person turns two-factor sign-in off (where it is optional for them)."""
+def turn_off(db, user_id, address=None, signed_in_on=None):
+    """The person turns two-factor sign-in off (where it is optional for them); every session
+    but `signed_in_on` ends (if given)."""
     with writing(db):
         if _remove(db, user_id):
             audit.log(db, user_id, "two_factor_turned_off", "user", user_id, address=address)
+            _end_other_sessions(db, user_id, signed_in_on, address)
 
 
 def reset(db, user_id, by=None, address=None):

@@ -2,12 +2,16 @@
 secret as text, then recovery codes shown once), new recovery codes, and turning it off where it
 is optional.
 
+Signed in, each of those changes asks for the person's password again in the same form (ASVS 7.5.1,
+auth.recheck_password: a wrong one counts in the sign-in throttle) and then ends every other
+session of theirs, as a password change does (ASVS 7.4.3); the page says so.
+
 Between the password and the code nobody is signed in: the session holds only a pending sign-in
 (who, where to go next, since when, wrong codes so far) that ends after PENDING_MINUTES or
 MAX_WRONG_CODES wrong codes. Staff whose role needs two-factor (TWO_FACTOR_REQUIRED) and have not
 set it up are sent to set it up there and then, and cannot open any other page until they have.
 """
-from flask import (Blueprint, abort, current_app, flash, jsonify, make_response, redirect,
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, make_response, redirect,
                    render_template, request, session, url_for)
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,10 +19,11 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import auth, people
-from ..auth import ROLE_NAMES, STAFF, public, role_required
+from ..auth import ROLE_NAMES, STAFF, public, recheck_password, role_required
 from ..db import get_db
 from ..times import utcnow
 from . import throttle, twofactor
+from .forms import current_password_field
 from .twofactor import ACCEPTED, NOT_SET_UP, REUSED
 
 bp = Blueprint("twofactor", __name__)
@@ -45,13 +50,24 @@ ENDED = {
 }
 
 
-class CodeForm(FlaskForm):
-    code = StringField("Code from your authenticator app", validators=[
+def code_field():
+    return StringField("Code from your authenticator app", validators=[
         DataRequired("Enter the 6-digit code from your authenticator app"),
         Length(max=40, message="Enter the 6-digit code from your authenticator app")],
         description="For example, 123456",
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false",
                    "autocapitalize": "off"})
+
+
+class CodeForm(FlaskForm):
+    code = code_field()
+
+
+class SignedInCodeForm(FlaskForm):
+    """A change to two-factor sign-in while signed in: the password first (a code from the app
+    lasts only 30 seconds), then the code."""
+    password = current_password_field(description="We ask for it before any change to how you sign in")
+    code = code_field()
 
 
 class RecoveryForm(CodeForm):
@@ -178,26 +194,34 @@ def set_up():
     if twofactor.enrolled(db, current_user.id):
         return redirect(url_for("twofactor.index"))
     return set_up_page(people.get(db, current_user.id),
-                       lambda: redirect(url_for("twofactor.index")))
+                       lambda: redirect(url_for("twofactor.index")), signed_in=True)
 
 
-def set_up_page(row, on_success):
-    """The QR code and the secret, and the first code that confirms them; once confirmed, the
-    recovery codes (shown this once) with a link on to where on_success() goes."""
+def set_up_page(row, on_success, signed_in=False):
+    """The QR code and the secret, and the first code that confirms them (signed in: with the
+    password, and then other sessions end); once confirmed, the recovery codes (shown this once)
+    with a link on to where on_success() goes."""
     db = get_db()
-    form = CodeForm()
+    form = SignedInCodeForm() if signed_in else CodeForm()
+    status = 400
     if form.validate_on_submit():
-        result, codes = twofactor.confirm_enrolment(db, row["id"], form.code.data, request.remote_addr)
-        if result == ACCEPTED:
-            onward = on_success()
-            if onward is None:  # the account went while this page was open
-                return redirect(url_for("auth.login"))
-            page = make_response(render_template("twofactor/recovery_codes.html", codes=codes,
-                                                 onward=onward.location, first=True))
-            for cookie in onward.headers.getlist("Set-Cookie"):  # a new session, if sign-in set one
-                page.headers.add("Set-Cookie", cookie)
-            return page
-        form.code.errors.append(MESSAGES[(REUSED, "code")] if result == REUSED else WRONG_CODE)
+        status = recheck_password(form.password) if signed_in else None
+        if status is None:
+            result, codes = twofactor.confirm_enrolment(
+                db, row["id"], form.code.data, request.remote_addr,
+                signed_in_on=g.get("session_id") if signed_in else None)
+            if result == ACCEPTED:
+                onward = on_success()
+                if onward is None:  # the account went while this page was open
+                    return redirect(url_for("auth.login"))
+                page = make_response(render_template("twofactor/recovery_codes.html", codes=codes,
+                                                     onward=onward.location, first=True,
+                                                     others_ended=signed_in))
+                for cookie in onward.headers.getlist("Set-Cookie"):  # a new session, if sign-in set one
+                    page.headers.add("Set-Cookie", cookie)
+                return page
+            form.code.errors.append(MESSAGES[(REUSED, "code")] if result == REUSED else WRONG_CODE)
+            status = 400
     secret = twofactor.start_enrolment(db, row["id"])
     if secret is None:  # set up meanwhile, in another tab
         return redirect(url_for("twofactor.index"))
@@ -205,7 +229,7 @@ def set_up_page(row, on_success):
     qr = twofactor.qr_svg(uri, "QR code to scan with your authenticator app. If you cannot scan "
                                "it, type in the setup key shown below it.")
     return render_template("twofactor/set_up.html", form=form, qr=qr,
-                           secret=twofactor.grouped(secret)), 400 if form.is_submitted() else 200
+                           secret=twofactor.grouped(secret)), status if form.is_submitted() else 200
 
 
 # Signed in: the person's own two-factor page -------------------------------------------------
@@ -214,7 +238,7 @@ def set_up_page(row, on_success):
 @role_required(*ROLE_NAMES)
 def index():
     """Whether two-factor sign-in is on, recovery codes left, and what can be done."""
-    return account_page(CodeForm(prefix="renew"), CodeForm(prefix="off"))
+    return account_page(SignedInCodeForm(prefix="renew"), SignedInCodeForm(prefix="off"))
 
 
 def account_page(renew, off, status=200):
@@ -226,44 +250,55 @@ def account_page(renew, off, status=200):
         required=required_for(current_user.role)), status
 
 
-def checked(form):
-    """True if the form has a right code (or recovery code) for the signed-in person; else the
-    field carries the message."""
+def refused(form):
+    """None if the form has the signed-in person's password and a right code (or recovery code);
+    else the status to answer with (400, or 429 while sign-in is throttled for them), the message
+    by its field. The code is not tried, nor used up, after a wrong password."""
     if not form.validate_on_submit():
-        return False
+        return 400
+    status = recheck_password(form.password)
+    if status:
+        return status
     result, kind = twofactor.verify(get_db(), current_user.id, form.code.data, request.remote_addr)
     if result != ACCEPTED:
         form.code.errors.append(MESSAGES.get((result, kind), WRONG_CODE))
-    return result == ACCEPTED
+        return 400
+    return None
 
 
 @bp.route("/two-factor/recovery-codes", methods=["POST"])
 @role_required(*ROLE_NAMES)
 def new_recovery_codes():
-    """Replace the recovery codes (the old ones stop working) after a code from the app."""
+    """Replace the recovery codes (the old ones stop working) after the password and a code
+    from the app; every other session ends."""
     if not twofactor.enrolled(get_db(), current_user.id):
         return redirect(url_for("twofactor.index"))
-    form = CodeForm(prefix="renew")
-    if not checked(form):
-        return account_page(form, CodeForm(prefix="off", formdata=None), 400)
-    codes = twofactor.new_recovery_codes(get_db(), current_user.id, request.remote_addr)
+    form = SignedInCodeForm(prefix="renew")
+    status = refused(form)
+    if status:
+        return account_page(form, SignedInCodeForm(prefix="off", formdata=None), status)
+    codes = twofactor.new_recovery_codes(get_db(), current_user.id, request.remote_addr,
+                                         signed_in_on=g.get("session_id"))
     return render_template("twofactor/recovery_codes.html", codes=codes,
-                           onward=url_for("twofactor.index"), first=False)
+                           onward=url_for("twofactor.index"), first=False, others_ended=True)
 
 
 @bp.route("/two-factor/turn-off", methods=["POST"])
 @role_required(*ROLE_NAMES)
 def turn_off():
-    """Turn two-factor sign-in off, where the person's role does not need it."""
+    """Turn two-factor sign-in off, where the person's role does not need it, after the password
+    and a code; every other session ends."""
     if required_for(current_user.role):
         abort(403)
     if not twofactor.enrolled(get_db(), current_user.id):
         return redirect(url_for("twofactor.index"))
-    form = CodeForm(prefix="off")
-    if not checked(form):
-        return account_page(CodeForm(prefix="renew", formdata=None), form, 400)
-    twofactor.turn_off(get_db(), current_user.id, request.remote_addr)
-    flash("Two-factor sign-in is off. You now sign in with your password alone.")
+    form = SignedInCodeForm(prefix="off")
+    status = refused(form)
+    if status:
+        return account_page(SignedInCodeForm(prefix="renew", formdata=None), form, status)
+    twofactor.turn_off(get_db(), current_user.id, request.remote_addr, signed_in_on=g.get("session_id"))
+    flash("Two-factor sign-in is off. You now sign in with your password alone. "
+          "You are signed out everywhere else.")
     return redirect(url_for("twofactor.index"))
 
 

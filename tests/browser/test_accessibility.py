@@ -201,7 +201,17 @@ def your_sessions(page, server):
     conn.close()
     page.goto("/account/sessions")
     expect(page.get_by_role("heading", level=1, name="Your sessions")).to_be_visible()
-    expect(page.get_by_role("button", name=re.compile("End this session on Safari on an iPhone"))).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile("End this session on Safari on an iPhone")).first).to_be_visible()
+
+
+def your_sessions_with_error(page, server):
+    """Ending a session with a wrong password: the message by that form's password field."""
+    your_sessions(page, server)
+    form = page.locator("form").filter(
+        has=page.get_by_role("button", name=re.compile("End this session on Safari on an iPhone"))).first
+    form.get_by_label("Your password").fill("not the password")
+    form.get_by_role("button").click()
+    expect(page.get_by_role("alert")).to_contain_text("That is not your password")
 
 
 def monthly_summary(page, server):
@@ -265,6 +275,7 @@ def two_factor_page(page, server):
 def two_factor_set_up_with_error(page, server):
     page.goto("/two-factor/set-up")
     expect(page.get_by_role("img", name=re.compile("^QR code"))).to_be_visible()
+    page.get_by_label("Your password").fill(LOGINS["icv"][1])
     page.get_by_label("Code from your authenticator app").fill("12345")  # never a right code
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
     expect(page.get_by_role("alert")).to_contain_text("The code is not right")
@@ -393,6 +404,7 @@ PAGES = [
     ("custody_team", escalation_queue),
     ("custody_team", rules_page),
     ("icv", your_sessions),
+    ("icv", your_sessions_with_error),
     ("coordinator", monthly_summary),
     ("coordinator", monthly_summary_with_error),
     (None, not_found),

@@ -106,3 +106,20 @@ def test_staff_set_up_two_factor_at_phone_size_then_sign_in_with_a_code(
     page.get_by_label("Recovery code").fill(codes[0])
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_text("You have 9 left")).to_be_visible()
+
+    # New recovery codes: the password again in the same form, then the code
+    page.goto("/two-factor/")
+    page.get_by_label("Your password").fill("not my password")
+    page.get_by_label("Code from your authenticator app").fill(totp.at(utcnow()))
+    page.get_by_role("button", name="Make new recovery codes").click()
+    expect(page.get_by_role("alert")).to_contain_text("That is not your password")
+    expect(page.get_by_label("Your password")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("You have 9 unused recovery codes.")).to_be_visible()
+    no_wcag_violations(page)
+    screenshot(page, "two-factor-04-wrong-password")
+    clock.advance(seconds=30)
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("Code from your authenticator app").fill(totp.at(utcnow()))
+    page.get_by_role("button", name="Make new recovery codes").click()
+    expect(page.locator(".notice[role=status]")).to_contain_text("You are signed out everywhere else.")
+    assert len(page.locator(".recovery-codes code").all_inner_texts()) == 10
