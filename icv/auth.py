@@ -111,6 +111,8 @@ def recheck_password(field, reason="wrong_password_reauth", wrong=WRONG_OWN_PASS
         field.errors.append(too_many)
         return 429
     if manage.password_is_right(db, current_user.id, field.data):
+        if g.get("session_id"):  # a new token for the re-authenticated session (ASVS 7.2.4)
+            session["sid"] = sessions.rotate(db, g.session_id)
         return None
     if throttle.failed(db, current_user.email, address, current_user.id,
                        throttle.limits_from(current_app.config), reason=reason):

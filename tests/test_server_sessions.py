@@ -384,3 +384,19 @@ def test_the_browsers_own_requests_do_not_keep_a_session_alive(login_as, clock):
     assert icv.get("/session/status", headers={"X-Requested-With": "fetch"}).json["expires_in"] == 60
     clock.advance(minutes=2)
     assert icv.get("/visits/").status_code == 302
+
+
+def test_re_authenticating_gives_the_session_a_new_token(app, client, make_user, db):
+    """ASVS 7.2.4: after the password is asked for again (here, changing it), the cookie copied
+    before no longer works; this device carries on with its new one."""
+    user = make_user("icv")
+    sign_in(client, user)
+    copied = cookie(client, app).value
+    response = client.post("/accounts/me/password", data={"current_password": PASSWORD,
+                                                          "new_password": "a brand new passphrase for me"})
+    assert response.status_code == 302
+    assert client.get("/visits/").status_code == 200
+    thief = app.test_client()
+    thief.set_cookie(app.config["SESSION_COOKIE_NAME"], copied)
+    assert thief.get("/visits/").status_code == 302
+    assert db["sessions"].count == 1  # the same session, a new token

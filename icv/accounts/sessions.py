@@ -53,6 +53,15 @@ def start(db, user_id, device, address, hours=DEFAULT_HOURS):
     return token
 
 
+def rotate(db, session_id):
+    """Give an open session a new token after its person re-authenticated (ASVS 7.2.4): the old
+    token, and any copy of the cookie that holds it, stops working. Returns the new token."""
+    token = secrets.token_urlsafe(32)
+    with writing(db):
+        db.execute("UPDATE sessions SET token_hash = ? WHERE id = ?", [hash_token(token), session_id])
+    return token
+
+
 def current(db, token):
     """The session row this cookie token names (ended or not), or None."""
     if not token:
