@@ -451,11 +451,14 @@
     caches.has(SIGNOUT).then(async (pending) => {
       if (!pending) return;
       if (!signedIn) return location.pathname === "/login" && caches.delete(SIGNOUT);
+      document.body.hidden = true;  // nothing signed in is shown meanwhile
       try {
-        await post("/logout", []);  // this page's token: it came from the server just now
+        let r = await post("/logout", []);  // this page's token: it came from the server just now
+        if (!r.ok && await freshToken()) r = await post("/logout", []);  // refused: once more
+        if (!r.ok) return;  // not signed out: stay blank; the next page load tries again
         await caches.delete(SIGNOUT);
         location.replace("/login");
-      } catch (e) { document.body.hidden = true; }  // no signal: show nothing signed in
+      } catch (e) { /* no signal: stay blank */ }
     });
   }
 
