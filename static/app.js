@@ -51,7 +51,7 @@
   // The idle sign-out: a warning first (WCAG 2.2.1), "Stay signed in" extends the session ------
   const dialog = signedIn && $("#session-warning"), warnAt = Math.min(120, idle - 5);  // s before
   const warns = dialog && dialog.showModal && warnAt >= 20;  // too short a session for a useful warning: none
-  let polled = 0;
+  let polled = 0, why = "idle", hours = 12, dismissed = false;  // which limit comes first (status)
   function touch(seconds = idle) {  // the server has just counted something as activity
     deadline = Date.now() + seconds * 1000;
     expired = signedOut = false;
@@ -64,7 +64,9 @@
     if (p.textContent !== text) p.textContent = text;
     if (dialog.open && !ended) return;
     $("#session-warning-title").textContent = ended ? "You have been signed out" : "You will be signed out soon";
-    $("#session-stay").hidden = ended;
+    const stayButton = $("#session-stay");
+    stayButton.hidden = ended;  // at the absolute limit it cannot extend: it only closes the warning
+    stayButton.textContent = why === "lifetime" ? "Carry on until then" : "Stay signed in";
     a.hidden = !ended;
     a.href = signIn(location.pathname + location.search);
     if (!dialog.open) dialog.showModal();
@@ -72,8 +74,14 @@
   }
   function endSession() {  // the server said so, or the time is up
     expired = true;
-    if (warns) showDialog(`You were signed out because you had not done anything for ${inWords(idle * 1000)}.`
+    if (warns) showDialog((why === "lifetime" ? `You were signed out because you had been signed in for ${plural(hours, "hour", "hours")}.`
+      : `You were signed out because you had not done anything for ${inWords(idle * 1000)}.`)
       + ($("#report-form") ? " What you typed is kept on this phone." : ""), true);
+  }
+  function learn(data) {  // /session/status and /session/extend: how long, and which limit
+    why = data.reason || "idle";
+    hours = data.hours || hours;
+    return data.expires_in;
   }
   async function status() {
     polled = Date.now();
@@ -81,7 +89,7 @@
     try {
       const r = await fetch("/session/status", { headers: HDR });
       if (r.status === 401) { signedOut = true; return endSession(); }
-      deadline = Date.now() + (await r.json()).expires_in * 1000;
+      deadline = Date.now() + learn(await r.json()) * 1000;
       if (deadline - Date.now() > warnAt * 1000 && !expired) touch((deadline - Date.now()) / 1000);
     } catch (e) { /* no signal: keep counting here */ }
   }
@@ -90,13 +98,19 @@
     if (expired || !warns || left > warnAt * 1000) return;
     if (left <= 0) return endSession();
     if (Date.now() - polled > 10000) status();  // another tab may have kept it going
-    showDialog(`You will be signed out in ${inWords(left)} because you have not done anything.`);
+    if (why === "lifetime" && dismissed) return;  // told once; it ends when it ends
+    // At the absolute limit staying is not possible: say so, and that the typing is kept.
+    showDialog(why === "lifetime"
+      ? `You will be signed out in ${inWords(left)} because you have been signed in for ${plural(hours, "hour", "hours")}. `
+        + "Sign in again afterwards to carry on; what you type is kept."
+      : `You will be signed out in ${inWords(left)} because you have not done anything.`);
   }
   async function stay() {
+    if (why === "lifetime") { dismissed = true; return dialog.close(); }
     try {
       const r = await post("/session/extend", []);
       if (r.status === 401) { signedOut = true; return endSession(); }
-      touch((await r.json()).expires_in);
+      touch(learn(await r.json()));
     } catch (e) {
       $("#session-warning-text").textContent = "No signal: we could not reach the server. Try again.";
     }

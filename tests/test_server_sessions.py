@@ -400,3 +400,22 @@ def test_re_authenticating_gives_the_session_a_new_token(app, client, make_user,
     thief.set_cookie(app.config["SESSION_COOKIE_NAME"], copied)
     assert thief.get("/visits/").status_code == 302
     assert db["sessions"].count == 1  # the same session, a new token
+
+
+def test_the_status_says_when_the_absolute_limit_comes_first(login_as, clock):
+    """The warning before a sign-out must give the right reason: near the end of the 12 hours,
+    the limit is the session's lifetime, and staying signed in cannot move it."""
+    icv = login_as("icv")
+    fetch = {"X-Requested-With": "fetch"}
+    assert icv.get("/session/status", headers=fetch).json == {
+        "signed_in": True, "expires_in": 30 * 60, "reason": "idle", "hours": 12}
+    for _ in range(23):  # busy all day: a request every half hour, less a minute
+        clock.advance(minutes=29)
+        assert icv.get("/visits/").status_code == 200
+    # 11 h 7 min in: 53 minutes of the 12 hours left, more than the 30 idle ones
+    assert icv.get("/session/status", headers=fetch).json["reason"] == "idle"
+    clock.advance(minutes=29)
+    icv.get("/visits/")
+    left = icv.get("/session/status", headers=fetch).json
+    assert left == {"signed_in": True, "expires_in": 24 * 60, "reason": "lifetime", "hours": 12}
+    assert icv.post("/session/extend", headers=fetch).json["expires_in"] == 24 * 60

@@ -27,7 +27,7 @@ def test_signing_in_starts_the_idle_clock(client, make_user, clock):
     user = make_user("icv")
     client.post("/login", data={"email": user.email, "password": PASSWORD}, follow_redirects=True)
     clock.advance(minutes=29)
-    assert client.get("/session/status").json == {"signed_in": True, "expires_in": 60}
+    assert client.get("/session/status").json == {"signed_in": True, "expires_in": 60, "reason": "idle", "hours": 12}
 
 
 def test_a_page_opened_after_the_idle_time_signs_out_and_asks_to_sign_in(signed_in, clock):
@@ -135,7 +135,7 @@ def test_session_status_does_not_count_as_activity(signed_in, clock):
     clock.advance(minutes=20)
     status = client.get("/session/status")
     assert status.status_code == 200
-    assert status.json == {"signed_in": True, "expires_in": 600}
+    assert status.json == {"signed_in": True, "expires_in": 600, "reason": "idle", "hours": 12}
     clock.advance(minutes=11)
     assert client.get("/visits/").location == "/login?next=/visits/"
 
@@ -146,7 +146,7 @@ def test_session_extend_counts_as_activity(signed_in, clock):
     clock.advance(minutes=20)
     response = client.post("/session/extend")
     assert response.status_code == 200
-    assert response.json == {"signed_in": True, "expires_in": 1800}
+    assert response.json == {"signed_in": True, "expires_in": 1800, "reason": "idle", "hours": 12}
     clock.advance(minutes=25)
     assert client.get("/session/status").json["expires_in"] == 300
     assert client.get("/visits/").status_code == 200

@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..auth import (EXPIRED_POST_KEEPERS, ROLE_NAMES, public, recheck_password, role_required,
                     this_page, wants_json)
 from ..db import get_db
-from ..times import utcnow
+from ..times import from_iso, utcnow
 from . import sessions
 from .forms import PasswordAgainForm
 
@@ -53,6 +53,7 @@ def check_session():
         problem = "idle"
     if problem is None:
         g.session_id = row["id"]
+        g.session_ends_at = from_iso(row["expires_at"]).timestamp()  # the absolute limit
         if request.endpoint not in NOT_ACTIVITY:
             session["seen"] = now.timestamp()
             sessions.seen(db, row, now)
@@ -79,19 +80,28 @@ def check_session():
 @bp.route("/session/status")
 @public
 def status():
-    """Seconds left before the idle sign-out (without counting as activity)."""
+    """Seconds left before the sign-out, idle or at the session's absolute limit, whichever comes
+    first, and which (`reason`: "idle" or "lifetime"), without counting as activity."""
     if not current_user.is_authenticated:
         return jsonify(signed_in=False, expires_in=0), 401
     now = utcnow().timestamp()
-    left = idle_seconds() - (now - session.get("seen", now))
-    return jsonify(signed_in=True, expires_in=max(0, int(left)))
+    return time_left(idle_seconds() - (now - session.get("seen", now)), now)
+
+
+def time_left(idle_left, now):
+    """The status answer: the sooner of the idle sign-out and the absolute limit."""
+    lifetime_left = g.get("session_ends_at", now + idle_left) - now
+    reason = "lifetime" if lifetime_left < idle_left else "idle"
+    return jsonify(signed_in=True, expires_in=max(0, int(min(idle_left, lifetime_left))), reason=reason,
+                   hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
 
 
 @bp.route("/session/extend", methods=["POST"])
 @role_required(*ROLE_NAMES)
 def extend():
-    """Stay signed in: any request counts as activity, this one says so plainly."""
-    return jsonify(signed_in=True, expires_in=idle_seconds())
+    """Stay signed in: any request counts as activity, this one says so plainly (it cannot go
+    past the session's absolute limit: the answer says when that is)."""
+    return time_left(idle_seconds(), utcnow().timestamp())
 
 
 @bp.route("/account/sessions")

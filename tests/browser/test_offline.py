@@ -337,6 +337,31 @@ def test_a_warning_before_the_sign_out_and_staying_signed_in(idle_page, screensh
     expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
 
 
+def test_the_warning_before_the_twelve_hours_are_up_says_so_and_keeps_the_typing(idle_page, screenshot):
+    """Near the absolute limit "Stay signed in" cannot help: the warning says why it is ending,
+    lets the person carry on typing until then, and the end says so too."""
+    page = idle_page(24 * 60)  # no idle sign-out in the way: only the 12 hours
+    page.goto("/visits/new")
+    page.get_by_label(OFFICER).fill("PS 1212")
+    expect(status(page)).to_have_text(re.compile(r"^Saved at "))
+    let_time_pass(page, 12 * 3600 - 90)  # the page asks the server how long is left each minute
+    dialog = page.get_by_role("alertdialog", name="You will be signed out soon")
+    expect(dialog).to_contain_text(re.compile(
+        r"You will be signed out in \d+ (seconds|minutes?) because you have been signed in for 12 hours"))
+    expect(dialog.get_by_role("button", name="Stay signed in")).to_have_count(0)
+    screenshot(page, "offline-05-lifetime-warning", full_page=False)
+    no_violations(page)
+    dialog.get_by_role("button", name="Carry on until then").click()
+    expect(dialog).to_be_hidden()
+    page.get_by_label(IN_CUSTODY, exact=True).fill("4")  # still typing; kept whatever happens
+    let_time_pass(page, 120)
+    ended = page.get_by_role("alertdialog", name="You have been signed out")
+    expect(ended).to_contain_text("You were signed out because you had been signed in for 12 hours.")
+    expect(ended).to_contain_text("What you typed is kept on this phone.")
+    draft = client_id(page)
+    assert f"icv:draft:{draft}" in local_keys(page)
+
+
 # g): the service worker ----------------------------------------------------------------------
 
 def test_the_blank_form_opens_with_no_signal_and_other_pages_say_so(page_as):
