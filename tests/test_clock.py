@@ -183,7 +183,7 @@ def test_the_idle_sign_out_counts_real_minutes_when_the_clocks_go_back(clock, lo
     client = login_as("icv")
     assert client.get("/").status_code == 302
     clock.advance(minutes=29)
-    assert client.get("/session/status").json == {"signed_in": True, "expires_in": 60}
+    assert client.get("/session/status").json == {"signed_in": True, "expires_in": 60, "reason": "idle", "hours": 12}
     clock.advance(minutes=2)
     assert client.get("/visits/").location.startswith("/login")
 
