@@ -3,6 +3,7 @@ SMTP server on loopback), the password rules, changing your own password, deacti
 reactivating, roles and panels, and what the audit log keeps (never a password or a token)."""
 import json
 import re
+from datetime import timedelta
 
 import pyotp
 import pytest
@@ -11,7 +12,7 @@ from werkzeug.security import check_password_hash
 from conftest import PASSWORD, error_messages, free_port, notices, page_text
 from icv import mail
 from icv.accounts import passwords, twofactor
-from icv.times import utcnow
+from icv.times import LONDON, utcnow
 
 GOOD = "a brand new passphrase for me"
 
@@ -37,7 +38,7 @@ def invite(client, email="nia.jones@example.org", role="icv", **fields):
 # Invitations --------------------------------------------------------------------------------------
 
 def test_an_admin_invites_and_the_invitee_sets_a_password_and_signs_in(login_as, client, db, mailbox,
-                                                                       make_user):
+                                                                       make_user, clock):
     """The invitation mail carries a link; the invitee creates a password there, once, and signs in."""
     admin = login_as("admin")
     lambeth = db["panels"].insert({"name": "Lambeth"}).last_pk
@@ -51,7 +52,8 @@ def test_an_admin_invites_and_the_invitee_sets_a_password_and_signs_in(login_as,
     message = mailbox.last("sam.staff@example.org")
     assert message["Subject"] == "Your Independent Custody Visiting account"
     text = mailbox.text("sam.staff@example.org")
-    assert "Dear Nia Jones" in text and "MOPAC custody team" in text and "expires on 25 November 2026" in text
+    expires = (clock.now + timedelta(days=7)).astimezone(LONDON)
+    assert "Dear Nia Jones" in text and "MOPAC custody team" in text and f"expires on {expires:%-d %B %Y}" in text
     link = mailbox.link("sam.staff@example.org")
     assert link.startswith("http://localhost/accounts/set-password/")
 

@@ -9,6 +9,7 @@ import pytest
 from conftest import PASSWORD, error_messages, notices, page_text
 from icv import create_app
 from icv.accounts import sessions
+from icv.times import LONDON
 
 CHROME_ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
                   "Chrome/126.0.0.0 Mobile Safari/537.36")
@@ -149,7 +150,7 @@ def test_your_sessions_lists_each_device_in_plain_words_in_london_time(app, make
     page = page_text(phone.get("/account/sessions"))
     assert "Chrome on an Android phone (this device)" in page
     assert "Safari on an iPhone" in page and "Safari on an iPhone (this device)" not in page
-    assert "Wed 18 Nov 2026, 15:35" in page  # the iPhone's sign-in, 15:35 GMT = London
+    assert f"{clock.now.astimezone(LONDON):%a %-d %b %Y, %H:%M}" in page  # the iPhone's sign-in, London
     assert page.count("End this session") == 1  # this device's is Sign out
 
 
