@@ -135,11 +135,10 @@ def password_is_right(db, user_id, password):
     return bool(user and user["password_hash"]) and check_password_hash(user["password_hash"], password)
 
 
-def change_password(db, user_id, current, new, address=None, keep_session=None):
-    """Change one's own password: (field, message) if refused, else None. Other sessions end."""
+def change_password(db, user_id, new, address=None, keep_session=None):
+    """Change one's own password, once they have given the current one (auth.recheck_password):
+    (field, message) if the new one is refused, else None. Other sessions end."""
     user = people.account(db, user_id)
-    if not password_is_right(db, user_id, current):
-        return "current_password", "That is not your current password"
     problem = passwords.problem(new, user["email"], user["display_name"])
     if problem:
         return "new_password", problem

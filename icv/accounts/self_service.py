@@ -43,8 +43,8 @@ def change_password():
                                   wrong="That is not your current password")
         if status:
             return render_template("accounts/change_password.html", form=form), status
-        refused = manage.change_password(get_db(), current_user.id, form.current_password.data,
-                                         form.new_password.data, request.remote_addr,
+        refused = manage.change_password(get_db(), current_user.id, form.new_password.data,
+                                         request.remote_addr,
                                          keep_session=g.get("session_id"))
         if refused is None:
             flash("Your password has been changed. You are signed out everywhere else.")
