@@ -98,7 +98,8 @@ def create_app(test_config=None):
     default_handler.setFormatter(UTCFormatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s"))
     app.url_map.converters["int"] = RowId
 
-    from . import admin, auth, db, main, rulebook, rules, scheme, summaries, volunteers, demo
+    from . import admin, auth, db, main, rulebook, rules, scheme, volunteers, demo
+    from .summaries import views as summaries
     from .accounts import self_service, views as accounts  # noqa: F401  (self_service's routes are on accounts.bp)
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
     from .reviews import batches, views as reviews  # noqa: F401  (batches' routes are on reviews.bp)

@@ -711,3 +711,13 @@ def m016_audit_search(db):
     CREATE INDEX audit_log_action ON audit_log(action, at);
     CREATE INDEX audit_log_type ON audit_log(object_type, at);
     """)
+
+
+@migrations()
+def m017_summary_indexes(db):
+    """The summaries (issue 11) find a period's custody record reviews by their session date and
+    its resolved escalations by when they closed, for London as well as for one suite."""
+    db.executescript("""
+    CREATE INDEX custody_record_reviews_session ON custody_record_reviews(session_date);
+    CREATE INDEX escalations_closed ON escalations(closed_at) WHERE closed_at IS NOT NULL;
+    """)

@@ -32,4 +32,12 @@ DEFAULT_SETTINGS = {
     "child_custody_hours": 24,  # CH5: a child held longer than this
     "overnight_present_at_hour": 0,  # CH5 overnight: in custody at 00:00 London ...
     "overnight_released_after_hour": 6,  # ... and released after 06:00 that morning
+    # AG1 (monthly, London): a group's share of the strip searches (or uses of force) seen is at
+    # least this many times its share of the detainees seen, in a group with this many seen.
+    "ag1_share_ratio": 2.0,
+    "ag1_min_group": 10,
+    # AG2 (monthly, each suite): the visits a week each open suite should have, and the days
+    # without a visit after which a suite is listed as not visited.
+    "ag2_visits_per_week": 1,
+    "ag2_not_visited_days": 14,
 }

@@ -243,7 +243,8 @@ def for_review(rule):
 
 # The smallest value of a number setting (0 unless here): the repeat modifier needs a count
 # of at least 2 (1 would raise every escalation) and a window of at least a day.
-SETTING_MINIMUMS = {"repeat_count": 2, "repeat_window_days": 1}
+SETTING_MINIMUMS = {"repeat_count": 2, "repeat_window_days": 1, "ag1_share_ratio": 1,
+                    "ag1_min_group": 1, "ag2_not_visited_days": 1}
 
 
 def settings_from(overrides=None):

@@ -14,7 +14,7 @@ MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m
               "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews",
               "m009_escalations_entry_index", "m010_escalations_review_foreign_key",
               "m011_one_drafts_table", "m012_sessions", "m013_sign_in_throttle", "m014_two_factor",
-              "m015_accounts", "m016_audit_search"]
+              "m015_accounts", "m016_audit_search", "m017_summary_indexes"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -102,7 +102,7 @@ NAMED_INDEXES = {
                     "escalations_queue", "escalations_unassigned", "escalations_due",
                     "escalations_assigned", "escalations_status", "escalations_suite",
                     "escalations_rule", "escalations_created", "escalations_raised_by",
-                    "escalations_entry"},
+                    "escalations_entry", "escalations_closed"},
     "escalation_events": {"escalation_events_escalation"},
     "audit_log": {"audit_log_object", "audit_log_user", "audit_log_at", "audit_log_action",
                   "audit_log_type"},
@@ -111,7 +111,7 @@ NAMED_INDEXES = {
     "review_batches": {"review_batches_suite", "review_batches_date"},
     "review_assignments": {"review_assignments_user"},
     "custody_record_reviews": {"custody_record_reviews_suite", "custody_record_reviews_status",
-                               "custody_record_reviews_arrived"},
+                               "custody_record_reviews_arrived", "custody_record_reviews_session"},
     "sessions": {"sessions_user"},
     "sign_in_throttle": {"sign_in_throttle_locked"},
     "recovery_codes": {"recovery_codes_user"},

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from conftest import finding_entry
-from icv.summaries import ENTRY_HEADER, VISIT_HEADER, csv_cell
+from icv.summaries.views import ENTRY_HEADER, VISIT_HEADER, csv_cell
 from icv.times import from_iso, london_today, month_bounds, to_iso
 
 SS2 = {"strip_search": {"context": "custody", "intimate_parts_exposed": "yes",
@@ -319,7 +319,7 @@ def test_a_download_says_how_long_the_whole_file_is(coordinator, visit_at):
                                         ("/summaries/year/2026/visits.csv", "visit_rows")])
 def test_an_export_that_fails_part_way_is_an_error_page_not_half_a_file(
         app, coordinator, visit_at, monkeypatch, path, rows):
-    from icv import summaries
+    from icv.summaries import views as summaries
 
     visit_at("2026-10-05T09:00:00Z", entries=[finding_entry(flags=SS2)])
     real = getattr(summaries, rows)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from icv import summaries
+from icv.summaries import views as summaries
 from icv.times import month_bounds
 
 BIG = {"visits", "detainee_entries", "flags", "escalations", "users", "escalation_events"}

@@ -9,11 +9,11 @@ from datetime import date
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
-from . import audit, codes, flags
-from .auth import COORDINATORS, role_required
-from .db import get_db, writing
-from .forms import MonthForm, YearForm
-from .times import format_london, london_today, month_bounds
+from .. import audit, codes, flags
+from ..auth import COORDINATORS, role_required
+from ..db import get_db, writing
+from ..forms import MonthForm, YearForm
+from ..times import format_london, london_today, month_bounds
 
 bp = Blueprint("summaries", __name__, url_prefix="/summaries")
 
