@@ -66,6 +66,9 @@ def create_app(test_config=None):
         QUEUE_PAGE_SIZE=50,
         # Escalation rule thresholds (icv/rules.py DEFAULT_SETTINGS names); see README.
         RULE_SETTINGS={},
+        # Summary thresholds (icv/summaries/figures.py DEFAULTS names): small-number suppression
+        # in the published edition, the smallest group given a ratio, the reference group.
+        SUMMARY_SETTINGS={},
         # Working days to act, by priority (None: no due date); changes to the defaults of
         # icv/escalations/sync.py DUE_WORKING_DAYS (domain.md 6b), checked at start.
         ESCALATION_DUE_WORKING_DAYS={},
@@ -99,7 +102,7 @@ def create_app(test_config=None):
     app.url_map.converters["int"] = RowId
 
     from . import admin, auth, db, main, rulebook, rules, scheme, volunteers, demo
-    from .summaries import views as summaries
+    from .summaries import figures, views as summaries
     from .accounts import self_service, views as accounts  # noqa: F401  (self_service's routes are on accounts.bp)
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
     from .reviews import batches, views as reviews  # noqa: F401  (batches' routes are on reviews.bp)
@@ -108,6 +111,7 @@ def create_app(test_config=None):
 
     # Checked once, here; views pass them to the stores that raise escalations (rulebook.in_force).
     app.config["RULES"] = rules.settings_from(app.config["RULE_SETTINGS"])  # a typo stops here
+    app.config["SUMMARY"] = figures.settings_from(app.config["SUMMARY_SETTINGS"])
     app.config["ESCALATION_DUE_WORKING_DAYS"] = sync.due_days_from(
         app.config["ESCALATION_DUE_WORKING_DAYS"])
 

@@ -19,7 +19,7 @@ bp = Blueprint("main", __name__)
 HOME_BY_ROLE = {
     "icv": "visits.index",
     "custody_team": "escalations.queue",
-    "coordinator": "summaries.month",
+    "coordinator": "summaries.summary",
     "admin": "admin.home",
 }
 

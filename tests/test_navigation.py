@@ -9,10 +9,10 @@ from icv.auth import ROLE_NAMES
 MENU = {
     "icv": ["My reports", "New visit report", "Your account"],
     # the custody team may open the review sessions (not set them up), so the menu offers them
-    "custody_team": ["Escalations", "Rules", "Record reviews", "Your account"],
-    "coordinator": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Accounts",
+    "custody_team": ["Escalations", "Rules", "Summaries", "Record reviews", "Your account"],
+    "coordinator": ["Escalations", "Rules", "Summaries", "Record reviews", "Accounts",
                     "Suites", "Panels", "Your account"],
-    "admin": ["Escalations", "Rules", "Monthly summary", "Record reviews", "Accounts", "Suites",
+    "admin": ["Escalations", "Rules", "Summaries", "Record reviews", "Accounts", "Suites",
               "Panels", "Audit log", "Your account"],
 }
 

@@ -51,10 +51,9 @@ MATRIX = [
     ("GET",  "/session/status",                     401,       200, 200,         200,        200),
     ("POST", "/session/extend",                     LOGIN,     200, 200,         200,        200),
     ("GET",  "/escalations/",                       LOGIN,     403, 200,         200,        200),
-    ("GET",  "/summaries/",                         LOGIN,     403, 403,         200,        200),
+    ("GET",  "/summaries/",                         LOGIN,     403, 200,         200,        200),
     ("GET",  "/summaries/2026-11/visits.csv",       LOGIN,     403, 403,         200,        200),
     ("GET",  "/summaries/2026-11/detainees.csv",    LOGIN,     403, 403,         200,        200),
-    ("GET",  "/summaries/year/",                    LOGIN,     403, 403,         200,        200),
     ("GET",  "/summaries/year/2026/visits.csv",     LOGIN,     403, 403,         200,        200),
     ("GET",  "/summaries/year/2026/detainees.csv",  LOGIN,     403, 403,         200,        200),
     # Escalation queues and workflow (issue 4)

@@ -6,16 +6,35 @@ import json
 import re
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from .. import audit, codes, flags
-from ..auth import COORDINATORS, role_required
+from ..auth import COORDINATORS, STAFF, role_required
 from ..db import get_db, writing
-from ..forms import MonthForm, YearForm
-from ..times import format_london, london_today, month_bounds
+from ..times import format_london, london_today, month_bounds, now_iso
+from . import charts
+from . import charts
+from .figures import build_summary
+from .formatting import cell_text
+from .formatting import cell_text
+from .forms import SummaryForm, grouped
+from .periods import Period, area_choices, area_from_key, period_choices
+from .publish import published
 
 bp = Blueprint("summaries", __name__, url_prefix="/summaries")
+
+
+@bp.app_context_processor
+def summary_helpers():
+    """cell() and chart() for the summary templates."""
+    return {"cell": cell_text, "chart": charts.render}
+
+
+@bp.app_context_processor
+def summary_helpers():
+    """cell() and chart() for the summary templates."""
+    return {"cell": cell_text, "chart": charts.render}
 
 FLAG_KINDS = [f.kind for f in flags.FLAGS]
 
@@ -99,22 +118,35 @@ def suite_rows(db, start, end):
 
 
 @bp.route("/")
-@role_required(*COORDINATORS)
-def month():
-    """Pick a London month; see its totals and download its CSVs."""
-    form = MonthForm(request.args, meta={"csrf": False})
-    if "month" not in request.args:
-        form.month.data = london_today().strftime("%Y-%m")
-    if not form.validate():
-        return render_template("summaries/month.html", form=form, totals=None), 400
-    start, end = month_bounds(form.year, form.month_number)
+@role_required(*STAFF)
+def summary():
+    """The summary of an area over a period: staff figures, or the published edition."""
     db = get_db()
-    logged(db, "view", form.month.data)
-    year_form = YearForm(formdata=None, year=str(form.year), meta={"csrf": False})
-    return render_template("summaries/month.html", form=form, month=form.month.data,
-                           year_form=year_form,
-                           month_name=date(form.year, form.month_number, 1).strftime("%B %Y"),
-                           totals=month_totals(db, start, end), suites=suite_rows(db, start, end))
+    today = london_today()
+    form = SummaryForm(request.args, meta={"csrf": False})
+    form.area.choices = grouped(area_choices(db))
+    form.period.choices = grouped(period_choices(today))
+    if "period" not in request.args:
+        form.period.data = Period.month_of(today).key
+    if "area" not in request.args:
+        form.area.data = "london"
+    if "edition" not in request.args:
+        form.edition.data = "staff"
+    if not form.validate():
+        return render_template("summaries/summary.html", form=form, summary=None), 400
+    area, period = area_from_key(db, form.area.data), Period.parse(form.period.data)
+    settings = summary_settings()
+    found = build_summary(db, area, period, settings, today, now_iso())
+    if form.edition.data == "published":
+        found = published(found, settings)
+    logged(db, "view", period.key, area=area.key, edition=found.edition)
+    return render_template("summaries/summary.html", form=form, summary=found,
+                           can_export=current_user.has_role(*COORDINATORS))
+
+
+def summary_settings():
+    """The thresholds a summary uses: the rules' (AG1, AG2) and the summary's own."""
+    return {**current_app.config["RULES"], **current_app.config["SUMMARY"]}
 
 
 def logged(db, action, period, **detail):
@@ -223,23 +255,6 @@ def export_entries(month):
     start, end = month_bounds(*parse_month(month))
     db = get_db()
     return export(db, month, f"icv-detainees-flags-{month}.csv", ENTRY_HEADER, entry_rows(db, start, end))
-
-
-@bp.route("/year/")
-@role_required(*COORDINATORS)
-def year():
-    """Pick a London calendar year and download its CSVs."""
-    form = YearForm(request.args, meta={"csrf": False})
-    if "year" not in request.args:
-        form.year.data = str(london_today().year)
-    if not form.validate():
-        return render_template("summaries/year.html", form=form, year=None), 400
-    start, end = year_bounds(form.year_number)
-    db = get_db()
-    logged(db, "view", str(form.year_number))
-    visits = next(db.query(
-        "SELECT count(*) AS n FROM visits WHERE arrived_at >= ? AND arrived_at < ?", [start, end]))["n"]
-    return render_template("summaries/year.html", form=form, year=form.year_number, visits=visits)
 
 
 @bp.route("/year/<year>/visits.csv")

@@ -45,3 +45,30 @@ def by_age_band(groups, kind):
         seen, flagged = totals.get(g["age_band"], (0, 0))
         totals[g["age_band"]] = (seen + g["seen"], flagged + (g[kind] or 0))
     return [(label, *totals.get(code, (0, 0))) for code, label in codes.AGE_BANDS]
+
+
+# The sections. Each takes (db, area, period, settings, today) and gives [model.Table].
+# (Being written for issue 11: these return nothing yet.)
+
+def headline(db, area, period):
+    return []
+
+
+def coverage_tables(db, area, period, settings, today):
+    return []
+
+
+def detainee_tables(db, area, period, settings, today):
+    return []
+
+
+def flag_tables(db, area, period, settings, today):
+    return []
+
+
+def disproportionality_tables(db, area, period, settings, today):
+    return []
+
+
+def issue_tables(db, area, period, settings, today):
+    return []
