@@ -1,10 +1,9 @@
-"""Monthly summaries and CSV exports: read-only reporting, the one module that joins every table."""
+"""The summary page and its exports: read-only reporting (every view and download is audited)."""
 import csv
 import io
 import itertools
 import json
 import re
-from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
@@ -14,9 +13,7 @@ from ..auth import COORDINATORS, STAFF, role_required
 from ..db import get_db, writing
 from ..times import format_london, london_today, month_bounds, now_iso
 from . import charts
-from . import charts
 from .figures import build_summary
-from .formatting import cell_text
 from .formatting import cell_text
 from .forms import SummaryForm, grouped
 from .periods import Period, area_choices, area_from_key, period_choices
