@@ -28,11 +28,6 @@ def summary_helpers():
     return {"cell": cell_text, "chart": charts.render}
 
 
-@bp.app_context_processor
-def summary_helpers():
-    """cell() and chart() for the summary templates."""
-    return {"cell": cell_text, "chart": charts.render}
-
 FLAG_KINDS = [f.kind for f in flags.FLAGS]
 
 
