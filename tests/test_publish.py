@@ -111,6 +111,20 @@ def test_a_percent_of_a_withheld_count_is_withheld():
     assert column(found, "share") == ["[c]", 80.0]
 
 
+def test_a_percent_of_a_withheld_base_in_its_row_is_withheld():
+    """B: 15 seen of 30 in custody. The 30 is withheld (with A's 3, down the column), so 50%
+    would give it away: the percent names its base in `needs` and is withheld."""
+    columns = [Column("suite", "Suite", "label"), Column("held", "In custody"),
+               Column("seen", "Seen"),
+               Column("share", "Seen (%)", "percent", of="seen", needs=("held",))]
+    table = Table("t", "T", columns, [{"suite": "A", "held": 3, "seen": 0, "share": 0.0},
+                                      {"suite": "B", "held": 30, "seen": 15, "share": 50.0}],
+                  total={"suite": "All", "held": 33, "seen": 15})
+    found = suppress_table(table, 5, 10)
+    assert found.rows == [{"suite": "A", "held": "<5", "seen": 0, "share": "[c]"},
+                          {"suite": "B", "held": "[c]", "seen": 15, "share": "[c]"}]
+
+
 def test_percents_of_a_withheld_total_are_withheld():
     """When the column's total is small every share of it is withheld (a share of a shown count
     would give the total away)."""

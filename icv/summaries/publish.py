@@ -12,9 +12,10 @@ total withholds its non-zero parts as well. Cells withheld this way are shown as
 
 Figures worked out from withheld counts are withheld as "[c]" too: a percent whose count (or
 the total of that count) is withheld, a ratio whose counts are, a change from or to a withheld
-count. Ratios are not given (None) for a group smaller than the minimum. Numbers that are not
-counts of people (median minutes, hours) are left alone, even when worked out over fewer than
-the threshold: a median of a few waits does not say who waited.
+count; text with `needs` (a column built from counts) likewise. A percent whose base is another
+count in its row names that column in `needs`. Ratios are not given (None) for a group smaller
+than the minimum. Numbers that are not counts of people (median minutes, hours) are left alone,
+even when worked out over fewer than the threshold: a median of a few waits does not say who.
 
 A highlight on a withheld cell is removed, and each table with a withheld cell gets a note.
 """
@@ -24,9 +25,9 @@ SMALL = "<{}"  # a primary-suppressed count: "<5"
 WITHHELD = "[c]"  # a cell withheld so that a small count cannot be worked out
 TOTAL = "total"  # the total row, in the (row, column key) pairs below
 
-# disproportion.table's columns worked out from the reference group's counts as well as the
-# row's own, and the interval that goes with its relative rate.
-FROM_REFERENCE = ("relative_rate", "interval")
+# disproportion.table's relative rate is worked out from the reference group's counts as well as
+# the row's own; its interval (text, from the same counts) goes with it.
+FROM_REFERENCE = ("relative_rate",)
 FOLLOWS = {"interval": "relative_rate"}  # withheld when that cell of the same row is
 
 
