@@ -1,148 +1,123 @@
-"""Ten years of national data: the month and year exports, the summary page and the queue.
+"""Ten years of national data: the London summaries, the full-year exports, the queue, memory.
 
-Run: .venv/bin/python bench/national.py [--db /tmp/national.sqlite] [--requests 20]
-     [--export-requests 5] [--no-http] [--no-in-process]
+Run: .venv/bin/python bench/national.py [--db /tmp/national-11.sqlite] [--requests 5]
+     [--export-requests 3] [--no-http] [--no-in-process] [--build-only] [--rebuild]
 
-Builds (or reuses, with --db) a database of ten years ending on END: the demo's 30 suites, 12
-custody team members, 3 coordinators, 400 visitors, 100,000 visits with 300,000 detainee
-entries, their flags and 100,000 escalations (old work mostly closed, the last weeks mostly
-open, a few old ones never closed), seeded so the figures repeat. A reused database gets any
-pending migrations first. Then it times each page and export, after one untimed request,
-in-process (Flask's test client, server time only) and over HTTP under gunicorn (2 workers, its default 30 s worker timeout, as
-production runs it), and prints a Markdown table for docs/benchmarks.md. An export that fails,
-or that gunicorn cuts, is reported with the bytes that arrived.
+Builds (or reuses) a database of ten years ending on 30 November 2026 (bench/national_data.py:
+100,000 visits, 300,000 detainee entries with their flags, 33,000 issues, 100,000 escalations,
+3,000 custody record reviews), seeded so the figures repeat. A database built by another
+version of national_data.py is built again; a reused one gets any pending migrations first.
+Then it times, after one untimed request each, the summary page for London over a month, a
+quarter and a year (staff figures, and the published edition for the year), every export of
+the full year (one CSV per entity, the workbook in both editions) and the custody team's queue:
+in-process (Flask's test client, server time only, in a fresh Python process so its peak memory
+is the pages' own) and over HTTP under gunicorn (2 workers, its default 30 s worker timeout, as
+production runs it). An export that fails, or that gunicorn cuts, is reported with the bytes
+that arrived. Peak memory: each gunicorn worker's VmHWM (from /proc) before and after the
+exports, and the in-process peak RSS (ru_maxrss) increase over the app at rest. Prints Markdown
+tables for docs/benchmarks.md.
 """
 import argparse
 import http.cookiejar
 import json
 import os
-import random
+import platform
 import re
+import resource
 import socket
-import tempfile
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from common import bench_app, percentile  # bench/common.py; it puts the project on sys.path
-from queue_page import add_suites, escalation
-
-from werkzeug.security import generate_password_hash
+import national_data as data
 
 from icv import ROOT
 from icv.auth import User
-from icv.flags import FLAGS
-from icv.rules import VISIT_RULES
-from icv.times import london_today, to_iso
+from icv.times import london_today
 
-END = datetime(2026, 11, 30, 6, 0, tzinfo=timezone.utc)
-DAYS = 3652
-VISITS = 100_000
-PASSWORD = "bench password, never a real one"
-# Share of detainee entries with each flag; a third of entries raise an escalation.
-FLAG_SHARE = {"strip_search": 0.04, "intimate_search": 0.005, "use_of_force": 0.08, "child": 0.06}
-ESCALATION_SHARE = 1 / 3
-MONTH, YEAR = "2026-10", "2025"
-
-
-def build(db, rng):
-    """Reference data and ten years of visits, entries, flags and escalations."""
-    suites = add_suites(db)
-    weights = [rng.uniform(0.3, 3) for _ in suites]
-    password_hash = generate_password_hash(PASSWORD)
-    people = [("custody_team", 12), ("coordinator", 3), ("icv", 400)]
-    db["users"].insert_all({"email": f"{role}{i}@example.org", "display_name": f"{role} {i}",
-                            "role": role, "password_hash": password_hash}
-                           for role, n in people for i in range(n))
-    staff = [r["id"] for r in db.query("SELECT id FROM users WHERE role = 'custody_team' ORDER BY id")]
-    icvs = [r["id"] for r in db.query("SELECT id FROM users WHERE role = 'icv'")]
-    rules = [r for r in VISIT_RULES if r.scope == "detainee"]
-    rule_weights = [6 if r.priority in ("high", "medium") else 2 for r in rules]
-
-    visits, entries, flags, found = [], [], [], []
-    entry_id = 0
-    for visit_id in range(1, VISITS + 1):
-        arrived = END - timedelta(days=DAYS * rng.random(), hours=2)
-        suite, author = rng.choices(suites, weights)[0], rng.choice(icvs)
-        partner = rng.choice([i for i in icvs[:20] if i != author]) if rng.random() < 0.9 else None
-        visits.append((visit_id, str(uuid.UUID(int=rng.getrandbits(128))), suite, author, partner,
-                       to_iso(arrived), to_iso(arrived + timedelta(hours=1)), rng.randint(5, 20),
-                       rng.randint(1, 5), to_iso(arrived + timedelta(hours=1, minutes=10))))
-        for position in range(rng.choice([1, 2, 3, 4, 5])):
-            entry_id += 1
-            entries.append((entry_id, visit_id, uuid.UUID(int=rng.getrandbits(128)).hex, position,
-                            f"01BX/{entry_id:06d}/{arrived:%y}", rng.choice(["18-24", "25-34", "35-49"]),
-                            rng.choice(["male", "female"]), "not_stated",
-                            to_iso(arrived) if rng.random() < 0.01 else None))
-            for flag in FLAGS:
-                if rng.random() < FLAG_SHARE[flag.kind]:
-                    answers = {q.name: rng.randint(0, 60) if q.minutes else rng.choice(q.choices)[0]
-                               for q in flag.questions}
-                    flags.append((entry_id, flag.kind, json.dumps(answers)))
-            if rng.random() < ESCALATION_SHARE:
-                rule = rng.choices(rules, rule_weights)[0]
-                found.append(escalation(rng, rule, visit_id, entry_id, suite, author, arrived, END, staff))
-    with db.atomic():
-        db.conn.executemany(
-            "INSERT INTO visits (id, client_id, suite_id, created_by, partner_id, arrived_at, "
-            "departed_at, in_custody, spoke_with, submitted_at) VALUES (?,?,?,?,?,?,?,?,?,?)", visits)
-        db.conn.executemany(
-            "INSERT INTO detainee_entries (id, visit_id, entry_key, position, custody_record_no, "
-            "age_band, gender, ethnicity, removed_at) VALUES (?,?,?,?,?,?,?,?,?)", entries)
-        db.conn.executemany("INSERT INTO flags (detainee_entry_id, kind, answers) VALUES (?,?,?)",
-                            flags)
-        columns = list(found[0])
-        db.conn.executemany(
-            f"INSERT INTO escalations ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-            [[row[c] for c in columns] for row in found])
+DEFAULT_DB = "/tmp/national-11.sqlite"
+MONTH, QUARTER, YEAR = "2026-10", "2026-Q3", "2025"
+ENTITIES = ["visits", "detainees", "flags", "issues", "escalations", "reviews"]
 
 
 def targets():
-    """(name, role, path) of everything timed."""
-    return [
-        ("Month: visits CSV", "coordinator", f"/summaries/{MONTH}/visits.csv"),
-        ("Month: detainees CSV", "coordinator", f"/summaries/{MONTH}/detainees.csv"),
-        ("Year: visits CSV", "coordinator", f"/summaries/year/{YEAR}/visits.csv"),
-        ("Year: detainees CSV", "coordinator", f"/summaries/year/{YEAR}/detainees.csv"),
-        ("Monthly summary page", "coordinator", f"/summaries/?month={MONTH}"),
-        ("Queue: all open", "custody_team", "/escalations/"),
-        ("Queue: mine", "custody_team", "/escalations/?view=mine"),
-        ("Queue: unassigned", "custody_team", "/escalations/?view=unassigned"),
-        ("Queue: overdue", "custody_team", "/escalations/?view=overdue"),
+    """(name, role, path, kind) of everything timed; kind "page", "export" or "queue"."""
+    summary = "/summaries/?area=london&period={}&edition={}"
+    found = [
+        (f"London month ({MONTH}) summary", "coordinator", summary.format(MONTH, "staff"), "page"),
+        (f"London quarter ({QUARTER}) summary", "coordinator", summary.format(QUARTER, "staff"), "page"),
+        (f"London year ({YEAR}) summary", "coordinator", summary.format(YEAR, "staff"), "page"),
+        (f"London year ({YEAR}) summary, published", "coordinator",
+         summary.format(YEAR, "published"), "page"),
     ]
+    found += [(f"Year {YEAR}: {entity} CSV", "coordinator",
+               f"/summaries/export/{entity}.csv?area=london&period={YEAR}", "export")
+              for entity in ENTITIES]
+    found += [(f"Year {YEAR}: workbook (XLSX), {edition}", "coordinator",
+               f"/summaries/export/summary.xlsx?area=london&period={YEAR}&edition={edition}", "export")
+              for edition in ("staff", "published")]
+    found += [(name, "custody_team", path, "queue") for name, path in [
+        ("Queue: all open", "/escalations/"), ("Queue: overdue", "/escalations/?view=overdue")]]
+    return found
 
 
-def runs(path, args):
-    return args.export_requests if path.endswith(".csv") else args.requests
+def runs(kind, args):
+    return args.export_requests if kind == "export" else args.requests
+
+
+def result(times, size, failure):
+    """What one target measured: p50 and max seconds, bytes of the last response, failure."""
+    return {"p50": percentile(times, 50) if times else None, "max": max(times) if times else None,
+            "bytes": size, "failure": failure}
+
+
+def peak_rss_mb():
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def test_client_get(client, path):
+    """(seconds, bytes, failure or None) of one GET through the test client, body read."""
+    start = time.perf_counter()
+    try:
+        response = client.get(path)
+        size = len(response.data)
+        failure = None if response.status_code == 200 else f"status {response.status_code}"
+    except Exception as e:  # an export that fails part-way raises here
+        size, failure = 0, f"{type(e).__name__}: {e}"[:80]
+    return time.perf_counter() - start, size, failure
 
 
 def in_process(db_path, args):
-    """{name: (p50, p95, note)} through Flask's test client."""
+    """{"results": {name: result}, "memory": {...}} through Flask's test client; run in a fresh
+    process (--in-process-json) so the peak RSS is not the build's."""
     app, db = bench_app(db_path)
-    user = {role: User(next(db.query("SELECT * FROM users WHERE role = ? ORDER BY id", [role])))
-            for role in ("custody_team", "coordinator")}
+    users = {role: User(next(db.query("SELECT * FROM users WHERE role = ? ORDER BY id", [role])))
+             for role in ("custody_team", "coordinator")}
+    clients = {role: app.test_client(user=user) for role, user in users.items()}
+    memory = {"at rest": peak_rss_mb()}
     found = {}
-    for name, role, path in targets():
-        client = app.test_client(user=user[role])
-        client.get(path)  # warm up, as over HTTP
-        times, size, status = [], 0, None
-        for _ in range(runs(path, args)):
-            start = time.perf_counter()
-            response = client.get(path)
-            size, status = len(response.data), response.status_code
-            times.append((time.perf_counter() - start) * 1000)
-            if status != 200:
-                break
-        found[name] = (percentile(times, 50), percentile(times, 95),
-                       f"{size:,} bytes" if status == 200 else f"status {status}")
+    for kind in ("page", "export", "queue"):
+        for name, role, path, k in targets():
+            if k != kind:
+                continue
+            test_client_get(clients[role], path)  # warm up, as over HTTP
+            times, size, failure = [], 0, None
+            for _ in range(runs(kind, args)):
+                seconds, size, failure = test_client_get(clients[role], path)
+                times.append(seconds)
+                if failure:
+                    break
+            found[name] = result(times, size, failure)
+        memory[f"after {kind}s"] = peak_rss_mb()
     db.close()
-    return found
+    return {"results": found, "memory": memory}
 
 
 def free_port():
@@ -156,31 +131,59 @@ def signed_in(base, email):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     page = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)[1]
-    data = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token})
-    opener.open(f"{base}/login", data.encode()).read()
+    data_ = urllib.parse.urlencode({"email": email, "password": data.PASSWORD, "csrf_token": token})
+    opener.open(f"{base}/login", data_.encode()).read()
     return opener
 
 
 def fetch(opener, url):
-    """(ms, bytes, failure or None) of one GET read to the end."""
+    """(seconds, bytes, failure or None) of one GET read to the end."""
     start, body = time.perf_counter(), b""
     try:
         with opener.open(url, timeout=300) as response:
             body = response.read()
             failure = None if response.status == 200 else f"status {response.status}"
+            if response.url.split("?")[0].endswith("/login"):
+                failure = "signed out (redirected to /login)"
     except urllib.error.HTTPError as e:
-        failure = f"status {e.code}"
+        body, failure = e.read(), f"status {e.code}"
     except Exception as e:  # a cut stream: IncompleteRead, RemoteDisconnected, reset
         body = getattr(e, "partial", body) or body
         failure = type(e).__name__
-    return (time.perf_counter() - start) * 1000, len(body), failure
+    return time.perf_counter() - start, len(body), failure
+
+
+def workers(master):
+    """The pids of the gunicorn master's worker processes."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            if f"\nPPid:\t{master}\n" in status.read_text():
+                found.append(int(status.parent.name))
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def worker_memory(pids):
+    """{pid: (VmRSS MB, VmHWM MB)} of each worker."""
+    found = {}
+    for pid in pids:
+        try:
+            fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+            found[pid] = tuple(int(fields[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
+        except (OSError, KeyError):
+            found[pid] = (None, None)
+    return found
 
 
 def over_http(db_path, args):
-    """{name: (p50, p95, note)} through gunicorn, as production runs it."""
+    """{"results": {name: result}, "memory": {stage: {pid: (rss, hwm)}}} through gunicorn."""
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    env = {**os.environ, "FLASK_DATABASE": db_path, "FLASK_SECRET_KEY": "b" * 64}
+    # Production settings, but signed in without a second factor and over plain HTTP.
+    env = {**os.environ, "FLASK_DATABASE": db_path, "FLASK_SECRET_KEY": "b" * 64,
+           "FLASK_TWO_FACTOR_REQUIRED": "false", "FLASK_SECURE_COOKIES": "false"}
     server = subprocess.Popen([str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}",
                                "--chdir", str(ROOT), "--log-level", "warning", "app:app"],
                               env=env, stderr=subprocess.DEVNULL)
@@ -194,60 +197,152 @@ def over_http(db_path, args):
                 time.sleep(0.2)
         openers = {role: signed_in(base, f"{role}0@example.org")
                    for role in ("custody_team", "coordinator")}
+        memory = {"at rest": worker_memory(workers(server.pid))}
         found = {}
-        for name, role, path in targets():
-            fetch(openers[role], base + path)  # warm up this worker's caches
-            times, size, failure = [], 0, None
-            for _ in range(runs(path, args)):
-                ms, size, failure = fetch(openers[role], base + path)
-                times.append(ms)
-                if failure:
-                    break
-            note = f"{size:,} bytes" + (f", FAILED ({failure})" if failure else "")
-            found[name] = (percentile(times, 50), percentile(times, 95), note)
-        return found
+        for kind in ("page", "export", "queue"):
+            for name, role, path, k in targets():
+                if k != kind:
+                    continue
+                fetch(openers[role], base + path)  # warm up this worker's caches
+                times, size, failure = [], 0, None
+                for _ in range(runs(kind, args)):
+                    seconds, size, failure = fetch(openers[role], base + path)
+                    times.append(seconds)
+                    if failure:
+                        break
+                found[name] = result(times, size, failure)
+            memory[f"after {kind}s"] = worker_memory(workers(server.pid))
+        return {"results": found, "memory": memory}
     finally:
         server.terminate()
         server.wait()
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="database file: built if missing, else reused (and migrated)")
-    parser.add_argument("--requests", type=int, default=20, help="requests per page")
-    parser.add_argument("--export-requests", type=int, default=5, help="requests per CSV export")
-    parser.add_argument("--no-http", action="store_true", help="skip the gunicorn measurements")
-    parser.add_argument("--no-in-process", action="store_true", help="skip the test client ones")
-    args = parser.parse_args()
-    db_path = args.db or f"{tempfile.mkdtemp()}/icv.sqlite"
-    if args.db and Path(args.db).exists():
+def open_database(path, rebuild):
+    """Build the database at `path` unless it holds this version's data; print what it holds."""
+    if Path(path).exists() and not rebuild:
         start = time.perf_counter()
-        app, db = bench_app(args.db)  # migrates what is pending
-        print(f"Reused {args.db} (opened and migrated in {time.perf_counter() - start:.1f} s).")
-    else:
-        app, db = bench_app(db_path)
-        start = time.perf_counter()
-        build(db, random.Random(2026))
-        print(f"Built in {time.perf_counter() - start:.0f} s.")
+        app, db = bench_app(path)  # migrates what is pending
+        if data.built_version(db) == data.VERSION:
+            print(f"Reused {path} (opened and migrated in {time.perf_counter() - start:.1f} s).")
+            return db
+        db.close()
+        print(f"{path} was built by another version: building it again.")
+    for suffix in ("", "-wal", "-shm"):
+        Path(path + suffix).unlink(missing_ok=True)
+    app, db = bench_app(path)
+    print(f"Building {path}:")
+    seconds = data.build(db)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(f"Built in {seconds:.0f} s; {Path(path).stat().st_size / 2**20:,.0f} MB.")
+    return db
+
+
+def describe(db):
+    """One paragraph: what the database holds."""
     today = london_today().isoformat()  # what the queue calls overdue
     count = lambda sql, *p: db.execute(sql, p).fetchone()[0]  # noqa: E731
-    print(f"{count('SELECT count(*) FROM visits'):,} visits, "
-          f"{count('SELECT count(*) FROM detainee_entries'):,} detainee entries, "
-          f"{count('SELECT count(*) FROM flags'):,} flags, "
-          f"{count('SELECT count(*) FROM escalations'):,} escalations "
-          f"({count('SELECT count(*) FROM escalations WHERE closed_at IS NULL'):,} open, "
-          f"{count('SELECT count(*) FROM escalations WHERE closed_at IS NULL AND due_on < ?', today):,}"
-          f" overdue on {today}); month {MONTH}, year {YEAR}.\n")
+    return (f"{count('SELECT count(*) FROM visits'):,} visits, "
+            f"{count('SELECT count(*) FROM detainee_entries'):,} detainee entries, "
+            f"{count('SELECT count(*) FROM flags'):,} flags, "
+            f"{count('SELECT count(*) FROM visit_issues'):,} issues, "
+            f"{count('SELECT count(*) FROM custody_record_reviews'):,} custody record reviews, "
+            f"{count('SELECT count(*) FROM escalations'):,} escalations "
+            f"({count('SELECT count(*) FROM escalations WHERE closed_at IS NULL'):,} open, "
+            f"{count('SELECT count(*) FROM escalations WHERE closed_at IS NULL AND due_on < ?', today):,}"
+            f" overdue on {today}).")
+
+
+def machine():
+    cores = os.cpu_count()
+    return (f"{platform.machine()}, {cores} cores (nproc {len(os.sched_getaffinity(0))}), "
+            f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+
+
+def seconds(value):
+    return "" if value is None else f"{value:.2f}"
+
+
+def outcome(found):
+    """Bytes of the response, and the failure if any."""
+    if not found:
+        return ""
+    size = f"{found['bytes']:,} bytes"
+    return f"FAILED ({found['failure']}), {size}" if found["failure"] else size
+
+
+def print_report(local, remote, args, lines):
+    """The Markdown for docs/benchmarks.md (also written to --report)."""
+    out = [f"Machine: {machine()}.", "",
+           f"Command: `{' '.join([Path(sys.executable).name, *sys.argv])}`", "", *lines, "",
+           f"{args.requests} requests per page, {args.export_requests} per export, after one "
+           "untimed request each. Seconds.", "",
+           "| What | In-process p50 | max | Response (in-process) | gunicorn p50 | max | "
+           "Response (gunicorn) |", "|---|---:|---:|---|---:|---:|---|"]
+    for name, _, path, _ in targets():
+        a, b = local["results"].get(name, {}), remote["results"].get(name, {})
+        out.append(f"| {name} | {seconds(a.get('p50'))} | {seconds(a.get('max'))} | {outcome(a)} | "
+                   f"{seconds(b.get('p50'))} | {seconds(b.get('max'))} | {outcome(b)} |")
+    out += ["", "Peak memory (MB): in-process, the peak RSS of the Python process running the "
+            "test client (its increase over the app at rest); under gunicorn, each worker's "
+            "VmHWM (its RSS now in brackets).", "",
+            "| Process | At rest | After pages | After exports | After queue |",
+            "|---|---:|---:|---:|---:|"]
+    stages = ["at rest", "after pages", "after exports", "after queues"]
+    if local["memory"]:
+        rest = local["memory"]["at rest"]
+        out.append("| In-process (test client) | " + " | ".join(
+            f"{local['memory'][s]:.0f}" + (f" (+{local['memory'][s] - rest:.0f})" if s != "at rest" else "")
+            for s in stages) + " |")
+    for i, pid in enumerate(remote["memory"].get("at rest", {})):
+        cells = []
+        for s in stages:
+            rss, hwm = remote["memory"].get(s, {}).get(pid, (None, None))
+            cells.append("gone" if hwm is None else f"{hwm:.0f} ({rss:.0f})")
+        out.append(f"| gunicorn worker {i + 1} | " + " | ".join(cells) + " |")
+    text = "\n".join(out)
+    print(text)
+    if args.report:
+        Path(args.report).write_text(text + "\n")
+        print(f"\n(Written to {args.report}.)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=DEFAULT_DB,
+                        help=f"database file (default {DEFAULT_DB}): built if missing or built by "
+                             "another version, else reused (and migrated)")
+    parser.add_argument("--rebuild", action="store_true", help="build the database again anyway")
+    parser.add_argument("--build-only", action="store_true", help="build (or check) and stop")
+    parser.add_argument("--requests", type=int, default=5, help="requests per page")
+    parser.add_argument("--export-requests", type=int, default=3, help="requests per export")
+    parser.add_argument("--no-http", action="store_true", help="skip the gunicorn measurements")
+    parser.add_argument("--no-in-process", action="store_true", help="skip the test client ones")
+    parser.add_argument("--report", default="/tmp/bench-issue11.md",
+                        help="also write the Markdown here ('' for nowhere)")
+    parser.add_argument("--in-process-json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.in_process_json:  # the child process measuring in-process
+        print(json.dumps(in_process(args.db, args)))
+        return
+    db = open_database(args.db, args.rebuild)
+    lines = [describe(db) + f" Month {MONTH}, quarter {QUARTER}, year {YEAR}."]
     db.close()
-    local = {} if args.no_in_process else in_process(db_path, args)
-    remote = {} if args.no_http else over_http(db_path, args)
-    print("| What | In-process p50 ms | p95 ms | gunicorn p50 ms | p95 ms | Response (gunicorn) |")
-    print("|---|---:|---:|---:|---:|---|")
-    for name, _, _ in targets():
-        a = local.get(name, ("", "", ""))
-        b = remote.get(name, ("", "", a[2]))
-        fmt = lambda v: f"{v:,.0f}" if isinstance(v, float) else v  # noqa: E731
-        print(f"| {name} | {fmt(a[0])} | {fmt(a[1])} | {fmt(b[0])} | {fmt(b[1])} | {b[2]} |")
+    if args.build_only:
+        print(lines[0])
+        return
+    local = {"results": {}, "memory": {}}
+    if not args.no_in_process:
+        child = subprocess.run([sys.executable, __file__, "--in-process-json", "--db", args.db,
+                                "--requests", str(args.requests),
+                                "--export-requests", str(args.export_requests)],
+                               capture_output=True, text=True)
+        if child.returncode:
+            print(child.stderr[-3000:], file=sys.stderr)
+        else:
+            local = json.loads(child.stdout.splitlines()[-1])
+    remote = {"results": {}, "memory": {}} if args.no_http else over_http(args.db, args)
+    print_report(local, remote, args, lines)
 
 
 if __name__ == "__main__":
