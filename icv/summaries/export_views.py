@@ -9,7 +9,6 @@ Content-Length: a failure while building is an error page and logs nothing; a co
 part-way is a failed download in the browser, never a short file that looks complete. Each
 complete export is one audit entry naming the period, area, file and edition."""
 from flask import Response, abort, request
-from werkzeug.wsgi import wrap_file
 
 from ..auth import COORDINATORS, role_required
 from ..db import get_db
@@ -53,6 +52,31 @@ def file_name(stem, area, period, edition, extension):
     return f"icv-{stem}{middle}-{area.key}-{period.key}.{extension}"
 
 
+class FileBody:
+    """A temporary file's bytes, a block at a time, as a response body. The file is closed (and
+    so deleted) once it has all been read, or when the server closes the response early (a
+    cut connection), or when the response is dropped unread."""
+    BLOCK = 256 * 1024
+
+    def __init__(self, out):
+        self.out = out
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        block = self.out.read(self.BLOCK) if not self.out.closed else b""
+        if not block:
+            self.close()
+            raise StopIteration
+        return block
+
+    def close(self):
+        self.out.close()
+
+    __del__ = close
+
+
 def sent(db, out, filename, mimetype, period, area, edition):
     """Log the complete file and send it from disk with its length; the temporary file goes
     when the response is closed."""
@@ -63,7 +87,7 @@ def sent(db, out, filename, mimetype, period, area, edition):
     except BaseException:
         out.close()
         raise
-    return Response(wrap_file(request.environ, out), mimetype=mimetype, direct_passthrough=True,
+    return Response(FileBody(out), mimetype=mimetype, direct_passthrough=True,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "Content-Length": str(size)})
 

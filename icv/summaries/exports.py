@@ -11,9 +11,11 @@ and no free text from the reports (issue descriptions, comments, notes, police r
 reasons for closing). Names of custody visitors and staff are in the staff files, which are
 not for publication; the published edition is the summary's tables after suppression only.
 
-Every row query starts from the period on an index (visits_arrived for visits and what hangs
-off them, escalations_created, custody_record_reviews_session); CROSS JOIN fixes the join order
-(tests/test_summary_plans.py checks each plan).
+Every row query starts from the period on its index (visits_arrived for visits and what hangs
+off them, escalations_created, custody_record_reviews_session), named with INDEXED BY so that
+SQLite never walks a suite's index and sorts the rows instead, and reads them in that order
+(no sort holding a year's rows); CROSS JOIN fixes the join order. tests/test_summary_plans.py
+checks each plan.
 """
 import csv
 import io
@@ -143,7 +145,7 @@ def visit_rows(db, area, period, now=None):
             WHERE d.visit_id = v.id AND d.removed_at IS NULL) AS kinds,
           (SELECT count(*) FROM escalations e WHERE e.visit_id = v.id
             AND e.still_raised = 1) AS escalations
-        FROM visits v CROSS JOIN suites s ON s.id = v.suite_id
+        FROM visits v INDEXED BY visits_arrived CROSS JOIN suites s ON s.id = v.suite_id
           CROSS JOIN users c ON c.id = v.created_by LEFT JOIN users p ON p.id = v.partner_id
         WHERE {where} ORDER BY v.arrived_at, v.id""", params):
         counts = json.loads(r["counts"])
@@ -174,7 +176,7 @@ def detainee_rows(db, area, period, now=None):
           (SELECT group_concat(f.kind) FROM flags f WHERE f.detainee_entry_id = d.id) AS kinds,
           (SELECT group_concat(e.rule_id, ' ') FROM escalations e
             WHERE e.detainee_entry_id = d.id AND e.still_raised = 1) AS rules
-        FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id
+        FROM visits v INDEXED BY visits_arrived CROSS JOIN detainee_entries d ON d.visit_id = v.id
           CROSS JOIN suites s ON s.id = v.suite_id
         WHERE {where} AND d.removed_at IS NULL
         ORDER BY v.arrived_at, v.id, d.position""", params):
@@ -209,11 +211,11 @@ def flag_rows(db, area, period, now=None):
     for r in db.query(f"""
         SELECT f.id, f.kind, f.answers, d.id AS entry_id, v.id AS visit_id, v.suite_id,
           s.name AS suite, v.arrived_at
-        FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id
+        FROM visits v INDEXED BY visits_arrived CROSS JOIN detainee_entries d ON d.visit_id = v.id
           CROSS JOIN flags f ON f.detainee_entry_id = d.id
           CROSS JOIN suites s ON s.id = v.suite_id
         WHERE {where} AND d.removed_at IS NULL
-        ORDER BY v.arrived_at, v.id, d.position, f.kind""", params):
+        ORDER BY v.arrived_at, v.id, d.position""", params):
         flag, answers = flags.BY_KIND[r["kind"]], json.loads(r["answers"])
         yield [r["id"], r["entry_id"], r["visit_id"], r["suite"], panels.get(r["suite_id"], ""),
                london_date(r["arrived_at"]), flag.legend,
@@ -234,7 +236,7 @@ def issue_rows(db, area, period, now=None):
     for r in db.query(f"""
         SELECT i.id, v.id AS visit_id, v.suite_id, s.name AS suite, v.arrived_at, i.category,
           i.raised_with, i.resolved_at_visit
-        FROM visits v CROSS JOIN visit_issues i ON i.visit_id = v.id
+        FROM visits v INDEXED BY visits_arrived CROSS JOIN visit_issues i ON i.visit_id = v.id
           CROSS JOIN suites s ON s.id = v.suite_id
         WHERE {where} ORDER BY v.arrived_at, v.id, i.position""", params):
         yield [r["id"], r["visit_id"], r["suite"], panels.get(r["suite_id"], ""),
@@ -268,7 +270,7 @@ def escalation_rows(db, area, period, now):
           e.base_priority, e.status, e.created_at, e.due_on, e.closed_at,
           u.display_name AS assignee, e.police_response != '' AS responded,
           e.outcome_note != '' AS outcome_written, e.visit_id, e.detainee_entry_id, e.review_id
-        FROM escalations e LEFT JOIN suites s ON s.id = e.suite_id
+        FROM escalations e INDEXED BY escalations_created LEFT JOIN suites s ON s.id = e.suite_id
           LEFT JOIN users u ON u.id = e.assigned_to
         WHERE e.created_at >= ? AND e.created_at < ? AND e.still_raised = 1{where}
         ORDER BY e.created_at, e.id""", [start, end, *params]):
@@ -302,7 +304,8 @@ def review_rows(db, area, period, now=None):
         SELECT r.id, r.suite_id, s.name AS suite, r.session_date, r.age_band, r.gender,
           r.ethnicity, r.ic_code, r.disposal, r.overall_grade, r.care_checks, r.record_quality,
           r.derived, r.flags
-        FROM custody_record_reviews r CROSS JOIN suites s ON s.id = r.suite_id
+        FROM custody_record_reviews r INDEXED BY custody_record_reviews_session
+          CROSS JOIN suites s ON s.id = r.suite_id
         WHERE r.session_date >= ? AND r.session_date < ? AND r.status = 'submitted'{where}
         ORDER BY r.session_date, r.id""",
                           [period.first_day.isoformat(), period.end_day.isoformat(), *params]):
@@ -460,6 +463,9 @@ def write_summary_sheet(book, summary):
         n += 1
         for table in section.tables:
             n = write_table(sheet, n, table, bold, formats)
+        if not section.tables:
+            sheet.write_string(n, 0, "No figures for this yet.")
+            n += 1
     return sheet
 
 
@@ -499,18 +505,38 @@ def xlsx_file(summary, entities):
     (sheet name, header, rows) in `entities` (none for the published edition)."""
     out = tempfile.NamedTemporaryFile(suffix=".xlsx")
     try:
-        book = xlsxwriter.Workbook(out.name, XLSX_OPTIONS)
-        bold = book.add_format({"bold": True})
-        write_summary_sheet(book, summary)
-        for name, header, rows in entities:
-            sheet = book.add_worksheet(name)
-            sheet.freeze_panes(1, 0)
-            write_row(sheet, 0, header, bold)
-            for n, row in enumerate(rows, start=1):
-                write_row(sheet, n, row)
-        book.close()  # writes the file: only a workbook built to the end is ever sent
+        # XlsxWriter keeps each sheet's rows in a file of its own until close() puts the
+        # workbook together; they go in a directory of ours, removed however the build ends.
+        with tempfile.TemporaryDirectory(prefix="icv-xlsx-") as scratch:
+            book = xlsxwriter.Workbook(out.name, {**XLSX_OPTIONS, "tmpdir": scratch})
+            try:
+                write_book(book, summary, entities)
+            except BaseException:
+                abandon(book)
+                raise
         out.seek(0)
     except BaseException:
         out.close()
         raise
     return out
+
+
+def write_book(book, summary, entities):
+    bold = book.add_format({"bold": True})
+    write_summary_sheet(book, summary)
+    for name, header, rows in entities:
+        sheet = book.add_worksheet(name)
+        sheet.freeze_panes(1, 0)
+        write_row(sheet, 0, header, bold)
+        for n, row in enumerate(rows, start=1):
+            write_row(sheet, n, row)
+    book.close()  # writes the file: only a workbook built to the end is ever sent
+
+
+def abandon(book):
+    """Close the row files of a workbook that failed part-way (XlsxWriter closes them only
+    in close(), which would write a half-built workbook)."""
+    for sheet in book.worksheets():
+        handle = getattr(sheet, "row_data_fh", None)
+        if handle is not None and not handle.closed:
+            handle.close()
