@@ -102,7 +102,7 @@ def create_app(test_config=None):
     app.url_map.converters["int"] = RowId
 
     from . import admin, auth, db, main, rulebook, rules, scheme, volunteers, demo
-    from .summaries import figures, views as summaries
+    from .summaries import export_views, figures, views as summaries  # noqa: F401  (export_views' routes are on summaries.bp)
     from .accounts import self_service, views as accounts  # noqa: F401  (self_service's routes are on accounts.bp)
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
     from .reviews import batches, views as reviews  # noqa: F401  (batches' routes are on reviews.bp)

@@ -40,18 +40,23 @@ def case_data(db, make_user, make_visit):
 
 def staff_pages(ids, role):
     """(path, action, object_type, object_id, detail) of each staff page that must be logged."""
-    month, year = london_today().strftime("%Y-%m"), str(london_today().year)
+    year = str(london_today().year)
+    where = f"area=london&period={year}"
     pages = [(f"/visits/{ids['visit']}", "view", "visit", ids["visit"], {}),
              (f"/escalations/{ids['escalation']}", "view", "escalation", ids["escalation"], {}),
              (f"/reviews/{ids['review']}", "view", "custody_record_review", ids["review"], {"page": "detail"}),
-             (f"/reviews/batches/{ids['batch']}", "view", "review_batch", ids["batch"], {})]
+             (f"/reviews/batches/{ids['batch']}", "view", "review_batch", ids["batch"], {}),
+             (f"/summaries/?{where}&edition=staff", "view", "summary", None,
+              {"period": year, "area": "london", "edition": "staff"})]
     if role != "custody_team":
-        pages += [(f"/summaries/?month={month}", "view", "summary", None, {"period": month}),
-                  (f"/summaries/year/?year={year}", "view", "summary", None, {"period": year})]
-        pages += [(f"/summaries/{period}/{name}.csv", "export", "summary", None,
-                   {"period": period, "file": f"icv-{stem}-{period}.csv"})
-                  for period in (month, f"year/{year}")
-                  for name, stem in (("visits", "visits"), ("detainees", "detainees-flags"))]
+        exported = [(f"/summaries/export/{name}.csv?{where}", f"icv-{name}-london-{year}.csv", "staff")
+                    for name in ("visits", "detainees", "flags", "issues", "escalations", "reviews")]
+        exported += [(f"/summaries/export/summary.{kind}?{where}&edition={edition}",
+                      f"icv-summary{'-published' if edition == 'published' else ''}-london-{year}.{kind}",
+                      edition) for kind in ("csv", "xlsx") for edition in ("staff", "published")]
+        pages += [(path, "export", "summary", None,
+                   {"period": year, "area": "london", "file": name, "edition": edition})
+                  for path, name, edition in exported]
     return pages
 
 
@@ -66,8 +71,6 @@ def test_every_staff_page_of_case_data_lands_in_the_log_with_its_address(login_a
         assert response.status_code == 200, path
         assert db["audit_log"].count == before + 1, path
         [entry] = newest(db)
-        if detail.get("period", "").startswith("year/"):
-            detail = {**detail, "period": detail["period"][5:], "file": detail["file"].replace("year/", "")}
         assert (entry["user_id"], entry["action"], entry["object_type"], entry["object_id"],
                 entry["address"], entry["at"]) == (client.user.id, action, object_type, object_id,
                                                   ADDRESS, now_iso()), path

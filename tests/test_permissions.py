@@ -52,10 +52,12 @@ MATRIX = [
     ("POST", "/session/extend",                     LOGIN,     200, 200,         200,        200),
     ("GET",  "/escalations/",                       LOGIN,     403, 200,         200,        200),
     ("GET",  "/summaries/",                         LOGIN,     403, 200,         200,        200),
-    ("GET",  "/summaries/2026-11/visits.csv",       LOGIN,     403, 403,         200,        200),
-    ("GET",  "/summaries/2026-11/detainees.csv",    LOGIN,     403, 403,         200,        200),
-    ("GET",  "/summaries/year/2026/visits.csv",     LOGIN,     403, 403,         200,        200),
-    ("GET",  "/summaries/year/2026/detainees.csv",  LOGIN,     403, 403,         200,        200),
+    # The summary's downloads (issue 11): coordinators and admins only
+    ("GET",  "/summaries/export/visits.csv?area=london&period=2026-11", LOGIN, 403, 403, 200, 200),
+    ("GET",  "/summaries/export/summary.csv?area=london&period=2026&edition=published",
+     LOGIN, 403, 403, 200, 200),
+    ("GET",  "/summaries/export/summary.xlsx?area=london&period=2026-Q4&edition=staff",
+     LOGIN, 403, 403, 200, 200),
     # Escalation queues and workflow (issue 4)
     ("POST", "/escalations/bulk",                   LOGIN,     403, 302,         302,        302),
     ("GET",  "/escalations/{escalation_id}",        LOGIN,     403, 200,         200,        200),
@@ -414,7 +416,7 @@ def test_matrix_covers_every_route(app):
     """Every route and method the app serves (but static files) has a row in the matrix."""
     adapter = app.url_map.bind("localhost")
     ids = {"visit_id": 1, "client_id": uuid.uuid4(), "escalation_id": 1, **REVIEW_IDS, **SCHEME_IDS}
-    covered = {(adapter.match(path.format(**ids), method=method)[0], method)
+    covered = {(adapter.match(path.format(**ids).split("?")[0], method=method)[0], method)
                for method, path, *_ in MATRIX}
     served = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
               if rule.endpoint != "static" for method in rule.methods - {"HEAD", "OPTIONS"}}
