@@ -15,7 +15,7 @@ from .accounts import links, throttle
 from .auth import role_required
 from .db import get_db, writing
 from .forms import Choice, Date, optional_int, options
-from .summaries.views import csv_response
+from .summaries.exports import csv_response
 from .times import format_london, london_to_utc, london_today, to_iso, utcnow
 from .visits import store as visits
 
