@@ -3,8 +3,15 @@ and issues (GN1), each as model.Table for an area (its suite ids, None for Londo
 
 Every query starts from the period's visits on the visits_arrived index (arrived_at) and reaches
 entries, flags and issues through their visit; tests/test_summary_plans.py checks the plans."""
-from .. import codes
-from .query import in_area
+from datetime import datetime, timedelta
+
+from .. import codes, suites
+from ..flags import STRIP_SEARCH, USE_OF_FORCE
+from ..times import LONDON
+from ..visits.questions import ISSUE_CATEGORIES, NOT_SEEN_REASONS, OUTCOME_COUNTS
+from .disproportion import table
+from .model import Chart, Column, Table
+from .query import in_area, median, percent
 
 
 def entry_groups(db, suite_ids, start, end):
@@ -47,28 +54,542 @@ def by_age_band(groups, kind):
     return [(label, *totals.get(code, (0, 0))) for code, label in codes.AGE_BANDS]
 
 
-# The sections. Each takes (db, area, period, settings, today) and gives [model.Table].
-# (Being written for issue 11: these return nothing yet.)
+# The sections. Each takes (db, area, period, settings, today) and gives [model.Table]; headline
+# gives the counts figures.py compares with earlier periods.
+
+DAYS_OF_WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+# Parts of the day by the London clock at arrival: hour // 6 is the index.
+PARTS_OF_DAY = ["Night (00:00 to 05:59)", "Morning (06:00 to 11:59)",
+                "Afternoon (12:00 to 17:59)", "Evening (18:00 to 23:59)"]
+CHILD_BANDS = ", ".join(f"'{band}'" for band in sorted(codes.CHILD_AGE_BANDS))
+# An entry is a child's when its age band is under 18 or the child flag was raised on it.
+CHILD = f"(d.age_band IN ({CHILD_BANDS}) OR ch.id IS NOT NULL)"
+# The alias each flag kind is joined as in entry queries (see flag_joins).
+FLAG_ALIASES = {"strip_search": "ss", "intimate_search": "ins", "use_of_force": "uf", "child": "ch"}
+
+
+def period_visits(area, period):
+    """(SQL condition, params) on visits `v`: arrived in the period, at one of the area's suites."""
+    start, end = period.bounds()
+    in_suites, params = in_area("v.suite_id", area.suite_ids)
+    return f"v.arrived_at >= ? AND v.arrived_at < ?{in_suites}", [start, end, *params]
+
+
+def flag_joins(*kinds):
+    """The period's visits `v`, their current entries `d` and, per kind asked for, the entry's
+    flag of that kind (NULL if not raised) under its alias in FLAG_ALIASES."""
+    joins = "".join(f"\n      LEFT JOIN flags {FLAG_ALIASES[k]} ON {FLAG_ALIASES[k]}.detainee_entry_id "
+                    f"= d.id AND {FLAG_ALIASES[k]}.kind = '{k}'" for k in kinds)
+    return f"FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id{joins}"
+
+
+def answer(alias, name):
+    return f"json_extract({alias}.answers, '$.{name}')"
+
+
+def sums(db, expressions, from_sql, where, params):
+    """{name: count of rows where the SQL expression is true} in one query."""
+    columns = ",\n  ".join(f"coalesce(sum({expr}), 0) AS {name}" for name, expr in expressions.items())
+    return next(db.query(f"SELECT {columns}\n{from_sql}\nWHERE {where}", params))
+
+
+def london_arrival(text):
+    """The London time of a stored UTC text (fromisoformat: quick enough for a year's visits)."""
+    return datetime.fromisoformat(text).astimezone(LONDON)
+
+
+def share_table(key, title, parts, *, count_label, description, chart=False, notes=(),
+                group_label="", empty="None in this period."):
+    """A Table of a whole split into parts: [(label, count)] with each part's share and the
+    total row (so the published edition can suppress a second cell where it must)."""
+    total = sum(count for _, count in parts)
+    rows = [{"group": label, "count": count, "share": percent(count, total)}
+            for label, count in parts]
+    columns = [Column("group", group_label or "Group", "label"), Column("count", count_label),
+               Column("share", "Share (%)", "percent", of="count")]
+    return Table(key, title, columns, rows, description=description,
+                 total={"group": "Total", "count": total, "share": 100.0 if total else None},
+                 chart=Chart(series=("count",), description=description) if chart else None,
+                 notes=list(notes), empty=empty)
+
+
+# Headline ------------------------------------------------------------------------------------
 
 def headline(db, area, period):
-    return []
+    """[(key, label, count)]: the visit figures compared with earlier periods, in two queries."""
+    where, params = period_visits(area, period)
+    visits = sums(db, {
+        "visits": "1", "single": "v.partner_id IS NULL", "in_custody": "v.in_custody",
+        "spoke_with": "v.spoke_with",
+        "issues": "(SELECT count(*) FROM visit_issues i WHERE i.visit_id = v.id)",
+    }, "FROM visits v", where, params)
+    entries = sums(db, {
+        "seen": "1", "strip_searches": "ss.id IS NOT NULL",
+        "child_strip_searches": f"ss.id IS NOT NULL AND {CHILD}",
+        "uses_of_force": "uf.id IS NOT NULL", "children_flagged": "ch.id IS NOT NULL",
+    }, flag_joins("strip_search", "use_of_force", "child"), f"{where} AND d.removed_at IS NULL",
+        params)
+    return [
+        ("visits", "Visits", visits["visits"]),
+        ("single_visitor_visits", "Single-visitor visits", visits["single"]),
+        ("in_custody", "Detainees in custody at the time of visits", visits["in_custody"]),
+        ("spoke_with", "Detainees spoken with", visits["spoke_with"]),
+        ("detainees_seen", "Detainees seen (entries recorded)", entries["seen"]),
+        ("strip_searches", "Strip searches", entries["strip_searches"]),
+        ("child_strip_searches", "Strip searches of children", entries["child_strip_searches"]),
+        ("uses_of_force", "Uses of force", entries["uses_of_force"]),
+        ("children_flagged", "Children flagged", entries["children_flagged"]),
+        ("issues", "Issues raised", visits["issues"]),
+    ]
 
+
+# Visits and coverage -------------------------------------------------------------------------
 
 def coverage_tables(db, area, period, settings, today):
-    return []
+    """Visits by suite against the AG2 target, suites not visited, visits by day of the week
+    and part of the day (London time of arrival), admission delays and single-visitor visits."""
+    where, params = period_visits(area, period)
+    visits = list(db.query(f"""
+        SELECT v.suite_id, v.arrived_at, v.admitted_at, v.partner_id IS NULL AS single
+        FROM visits v WHERE {where}""", params))
+    suites_found = suite_figures(db, area, period, settings, today, visits)
+    arrivals = [london_arrival(v["arrived_at"]) for v in visits]
+    return [suite_table(suites_found, period, settings),
+            not_visited_table(suites_found, settings),
+            day_of_week_table(arrivals),
+            part_of_day_table(arrivals),
+            admission_table(visits, settings)]
 
+
+def suite_figures(db, area, period, settings, today, visits):
+    """One dict per suite to report (by name): every suite of the area not closed, and any
+    closed one visited in the period: its visits, single-visitor visits, target, last visit
+    (London date) up to the period's end and the days from it to the period's last day (today
+    while the period runs)."""
+    counted, single = {}, {}
+    for v in visits:
+        counted[v["suite_id"]] = counted.get(v["suite_id"], 0) + 1
+        single[v["suite_id"]] = single.get(v["suite_id"], 0) + v["single"]
+    wanted = None if area.suite_ids is None else set(area.suite_ids)
+    listed = [s for s in suites.suite_list(db)
+              if (wanted is None or s["id"] in wanted)
+              and (s["status"] != "closed" or s["id"] in counted)]
+    last = last_visits(db, [s["id"] for s in listed], period.bounds()[1])
+    up_to = min(today, period.end_day - timedelta(days=1))
+    target = round(settings["ag2_visits_per_week"] * period.days / 7)
+    found = []
+    for s in sorted(listed, key=lambda s: s["name"]):
+        last_day = london_arrival(last[s["id"]]).date() if last.get(s["id"]) else None
+        found.append({
+            "id": s["id"], "suite": s["name"], "panel": s["panel_name"] or "",
+            "closed": s["status"] == "closed", "visits": counted.get(s["id"], 0),
+            "single": single.get(s["id"], 0),
+            "target": None if s["status"] == "closed" else target,
+            "last_visit": last_day.isoformat() if last_day else "Never",
+            "days_since": max(0, (up_to - last_day).days) if last_day else None})
+    return found
+
+
+def last_visits(db, suite_ids, end):
+    """{suite id: arrived_at of its latest visit before `end`} (one index step per suite on
+    visits_suite)."""
+    if not suite_ids:
+        return {}
+    return {r["id"]: r["last"] for r in db.query(f"""
+        SELECT s.id, (SELECT max(v.arrived_at) FROM visits v
+                      WHERE v.suite_id = s.id AND v.arrived_at < ?) AS last
+        FROM suites s WHERE s.id IN ({', '.join('?' * len(suite_ids))})""", [end, *suite_ids])}
+
+
+def not_visited_for(s, settings):
+    """True if an open suite was never visited or not within the AG2 number of days."""
+    return s["days_since"] is None or s["days_since"] > settings["ag2_not_visited_days"]
+
+
+def suite_table(found, period, settings):
+    """Visits per suite against the target, with the last visit."""
+    days, per_week = settings["ag2_not_visited_days"], settings["ag2_visits_per_week"]
+    columns = [
+        Column("suite", "Suite", "label"), Column("panel", "Panel", "text"),
+        Column("visits", "Visits"), Column("target", "Target", "number"),
+        Column("share_of_target", "Share of target (%)", "percent", of="visits"),
+        Column("single", "Single-visitor visits"), Column("last_visit", "Last visit", "text"),
+        Column("days_since", "Days since last visit", "number", unit="days"),
+    ]
+    rows, highlight = [], set()
+    for i, s in enumerate(found):
+        rows.append({**{k: s[k] for k in ("suite", "panel", "visits", "target", "single",
+                                          "last_visit", "days_since")},
+                     "share_of_target": percent(s["visits"], s["target"])})
+        if s["closed"]:
+            continue
+        if s["visits"] < s["target"]:
+            highlight.add((i, "visits"))
+        if not_visited_for(s, settings):
+            highlight.add((i, "days_since"))
+    targets = [s["target"] for s in found if s["target"] is not None]
+    total_visits = sum(s["visits"] for s in found)
+    total = {"suite": "Total", "visits": total_visits, "target": sum(targets),
+             "share_of_target": percent(total_visits, sum(targets)),
+             "single": sum(s["single"] for s in found)}
+    notes = [
+        f"Target: {per_week:g} visit{'s' if per_week != 1 else ''} a week to each suite that is not "
+        f"closed (rule AG2), {found[0]['target'] if targets else round(per_week * period.days / 7)} "
+        f"over the period's {period.days} days. Suites below it are marked.",
+        f"Days since last visit are counted to the period's last day (to today while the period "
+        f"is still running). More than {days} days, or never visited, is marked.",
+        "Closed suites are listed only when they were visited in the period; they have no target.",
+    ]
+    return Table("visits_by_suite", "Visits by suite", columns, rows,
+                 description="Visits to each suite in the period against the weekly target.",
+                 total=total, chart=Chart(series=("visits",),
+                                          description="Visits to each suite in the period."),
+                 highlight=highlight, notes=notes, empty="No suites in this area.")
+
+
+def not_visited_table(found, settings):
+    """Open suites with no visit in the period, or none within the AG2 number of days."""
+    days = settings["ag2_not_visited_days"]
+    listed = [s for s in found if not s["closed"] and (s["visits"] == 0 or not_visited_for(s, settings))]
+    columns = [Column("suite", "Suite", "label"), Column("panel", "Panel", "text"),
+               Column("visits", "Visits"), Column("last_visit", "Last visit", "text"),
+               Column("days_since", "Days since last visit", "number", unit="days")]
+    rows = [{k: s[k] for k in ("suite", "panel", "visits", "last_visit", "days_since")}
+            for s in listed]
+    return Table("suites_not_visited", "Suites not visited", columns, rows,
+                 description=f"Suites that are not closed with no visit in the period, or none in "
+                             f"the {days} days to its last day.",
+                 empty=f"Every suite was visited in the period and within {days} days of its end.")
+
+
+def day_of_week_table(arrivals):
+    counted = [0] * 7
+    for moment in arrivals:
+        counted[moment.weekday()] += 1
+    return share_table("visits_by_day", "Visits by day of the week", list(zip(DAYS_OF_WEEK, counted)),
+                       count_label="Visits", group_label="Day", chart=True,
+                       description="Visits by the day of the week they began, London time.")
+
+
+def part_of_day_table(arrivals):
+    counted = [0] * 4
+    for moment in arrivals:
+        counted[moment.hour // 6] += 1
+    return share_table("visits_by_time", "Visits by part of the day", list(zip(PARTS_OF_DAY, counted)),
+                       count_label="Visits", group_label="Part of the day", chart=True,
+                       description="Visits by the London time they began.")
+
+
+def admission_table(visits, settings):
+    """How long visitors waited to be let in, and visits made alone."""
+    limit = settings["admission_delay_minutes"]
+    waits = [(london_arrival(v["admitted_at"]) - london_arrival(v["arrived_at"])).total_seconds() / 60
+             for v in visits if v["admitted_at"]]
+    over, single = sum(w > limit for w in waits), sum(v["single"] for v in visits)
+    columns = [Column("figure", "Figure", "label"), Column("count", "Visits"),
+               Column("share", "Share (%)", "percent", of="count"),
+               Column("minutes", "Minutes", "number", unit="minutes")]
+    rows = [
+        {"figure": "Visits", "count": len(visits)},
+        {"figure": "With the time let in recorded", "count": len(waits),
+         "share": percent(len(waits), len(visits))},
+        {"figure": "Median wait to be let in", "minutes": median(waits)},
+        {"figure": f"Let in more than {limit} minutes after arriving", "count": over,
+         "share": percent(over, len(waits))},
+        {"figure": "Made by one visitor alone", "count": single,
+         "share": percent(single, len(visits))},
+    ]
+    return Table("admission_and_pairs", "Admission and pairs", columns, rows,
+                 description="The wait from arriving to being let into custody, and visits made "
+                             "alone rather than in a pair.",
+                 notes=[f"The share of waits over {limit} minutes (rule AC1) is of the visits with "
+                        f"the time let in recorded; the share made alone is of all visits."])
+
+
+# Detainees -----------------------------------------------------------------------------------
 
 def detainee_tables(db, area, period, settings, today):
-    return []
+    """Detainees in custody at the time of visits (from the visits' counts), those not seen by
+    reason, and who was seen (the detainee entries) by age band, gender and ethnicity."""
+    where, params = period_visits(area, period)
+    reasons = [(f"not_seen_{code}", label) for code, label in NOT_SEEN_REASONS]
+    counted = sums(db, {
+        "in_custody": "v.in_custody", "spoke_with": "v.spoke_with",
+        **{name: f"json_extract(v.counts, '$.{name}')"
+           for name in ("offered", "observed_only", "declined", "not_seen", *dict(reasons))},
+    }, "FROM visits v", where, params)
+    groups = entry_groups(db, area.suite_ids, *period.bounds())
+    return [outcome_table(counted), conversation_table(counted),
+            share_table("not_seen_reasons", "Not seen, by reason",
+                        [(label, counted[name]) for name, label in reasons],
+                        count_label="Detainees", group_label="Reason",
+                        description="Detainees in custody the visitors did not see, by the reason "
+                                    "given."),
+            *demographic_tables(groups)]
+
+
+def outcome_table(counted):
+    """Those in custody, split four ways: the total row is the number in custody."""
+    in_custody = counted["in_custody"]
+    rows = [{"figure": label, "count": counted[name], "share": percent(counted[name], in_custody)}
+            for name, label in OUTCOME_COUNTS]
+    columns = [Column("figure", "Figure", "label"), Column("count", "Detainees"),
+               Column("share", "Share of those in custody (%)", "percent", of="count")]
+    return Table("detainees_at_visits", "Detainees at the time of visits", columns, rows,
+                 description="Everyone in custody when the visitors were there, by what happened.",
+                 total={"figure": "In custody", "count": in_custody,
+                        "share": 100.0 if in_custody else None},
+                 chart=Chart(series=("count",), description="Detainees in custody at the time of "
+                                                            "visits, by what happened."))
+
+
+def conversation_table(counted):
+    """Those offered a conversation, and those seen (spoke with or observed)."""
+    in_custody = counted["in_custody"]
+    seen = counted["spoke_with"] + counted["observed_only"]
+    columns = [Column("figure", "Figure", "label"), Column("count", "Detainees"),
+               Column("share", "Share of those in custody (%)", "percent", of="count")]
+    rows = [{"figure": "Offered a conversation", "count": counted["offered"],
+             "share": percent(counted["offered"], in_custody)},
+            {"figure": "Seen: spoke with or observed", "count": seen,
+             "share": percent(seen, in_custody)}]
+    return Table("detainees_seen", "Detainees offered a conversation and seen", columns, rows,
+                 description="The share seen is those spoken with or observed, of everyone in "
+                             "custody at the time of visits.")
+
+
+def demographic_tables(groups):
+    """Who was seen (the detainee entries): by age band, gender, ethnic group and ethnicity."""
+    def totals(key, choices):
+        counted = {}
+        for g in groups:
+            counted[g[key]] = counted.get(g[key], 0) + g["seen"]
+        return [(label, counted.get(code, 0)) for code, label in choices]
+    ethnic_groups = [(name, seen) for name, seen, _ in by_ethnic_group(groups, "child")]
+    described = "Detainees recorded in the visit reports (their detainee entries), by {}."
+    return [
+        share_table("seen_by_age", "Detainees seen, by age band",
+                    totals("age_band", codes.AGE_BANDS), count_label="Detainees seen",
+                    group_label="Age band", description=described.format("age band"), chart=True),
+        share_table("seen_by_gender", "Detainees seen, by gender",
+                    totals("gender", codes.GENDERS), count_label="Detainees seen",
+                    group_label="Gender", description=described.format("gender")),
+        share_table("seen_by_ethnic_group", "Detainees seen, by ethnic group", ethnic_groups,
+                    count_label="Detainees seen", group_label="Ethnic group", chart=True,
+                    description=described.format("the five ONS ethnic groups (self-defined)")),
+        share_table("seen_by_ethnicity", "Detainees seen, by ethnicity",
+                    totals("ethnicity", codes.ETHNICITY_CHOICES), count_label="Detainees seen",
+                    group_label="Ethnicity",
+                    description=described.format("self-defined ethnicity (ONS 2021 categories)")),
+    ]
+
+
+# Strip searches, use of force and children -------------------------------------------------
+
+NO_OR_NOT_RECORDED = "('no', 'not_recorded')"
+
+
+def flag_sums():
+    """{name: SQL condition on an entry and its flags}: what the flag tables count, in one query
+    over the period's current entries."""
+    ss, ins, uf, ch = (lambda name, a=a: answer(a, name) for a in ("ss", "ins", "uf", "ch"))
+    no_reason = f"{ss('reason_recorded')} IS NOT 'yes'"
+    conduct = (f"({ss('searcher_same_sex')} = 'no' OR {ss('opposite_sex_present')} = 'yes' "
+               f"OR {ss('orifice_contact')} = 'yes')")
+    found = {
+        "ss_all": "1",
+        "ss_child": CHILD,
+        "ss_no_aa": f"({ss('aa_present')} IN {NO_OR_NOT_RECORDED} "
+                    f"OR {CHILD} AND {ss('aa_present')} = 'not_needed')",
+        "ss_no_reason": no_reason,
+        "ss_conduct": conduct,
+        "ss_outside_rules": f"({no_reason} OR {conduct})",
+        "ss_child_no_referral": f"{CHILD} AND {ss('safeguarding_referral')} IN ('no', 'not_known')",
+        "is_all": "1",
+        "is_no_inspector": f"{ins('inspector_authorised')} IN {NO_OR_NOT_RECORDED}",
+        "is_not_hcp": f"{ins('conducted_by_hcp')} IN {NO_OR_NOT_RECORDED}",
+        "is_drugs_no_consent": f"{ins('grounds')} = 'class_a_drugs' "
+                               f"AND {ins('written_consent')} IN {NO_OR_NOT_RECORDED}",
+        "uf_all": "1",
+        "uf_handcuffs": f"{uf('handcuffed_in_cell')} = 'yes'",
+        "uf_limb": f"{uf('limb_restraints')} = 'yes'",
+        "uf_spit_guard": f"{uf('spit_guard')} = 'yes'",
+        "uf_taser_drawn": f"{uf('taser')} = 'drawn'",
+        "uf_taser_fired": f"{uf('taser')} = 'fired'",
+        "children": "1",
+        "ch_cell": f"{ch('held_in')} = 'cell'",
+        "ch_overnight": f"{ch('expected_overnight')} = 'yes'",
+        "ch_sharing": f"{ch('sharing_with_adult')} = 'yes'",
+        "ch_no_aa": f"{ch('aa_status')} IN ('called_not_arrived', 'not_called')",
+    }
+    found.update(code_sums("ss_context", ss("context"), STRIP_SEARCH, "context", "not_recorded"))
+    found.update(code_sums("uf_phase", uf("phase"), USE_OF_FORCE, "phase", "not_known"))
+    # Each counts only entries with its flag (children: a child's entry).
+    when = {"ss": "ss.id IS NOT NULL", "is": "ins.id IS NOT NULL", "uf": "uf.id IS NOT NULL",
+            "ch": "ch.id IS NOT NULL", "children": CHILD}
+    return {name: f"{when[name.split('_')[0]]} AND {expr}" for name, expr in found.items()}
+
+
+def code_sums(prefix, expr, flag, question, other):
+    """{prefix_code: SQL} counting each answer of a flag question; an answer that is missing or
+    not in the list counts as `other` (not recorded / not known), so the parts add up."""
+    choices = [code for code, _ in next(q for q in flag.questions if q.name == question).choices]
+    known = ", ".join(f"'{c}'" for c in choices if c != other)
+    return {f"{prefix}_{code}": (f"{expr} = '{code}'" if code != other
+                                 else f"coalesce({expr}, '') NOT IN ({known})")
+            for code in choices}
 
 
 def flag_tables(db, area, period, settings, today):
-    return []
+    """Strip searches (and by context), intimate searches, use of force by tactic and by phase,
+    and children, from the flags on the period's current detainee entries."""
+    where, params = period_visits(area, period)
+    n = sums(db, flag_sums(), flag_joins("strip_search", "intimate_search", "use_of_force", "child"),
+             f"{where} AND d.removed_at IS NULL", params)
+    return [strip_search_table(n),
+            share_table("strip_searches_by_context", "Strip searches by kind of search",
+                        choice_parts(n, "ss_context", STRIP_SEARCH, "context"),
+                        count_label="Strip searches", group_label="Kind of search",
+                        description="Strip searches by where and why clothing was removed."),
+            figure_table("intimate_searches", "Intimate searches", "Intimate searches", n, [
+                ("is_all", "All intimate searches"),
+                ("is_no_inspector", "Without an inspector's authority recorded"),
+                ("is_not_hcp", "Not done by a doctor or nurse"),
+                ("is_drugs_no_consent", "For drugs, without written consent recorded"),
+            ], description="Searches of body orifices other than the mouth (PACE s.55). 'Without' "
+                           "counts answers of no and of not recorded."),
+            figure_table("use_of_force_by_tactic", "Use of force by tactic", "Uses of force", n, [
+                ("uf_all", "All uses of force"),
+                ("uf_handcuffs", "Handcuffs left on in the cell"),
+                ("uf_limb", "Leg or limb restraints"),
+                ("uf_spit_guard", "Spit and bite guard"),
+                ("uf_taser_drawn", "Taser drawn or aimed, not fired"),
+                ("uf_taser_fired", "Taser fired or used to drive-stun"),
+            ], description="Detainees force was used on, by the tactics reported. One use of "
+                           "force may involve several tactics.", chart=True),
+            share_table("use_of_force_by_phase", "Use of force by phase",
+                        choice_parts(n, "uf_phase", USE_OF_FORCE, "phase"),
+                        count_label="Uses of force", group_label="When", chart=True,
+                        description="Uses of force by when in the detention they happened."),
+            figure_table("children", "Children", "Children", n, [
+                ("children", "Children seen"),
+                ("ch_cell", "Held in a cell"),
+                ("ch_overnight", "Expected to stay overnight"),
+                ("ch_sharing", "Sharing a cell or room with an adult"),
+                ("ch_no_aa", "Without an appropriate adult present"),
+            ], description="Detainees seen whose age band is under 18 or who were flagged as a "
+                           "child. Where they were held, overnight stays, sharing and the "
+                           "appropriate adult are from the child flag.",
+               notes=["'Without an appropriate adult present' counts an adult called and not yet "
+                      "arrived, or not called; 'not recorded' is not counted."]),
+        ]
 
+
+def choice_parts(n, prefix, flag, question):
+    """[(answer label, count)] of a flag question from the flag sums."""
+    return [(label, n[f"{prefix}_{code}"])
+            for code, label in next(q for q in flag.questions if q.name == question).choices]
+
+
+def figure_table(key, title, count_label, n, figures, *, description, chart=False, notes=()):
+    """Figures that are not parts of a whole: [(name in n, label)], the first being all of them,
+    each with its share of the first."""
+    whole = n[figures[0][0]]
+    rows = [{"figure": label, "count": n[name], "share": percent(n[name], whole)}
+            for name, label in figures]
+    columns = [Column("figure", "Figure", "label"), Column("count", count_label),
+               Column("share", f"Share of all {count_label.lower()} (%)", "percent", of="count")]
+    return Table(key, title, columns, rows, description=description, notes=list(notes),
+                 chart=Chart(series=("count",), description=description) if chart else None)
+
+
+def strip_search_table(n):
+    return figure_table("strip_searches", "Strip searches", "Strip searches", n, [
+        ("ss_all", "All strip searches"),
+        ("ss_child", "Of children"),
+        ("ss_no_aa", "Without an appropriate adult where one was needed"),
+        ("ss_outside_rules", "Without the authority the rules require (see notes)"),
+        ("ss_no_reason", "… no reason recorded"),
+        ("ss_conduct", "… officer of the other sex, someone of the other sex present, or "
+                       "contact with a body orifice"),
+        ("ss_child_no_referral", "Of a child, with no safeguarding referral"),
+    ], description="Detainees seen who had been strip searched, from the strip search flag.",
+       chart=True, notes=[
+        "Of children: the age band is under 18 or the child flag was raised.",
+        "Without an appropriate adult: recorded as not present or not recorded; for a child, "
+        "also recorded as not needed. It counts searches where a valid exception (urgent risk, "
+        "or the child declined with the adult's agreement) was recorded.",
+        "The reports do not say who authorised a search, so 'without the authority the rules "
+        "require' counts what they do say: no reason recorded for the search (Code C Annex A "
+        "para 12, rule SS5), or a search not done as Annex A para 11 requires (searching officer "
+        "not of the same sex, someone of the other sex present who was not an appropriate adult "
+        "the detainee asked for, or contact with a body orifice, which makes it an intimate "
+        "search needing an inspector's authority: rules SS2, SS3). A search may be both.",
+        "No safeguarding referral: answered no or not known; unanswered is not counted.",
+    ])
+
+
+# Disproportionality (AG1) ---------------------------------------------------------------------
 
 def disproportionality_tables(db, area, period, settings, today):
-    return []
+    """Strip searches and use of force against the detainees seen, by ethnic group and age band."""
+    groups = entry_groups(db, area.suite_ids, *period.bounds())
+    common = dict(min_group=settings["ratio_min_group"], threshold=settings["ag1_share_ratio"],
+                  seen_label="Detainees seen")
+    described = ("Detainees the visitors saw (their detainee entries) and how many of them were "
+                 "{}, by {}. The share ratio is the group's share of those {} over its share of "
+                 "those seen: 1 means in proportion, 2 means twice its share.")
+    return [
+        table("ss_ethnicity", "Strip searches by ethnic group", by_ethnic_group(groups, "strip_search"),
+              flagged_label="Strip searched", group_label="Ethnic group",
+              reference=settings["reference_group"],
+              description=described.format("strip searched", "ethnic group", "strip searched"),
+              **common),
+        table("ss_age", "Strip searches by age band", by_age_band(groups, "strip_search"),
+              flagged_label="Strip searched", group_label="Age band",
+              description=described.format("strip searched", "age band", "strip searched"),
+              **common),
+        table("uof_ethnicity", "Use of force by ethnic group", by_ethnic_group(groups, "use_of_force"),
+              flagged_label="Force used", group_label="Ethnic group",
+              reference=settings["reference_group"],
+              description=described.format("subject to force", "ethnic group", "subject to force"),
+              **common),
+        table("uof_age", "Use of force by age band", by_age_band(groups, "use_of_force"),
+              flagged_label="Force used", group_label="Age band",
+              description=described.format("subject to force", "age band", "subject to force"),
+              **common),
+    ]
 
+
+# Issues (GN1) ----------------------------------------------------------------------------------
 
 def issue_tables(db, area, period, settings, today):
-    return []
+    """Issues raised at the period's visits by category, and how many were resolved there."""
+    where, params = period_visits(area, period)
+    counted = {r["category"]: r for r in db.query(f"""
+        SELECT i.category, count(*) AS issues,
+          sum(i.resolved_at_visit = 'yes') AS resolved, sum(i.resolved_at_visit = 'partly') AS partly,
+          sum(i.resolved_at_visit = 'no') AS not_resolved
+        FROM visits v CROSS JOIN visit_issues i ON i.visit_id = v.id
+        WHERE {where} GROUP BY i.category""", params)}
+    names = [code for code, _ in ISSUE_CATEGORIES]
+    categories = ISSUE_CATEGORIES + [(code, code) for code in sorted(counted) if code not in names]
+    keys = ("issues", "resolved", "partly", "not_resolved")
+    rows = []
+    for code, label in categories:
+        row = {"category": label, **{k: counted[code][k] if code in counted else 0 for k in keys}}
+        rows.append({**row, "share_resolved": percent(row["resolved"], row["issues"])})
+    total = {"category": "Total", **{k: sum(r[k] for r in rows) for k in keys}}
+    total["share_resolved"] = percent(total["resolved"], total["issues"])
+    columns = [Column("category", "Category", "label"), Column("issues", "Issues"),
+               Column("resolved", "Resolved at the visit"), Column("partly", "Partly resolved"),
+               Column("not_resolved", "Not resolved"),
+               Column("share_resolved", "Share resolved at the visit (%)", "percent", of="resolved")]
+    return [Table("issues_by_category", "Issues by category", columns, rows,
+                  description="Issues the visitors raised with custody staff, by category, and "
+                              "whether they were resolved during the visit.",
+                  total=total, row_total="issues", row_parts=("resolved", "partly", "not_resolved"),
+                  chart=Chart(series=("issues",), description="Issues raised at visits, by "
+                                                              "category."),
+                  notes=["Issues resolved in full at the visit are rule GN1's good news: recorded "
+                         "for this summary, not escalated."])]
