@@ -3,6 +3,7 @@ and issues (GN1), each as model.Table for an area (its suite ids, None for Londo
 
 Every query starts from the period's visits on the visits_arrived index (arrived_at) and reaches
 entries, flags and issues through their visit; tests/test_summary_plans.py checks the plans."""
+import json
 from datetime import datetime, timedelta
 
 from .. import codes, suites
@@ -14,24 +15,34 @@ from .model import Chart, Column, Table
 from .query import in_area, median, percent
 
 
-def entry_groups(db, suite_ids, start, end):
+# Each flag kind as a bit, so one look-up per entry (on the flags autoindex, detainee entry id
+# and kind) tells every flag raised on it.
+FLAG_BITS = {"strip_search": 1, "intimate_search": 2, "use_of_force": 4, "child": 8}
+FLAG_MASK = ("(SELECT coalesce(sum(CASE f.kind "
+             + " ".join(f"WHEN '{kind}' THEN {bit}" for kind, bit in FLAG_BITS.items())
+             + " END), 0) FROM flags f WHERE f.detainee_entry_id = d.id)")
+
+
+def entry_groups(db, suite_ids, start, end, flags=True):
     """[{age_band, gender, ethnicity, seen, strip_search, intimate_search, use_of_force, child}]:
     the detainee entries (people seen) of visits arriving in [start, end), counted by age band,
-    gender and ethnicity, with how many of them each flag was raised for."""
+    gender and ethnicity, with how many of them each flag was raised for (flags=False: counts
+    of 0, without looking the flags up)."""
     area, params = in_area("v.suite_id", suite_ids)
-    return list(db.query(f"""
-        SELECT d.age_band, d.gender, d.ethnicity, count(*) AS seen,
-          sum(EXISTS (SELECT 1 FROM flags f WHERE f.detainee_entry_id = d.id
-                      AND f.kind = 'strip_search')) AS strip_search,
-          sum(EXISTS (SELECT 1 FROM flags f WHERE f.detainee_entry_id = d.id
-                      AND f.kind = 'intimate_search')) AS intimate_search,
-          sum(EXISTS (SELECT 1 FROM flags f WHERE f.detainee_entry_id = d.id
-                      AND f.kind = 'use_of_force')) AS use_of_force,
-          sum(EXISTS (SELECT 1 FROM flags f WHERE f.detainee_entry_id = d.id
-                      AND f.kind = 'child')) AS child
-        FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id
-        WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL{area}
-        GROUP BY d.age_band, d.gender, d.ethnicity""", [start, end, *params]))
+    mask = FLAG_MASK if flags else "0"
+    found = {}
+    for r in db.query(f"""
+            SELECT d.age_band, d.gender, d.ethnicity, {mask} AS mask, count(*) AS n
+            FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id
+            WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL{area}
+            GROUP BY d.age_band, d.gender, d.ethnicity, mask""", [start, end, *params]):
+        group = found.setdefault((r["age_band"], r["gender"], r["ethnicity"]), {
+            "age_band": r["age_band"], "gender": r["gender"], "ethnicity": r["ethnicity"],
+            "seen": 0, **{kind: 0 for kind in FLAG_BITS}})
+        group["seen"] += r["n"]
+        for kind, bit in FLAG_BITS.items():
+            group[kind] += r["n"] if r["mask"] & bit else 0
+    return list(found.values())
 
 
 def by_ethnic_group(groups, kind):
@@ -63,9 +74,9 @@ PARTS_OF_DAY = ["Night (00:00 to 05:59)", "Morning (06:00 to 11:59)",
                 "Afternoon (12:00 to 17:59)", "Evening (18:00 to 23:59)"]
 CHILD_BANDS = ", ".join(f"'{band}'" for band in sorted(codes.CHILD_AGE_BANDS))
 # An entry is a child's when its age band is under 18 or the child flag was raised on it.
-CHILD = f"(d.age_band IN ({CHILD_BANDS}) OR ch.id IS NOT NULL)"
-# The alias each flag kind is joined as in entry queries (see flag_joins).
-FLAG_ALIASES = {"strip_search": "ss", "intimate_search": "ins", "use_of_force": "uf", "child": "ch"}
+CHILD = (f"(d.age_band IN ({CHILD_BANDS}) OR EXISTS (SELECT 1 FROM flags c "
+         f"WHERE c.detainee_entry_id = d.id AND c.kind = 'child'))")
+ENTRIES = "FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id"
 
 
 def period_visits(area, period):
@@ -73,18 +84,6 @@ def period_visits(area, period):
     start, end = period.bounds()
     in_suites, params = in_area("v.suite_id", area.suite_ids)
     return f"v.arrived_at >= ? AND v.arrived_at < ?{in_suites}", [start, end, *params]
-
-
-def flag_joins(*kinds):
-    """The period's visits `v`, their current entries `d` and, per kind asked for, the entry's
-    flag of that kind (NULL if not raised) under its alias in FLAG_ALIASES."""
-    joins = "".join(f"\n      LEFT JOIN flags {FLAG_ALIASES[k]} ON {FLAG_ALIASES[k]}.detainee_entry_id "
-                    f"= d.id AND {FLAG_ALIASES[k]}.kind = '{k}'" for k in kinds)
-    return f"FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id{joins}"
-
-
-def answer(alias, name):
-    return f"json_extract({alias}.answers, '$.{name}')"
 
 
 def sums(db, expressions, from_sql, where, params):
@@ -123,22 +122,28 @@ def headline(db, area, period):
         "spoke_with": "v.spoke_with",
         "issues": "(SELECT count(*) FROM visit_issues i WHERE i.visit_id = v.id)",
     }, "FROM visits v", where, params)
-    entries = sums(db, {
-        "seen": "1", "strip_searches": "ss.id IS NOT NULL",
-        "child_strip_searches": f"ss.id IS NOT NULL AND {CHILD}",
-        "uses_of_force": "uf.id IS NOT NULL", "children_flagged": "ch.id IS NOT NULL",
-    }, flag_joins("strip_search", "use_of_force", "child"), f"{where} AND d.removed_at IS NULL",
-        params)
+    seen = {"seen": 0, "strip_searches": 0, "child_strip_searches": 0, "uses_of_force": 0,
+            "children_flagged": 0}
+    for r in db.query(f"""
+            SELECT d.age_band IN ({CHILD_BANDS}) AS child_band, {FLAG_MASK} AS mask, count(*) AS n
+            {ENTRIES} WHERE {where} AND d.removed_at IS NULL GROUP BY child_band, mask""", params):
+        flagged = {kind for kind, bit in FLAG_BITS.items() if r["mask"] & bit}
+        seen["seen"] += r["n"]
+        seen["strip_searches"] += r["n"] if "strip_search" in flagged else 0
+        seen["child_strip_searches"] += (r["n"] if "strip_search" in flagged
+                                         and (r["child_band"] or "child" in flagged) else 0)
+        seen["uses_of_force"] += r["n"] if "use_of_force" in flagged else 0
+        seen["children_flagged"] += r["n"] if "child" in flagged else 0
     return [
         ("visits", "Visits", visits["visits"]),
         ("single_visitor_visits", "Single-visitor visits", visits["single"]),
         ("in_custody", "Detainees in custody at the time of visits", visits["in_custody"]),
         ("spoke_with", "Detainees spoken with", visits["spoke_with"]),
-        ("detainees_seen", "Detainees seen (entries recorded)", entries["seen"]),
-        ("strip_searches", "Strip searches", entries["strip_searches"]),
-        ("child_strip_searches", "Strip searches of children", entries["child_strip_searches"]),
-        ("uses_of_force", "Uses of force", entries["uses_of_force"]),
-        ("children_flagged", "Children flagged", entries["children_flagged"]),
+        ("detainees_seen", "Detainees seen (entries recorded)", seen["seen"]),
+        ("strip_searches", "Strip searches", seen["strip_searches"]),
+        ("child_strip_searches", "Strip searches of children", seen["child_strip_searches"]),
+        ("uses_of_force", "Uses of force", seen["uses_of_force"]),
+        ("children_flagged", "Children flagged", seen["children_flagged"]),
         ("issues", "Issues raised", visits["issues"]),
     ]
 
@@ -318,7 +323,7 @@ def detainee_tables(db, area, period, settings, today):
         **{name: f"json_extract(v.counts, '$.{name}')"
            for name in ("offered", "observed_only", "declined", "not_seen", *dict(reasons))},
     }, "FROM visits v", where, params)
-    groups = entry_groups(db, area.suite_ids, *period.bounds())
+    groups = entry_groups(db, area.suite_ids, *period.bounds(), flags=False)
     return [outcome_table(counted), conversation_table(counted),
             share_table("not_seen_reasons", "Not seen, by reason",
                         [(label, counted[name]) for name, label in reasons],
@@ -365,7 +370,7 @@ def demographic_tables(groups):
         for g in groups:
             counted[g[key]] = counted.get(g[key], 0) + g["seen"]
         return [(label, counted.get(code, 0)) for code, label in choices]
-    ethnic_groups = [(name, seen) for name, seen, _ in by_ethnic_group(groups, "child")]
+    ethnic_groups = [(name, seen) for name, seen, _ in by_ethnic_group(groups, "child")]  # seen only
     described = "Detainees recorded in the visit reports (their detainee entries), by {}."
     return [
         share_table("seen_by_age", "Detainees seen, by age band",
@@ -386,69 +391,109 @@ def demographic_tables(groups):
 
 # Strip searches, use of force and children -------------------------------------------------
 
-NO_OR_NOT_RECORDED = "('no', 'not_recorded')"
+NOT_YES = {"no", "not_recorded"}  # a safeguard answered no, or the record is silent on it
+
+# What the flag tables count: {name: (flag kind, test of (answers, child))}, child being True
+# for a child's entry (age band under 18, or the child flag raised on it).
+FLAG_FIGURES = {
+    "ss_all": ("strip_search", lambda a, child: True),
+    "ss_child": ("strip_search", lambda a, child: child),
+    "ss_no_aa": ("strip_search", lambda a, child: a.get("aa_present") in NOT_YES
+                 or child and a.get("aa_present") == "not_needed"),
+    "ss_no_reason": ("strip_search", lambda a, child: no_reason(a)),
+    "ss_conduct": ("strip_search", lambda a, child: against_annex_a(a)),
+    "ss_outside_rules": ("strip_search", lambda a, child: no_reason(a) or against_annex_a(a)),
+    "ss_child_no_referral": ("strip_search", lambda a, child: child and a.get(
+        "safeguarding_referral") in ("no", "not_known")),
+    "is_all": ("intimate_search", lambda a, child: True),
+    "is_no_inspector": ("intimate_search", lambda a, child: a.get("inspector_authorised") in NOT_YES),
+    "is_not_hcp": ("intimate_search", lambda a, child: a.get("conducted_by_hcp") in NOT_YES),
+    "is_drugs_no_consent": ("intimate_search", lambda a, child: a.get("grounds") == "class_a_drugs"
+                            and a.get("written_consent") in NOT_YES),
+    "uf_all": ("use_of_force", lambda a, child: True),
+    "uf_handcuffs": ("use_of_force", lambda a, child: a.get("handcuffed_in_cell") == "yes"),
+    "uf_limb": ("use_of_force", lambda a, child: a.get("limb_restraints") == "yes"),
+    "uf_spit_guard": ("use_of_force", lambda a, child: a.get("spit_guard") == "yes"),
+    "uf_taser_drawn": ("use_of_force", lambda a, child: a.get("taser") == "drawn"),
+    "uf_taser_fired": ("use_of_force", lambda a, child: a.get("taser") == "fired"),
+    "ch_cell": ("child", lambda a, child: a.get("held_in") == "cell"),
+    "ch_overnight": ("child", lambda a, child: a.get("expected_overnight") == "yes"),
+    "ch_sharing": ("child", lambda a, child: a.get("sharing_with_adult") == "yes"),
+    "ch_no_aa": ("child", lambda a, child: a.get("aa_status") in ("called_not_arrived", "not_called")),
+}
 
 
-def flag_sums():
-    """{name: SQL condition on an entry and its flags}: what the flag tables count, in one query
-    over the period's current entries."""
-    ss, ins, uf, ch = (lambda name, a=a: answer(a, name) for a in ("ss", "ins", "uf", "ch"))
-    no_reason = f"{ss('reason_recorded')} IS NOT 'yes'"
-    conduct = (f"({ss('searcher_same_sex')} = 'no' OR {ss('opposite_sex_present')} = 'yes' "
-               f"OR {ss('orifice_contact')} = 'yes')")
-    found = {
-        "ss_all": "1",
-        "ss_child": CHILD,
-        "ss_no_aa": f"({ss('aa_present')} IN {NO_OR_NOT_RECORDED} "
-                    f"OR {CHILD} AND {ss('aa_present')} = 'not_needed')",
-        "ss_no_reason": no_reason,
-        "ss_conduct": conduct,
-        "ss_outside_rules": f"({no_reason} OR {conduct})",
-        "ss_child_no_referral": f"{CHILD} AND {ss('safeguarding_referral')} IN ('no', 'not_known')",
-        "is_all": "1",
-        "is_no_inspector": f"{ins('inspector_authorised')} IN {NO_OR_NOT_RECORDED}",
-        "is_not_hcp": f"{ins('conducted_by_hcp')} IN {NO_OR_NOT_RECORDED}",
-        "is_drugs_no_consent": f"{ins('grounds')} = 'class_a_drugs' "
-                               f"AND {ins('written_consent')} IN {NO_OR_NOT_RECORDED}",
-        "uf_all": "1",
-        "uf_handcuffs": f"{uf('handcuffed_in_cell')} = 'yes'",
-        "uf_limb": f"{uf('limb_restraints')} = 'yes'",
-        "uf_spit_guard": f"{uf('spit_guard')} = 'yes'",
-        "uf_taser_drawn": f"{uf('taser')} = 'drawn'",
-        "uf_taser_fired": f"{uf('taser')} = 'fired'",
-        "children": "1",
-        "ch_cell": f"{ch('held_in')} = 'cell'",
-        "ch_overnight": f"{ch('expected_overnight')} = 'yes'",
-        "ch_sharing": f"{ch('sharing_with_adult')} = 'yes'",
-        "ch_no_aa": f"{ch('aa_status')} IN ('called_not_arrived', 'not_called')",
-    }
-    found.update(code_sums("ss_context", ss("context"), STRIP_SEARCH, "context", "not_recorded"))
-    found.update(code_sums("uf_phase", uf("phase"), USE_OF_FORCE, "phase", "not_known"))
-    # Each counts only entries with its flag (children: a child's entry).
-    when = {"ss": "ss.id IS NOT NULL", "is": "ins.id IS NOT NULL", "uf": "uf.id IS NOT NULL",
-            "ch": "ch.id IS NOT NULL", "children": CHILD}
-    return {name: f"{when[name.split('_')[0]]} AND {expr}" for name, expr in found.items()}
+def no_reason(answers):
+    """No reason recorded for a strip search (Code C Annex A para 12; rule SS5)."""
+    return answers.get("reason_recorded") != "yes"
 
 
-def code_sums(prefix, expr, flag, question, other):
-    """{prefix_code: SQL} counting each answer of a flag question; an answer that is missing or
-    not in the list counts as `other` (not recorded / not known), so the parts add up."""
-    choices = [code for code, _ in next(q for q in flag.questions if q.name == question).choices]
-    known = ", ".join(f"'{c}'" for c in choices if c != other)
-    return {f"{prefix}_{code}": (f"{expr} = '{code}'" if code != other
-                                 else f"coalesce({expr}, '') NOT IN ({known})")
-            for code in choices}
+def against_annex_a(answers):
+    """A strip search not done as Annex A para 11 requires (rules SS2, SS3)."""
+    return (answers.get("searcher_same_sex") == "no" or answers.get("opposite_sex_present") == "yes"
+            or answers.get("orifice_contact") == "yes")
+
+
+# The answers the flag tables read, per kind: picked in one json_extract (one parse) per flag.
+PICKED = {
+    "strip_search": ("context", "aa_present", "reason_recorded", "searcher_same_sex",
+                     "opposite_sex_present", "orifice_contact", "safeguarding_referral"),
+    "intimate_search": ("grounds", "inspector_authorised", "conducted_by_hcp", "written_consent"),
+    "use_of_force": ("phase", "handcuffed_in_cell", "limb_restraints", "spit_guard", "taser"),
+    "child": ("held_in", "expected_overnight", "sharing_with_adult", "aa_status"),
+}
+
+
+def entry_flag_rows(db, area, period):
+    """The period's current entries joined to their flags (an entry with none once, kind None),
+    grouped: [{kind, answers (the PICKED ones), child, first, n}]. `first` marks an entry's first
+    row, so the entries are the sum of n over first rows. Flags come by the flags autoindex
+    (detainee entry id, kind), and the child test looks up the child flag only when the age
+    band does not already say so."""
+    where, params = period_visits(area, period)
+    picked = " ".join(f"WHEN '{kind}' THEN json_extract(f.answers, "
+                      f"{', '.join(repr('$.' + name) for name in names)})"
+                      for kind, names in PICKED.items())
+    rows = []
+    for r in db.query(f"""
+            SELECT f.kind,
+              CASE WHEN d.age_band IN ({CHILD_BANDS}) THEN 1 WHEN f.id IS NULL THEN 0
+                ELSE EXISTS (SELECT 1 FROM flags c WHERE c.detainee_entry_id = d.id
+                             AND c.kind = 'child') END AS child,
+              CASE WHEN f.id IS NULL THEN 1 ELSE f.kind = (SELECT min(g.kind) FROM flags g
+                WHERE g.detainee_entry_id = d.id) END AS first,
+              CASE f.kind {picked} END AS picked, count(*) AS n
+            {ENTRIES} LEFT JOIN flags f ON f.detainee_entry_id = d.id
+            WHERE {where} AND d.removed_at IS NULL
+            GROUP BY f.kind, child, first, picked""", params):
+        answers = dict(zip(PICKED[r["kind"]], json.loads(r["picked"]))) if r["kind"] else {}
+        rows.append({**r, "answers": answers})
+    return rows
+
+
+def flag_counts(db, area, period):
+    """{figure name: count} of FLAG_FIGURES and "children" (the child entries), and
+    {(kind, question, answer): count} of the PICKED answers."""
+    found = {name: 0 for name in FLAG_FIGURES}
+    found["children"] = 0
+    answers_found = {}
+    for r in entry_flag_rows(db, area, period):
+        found["children"] += r["n"] if r["child"] and r["first"] else 0
+        for name, (kind, test) in FLAG_FIGURES.items():
+            found[name] += r["n"] if kind == r["kind"] and test(r["answers"], bool(r["child"])) else 0
+        for question, code in r["answers"].items():
+            key = (r["kind"], question, code)
+            answers_found[key] = answers_found.get(key, 0) + r["n"]
+    return found, answers_found
 
 
 def flag_tables(db, area, period, settings, today):
     """Strip searches (and by context), intimate searches, use of force by tactic and by phase,
     and children, from the flags on the period's current detainee entries."""
-    where, params = period_visits(area, period)
-    n = sums(db, flag_sums(), flag_joins("strip_search", "intimate_search", "use_of_force", "child"),
-             f"{where} AND d.removed_at IS NULL", params)
+    n, answers = flag_counts(db, area, period)
     return [strip_search_table(n),
             share_table("strip_searches_by_context", "Strip searches by kind of search",
-                        choice_parts(n, "ss_context", STRIP_SEARCH, "context"),
+                        choice_parts(answers, n["ss_all"], STRIP_SEARCH, "context", "not_recorded"),
                         count_label="Strip searches", group_label="Kind of search",
                         description="Strip searches by where and why clothing was removed."),
             figure_table("intimate_searches", "Intimate searches", "Intimate searches", n, [
@@ -468,7 +513,7 @@ def flag_tables(db, area, period, settings, today):
             ], description="Detainees force was used on, by the tactics reported. One use of "
                            "force may involve several tactics.", chart=True),
             share_table("use_of_force_by_phase", "Use of force by phase",
-                        choice_parts(n, "uf_phase", USE_OF_FORCE, "phase"),
+                        choice_parts(answers, n["uf_all"], USE_OF_FORCE, "phase", "not_known"),
                         count_label="Uses of force", group_label="When", chart=True,
                         description="Uses of force by when in the detention they happened."),
             figure_table("children", "Children", "Children", n, [
@@ -485,10 +530,13 @@ def flag_tables(db, area, period, settings, today):
         ]
 
 
-def choice_parts(n, prefix, flag, question):
-    """[(answer label, count)] of a flag question from the flag sums."""
-    return [(label, n[f"{prefix}_{code}"])
-            for code, label in next(q for q in flag.questions if q.name == question).choices]
+def choice_parts(answers, whole, flag, question, other):
+    """[(answer label, count)] of a flag question that every flag answers; flags without a known
+    answer count under `other` (not recorded, not known), so the parts add up to `whole`."""
+    choices = next(q for q in flag.questions if q.name == question).choices
+    counted = {code: answers.get((flag.kind, question, code), 0) for code, _ in choices}
+    counted[other] += whole - sum(counted.values())
+    return [(label, counted[code]) for code, label in choices]
 
 
 def figure_table(key, title, count_label, n, figures, *, description, chart=False, notes=()):
