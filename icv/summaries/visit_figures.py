@@ -3,28 +3,46 @@ and issues (GN1), each as model.Table for an area (its suite ids, None for Londo
 
 Every query starts from the period's visits on the visits_arrived index (arrived_at) and reaches
 entries, flags and issues through their visit; tests/test_summary_plans.py checks the plans."""
-from .. import codes
-from .query import in_area
+import json
+from datetime import datetime, timedelta
+
+from .. import codes, suites
+from ..flags import STRIP_SEARCH, USE_OF_FORCE
+from ..times import LONDON
+from ..visits.questions import ISSUE_CATEGORIES, NOT_SEEN_REASONS, OUTCOME_COUNTS
+from .disproportion import table
+from .model import Chart, Column, Table
+from .query import in_area, median, percent
 
 
-def entry_groups(db, suite_ids, start, end):
+# Each flag kind as a bit, so one look-up per entry (on the flags autoindex, detainee entry id
+# and kind) tells every flag raised on it.
+FLAG_BITS = {"strip_search": 1, "intimate_search": 2, "use_of_force": 4, "child": 8}
+FLAG_MASK = ("(SELECT coalesce(sum(CASE f.kind "
+             + " ".join(f"WHEN '{kind}' THEN {bit}" for kind, bit in FLAG_BITS.items())
+             + " END), 0) FROM flags f WHERE f.detainee_entry_id = d.id)")
+
+
+def entry_groups(db, suite_ids, start, end, flags=True):
     """[{age_band, gender, ethnicity, seen, strip_search, intimate_search, use_of_force, child}]:
     the detainee entries (people seen) of visits arriving in [start, end), counted by age band,
-    gender and ethnicity, with how many of them each flag was raised for."""
+    gender and ethnicity, with how many of them each flag was raised for (flags=False: counts
+    of 0, without looking the flags up)."""
     area, params = in_area("v.suite_id", suite_ids)
-    return list(db.query(f"""
-        SELECT d.age_band, d.gender, d.ethnicity, count(*) AS seen,
-          sum(EXISTS (SELECT 1 FROM flags f WHERE f.detainee_entry_id = d.id
-                      AND f.kind = 'strip_search')) AS strip_search,
-          sum(EXISTS (SELECT 1 FROM flags f WHERE f.detainee_entry_id = d.id
-                      AND f.kind = 'intimate_search')) AS intimate_search,
-          sum(EXISTS (SELECT 1 FROM flags f WHERE f.detainee_entry_id = d.id
-                      AND f.kind = 'use_of_force')) AS use_of_force,
-          sum(EXISTS (SELECT 1 FROM flags f WHERE f.detainee_entry_id = d.id
-                      AND f.kind = 'child')) AS child
-        FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id
-        WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL{area}
-        GROUP BY d.age_band, d.gender, d.ethnicity""", [start, end, *params]))
+    mask = FLAG_MASK if flags else "0"
+    found = {}
+    for r in db.query(f"""
+            SELECT d.age_band, d.gender, d.ethnicity, {mask} AS mask, count(*) AS n
+            FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id
+            WHERE v.arrived_at >= ? AND v.arrived_at < ? AND d.removed_at IS NULL{area}
+            GROUP BY d.age_band, d.gender, d.ethnicity, mask""", [start, end, *params]):
+        group = found.setdefault((r["age_band"], r["gender"], r["ethnicity"]), {
+            "age_band": r["age_band"], "gender": r["gender"], "ethnicity": r["ethnicity"],
+            "seen": 0, **{kind: 0 for kind in FLAG_BITS}})
+        group["seen"] += r["n"]
+        for kind, bit in FLAG_BITS.items():
+            group[kind] += r["n"] if r["mask"] & bit else 0
+    return list(found.values())
 
 
 def by_ethnic_group(groups, kind):
@@ -47,28 +65,579 @@ def by_age_band(groups, kind):
     return [(label, *totals.get(code, (0, 0))) for code, label in codes.AGE_BANDS]
 
 
-# The sections. Each takes (db, area, period, settings, today) and gives [model.Table].
-# (Being written for issue 11: these return nothing yet.)
+# The sections. Each takes (db, area, period, settings, today) and gives [model.Table]; headline
+# gives the counts figures.py compares with earlier periods.
+
+DAYS_OF_WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+# Parts of the day by the London clock at arrival: hour // 6 is the index.
+PARTS_OF_DAY = ["Night (00:00 to 05:59)", "Morning (06:00 to 11:59)",
+                "Afternoon (12:00 to 17:59)", "Evening (18:00 to 23:59)"]
+CHILD_BANDS = ", ".join(f"'{band}'" for band in sorted(codes.CHILD_AGE_BANDS))
+# An entry is a child's when its age band is under 18 or the child flag was raised on it.
+CHILD = (f"(d.age_band IN ({CHILD_BANDS}) OR EXISTS (SELECT 1 FROM flags c "
+         f"WHERE c.detainee_entry_id = d.id AND c.kind = 'child'))")
+ENTRIES = "FROM visits v CROSS JOIN detainee_entries d ON d.visit_id = v.id"
+
+
+def period_visits(area, period):
+    """(SQL condition, params) on visits `v`: arrived in the period, at one of the area's suites."""
+    start, end = period.bounds()
+    in_suites, params = in_area("v.suite_id", area.suite_ids)
+    return f"v.arrived_at >= ? AND v.arrived_at < ?{in_suites}", [start, end, *params]
+
+
+def sums(db, expressions, from_sql, where, params):
+    """{name: count of rows where the SQL expression is true} in one query."""
+    columns = ",\n  ".join(f"coalesce(sum({expr}), 0) AS {name}" for name, expr in expressions.items())
+    return next(db.query(f"SELECT {columns}\n{from_sql}\nWHERE {where}", params))
+
+
+def london_arrival(text):
+    """The London time of a stored UTC text (fromisoformat: quick enough for a year's visits)."""
+    return datetime.fromisoformat(text).astimezone(LONDON)
+
+
+def share_table(key, title, parts, *, count_label, description, chart=False, notes=(),
+                group_label="", empty="None in this period."):
+    """A Table of a whole split into parts: [(label, count)] with each part's share and the
+    total row (so the published edition can suppress a second cell where it must)."""
+    total = sum(count for _, count in parts)
+    rows = [{"group": label, "count": count, "share": percent(count, total)}
+            for label, count in parts]
+    columns = [Column("group", group_label or "Group", "label"), Column("count", count_label),
+               Column("share", "Share (%)", "percent", of="count")]
+    return Table(key, title, columns, rows, description=description,
+                 total={"group": "Total", "count": total, "share": 100.0 if total else None},
+                 chart=Chart(series=("count",), description=description) if chart else None,
+                 notes=list(notes), empty=empty)
+
+
+# Headline ------------------------------------------------------------------------------------
 
 def headline(db, area, period):
-    return []
+    """[(key, label, count)]: the visit figures compared with earlier periods, in two queries."""
+    where, params = period_visits(area, period)
+    visits = sums(db, {
+        "visits": "1", "single": "v.partner_id IS NULL", "in_custody": "v.in_custody",
+        "spoke_with": "v.spoke_with",
+        "issues": "(SELECT count(*) FROM visit_issues i WHERE i.visit_id = v.id)",
+    }, "FROM visits v", where, params)
+    seen = {"seen": 0, "strip_searches": 0, "child_strip_searches": 0, "uses_of_force": 0,
+            "children_flagged": 0}
+    for r in db.query(f"""
+            SELECT d.age_band IN ({CHILD_BANDS}) AS child_band, {FLAG_MASK} AS mask, count(*) AS n
+            {ENTRIES} WHERE {where} AND d.removed_at IS NULL GROUP BY child_band, mask""", params):
+        flagged = {kind for kind, bit in FLAG_BITS.items() if r["mask"] & bit}
+        seen["seen"] += r["n"]
+        seen["strip_searches"] += r["n"] if "strip_search" in flagged else 0
+        seen["child_strip_searches"] += (r["n"] if "strip_search" in flagged
+                                         and (r["child_band"] or "child" in flagged) else 0)
+        seen["uses_of_force"] += r["n"] if "use_of_force" in flagged else 0
+        seen["children_flagged"] += r["n"] if "child" in flagged else 0
+    return [
+        ("visits", "Visits", visits["visits"]),
+        ("single_visitor_visits", "Single-visitor visits", visits["single"]),
+        ("in_custody", "Detainees in custody at the time of visits", visits["in_custody"]),
+        ("spoke_with", "Detainees spoken with", visits["spoke_with"]),
+        ("detainees_seen", "Detainees seen (entries recorded)", seen["seen"]),
+        ("strip_searches", "Strip searches", seen["strip_searches"]),
+        ("child_strip_searches", "Strip searches of children", seen["child_strip_searches"]),
+        ("uses_of_force", "Uses of force", seen["uses_of_force"]),
+        ("children_flagged", "Children flagged", seen["children_flagged"]),
+        ("issues", "Issues raised", visits["issues"]),
+    ]
 
+
+# Visits and coverage -------------------------------------------------------------------------
 
 def coverage_tables(db, area, period, settings, today):
-    return []
+    """Visits by suite against the AG2 target, suites not visited, visits by day of the week
+    and part of the day (London time of arrival), admission delays and single-visitor visits."""
+    where, params = period_visits(area, period)
+    visits = list(db.query(f"""
+        SELECT v.suite_id, v.arrived_at, v.admitted_at, v.partner_id IS NULL AS single
+        FROM visits v WHERE {where}""", params))
+    suites_found = suite_figures(db, area, period, settings, today, visits)
+    arrivals = [london_arrival(v["arrived_at"]) for v in visits]
+    return [suite_table(suites_found, period, settings),
+            not_visited_table(suites_found, settings),
+            day_of_week_table(arrivals),
+            part_of_day_table(arrivals),
+            admission_table(visits, settings)]
 
+
+def suite_figures(db, area, period, settings, today, visits):
+    """One dict per suite to report (by name): every suite of the area not closed, and any
+    closed one visited in the period: its visits, single-visitor visits, target, last visit
+    (London date) up to the period's end and the days from it to the period's last day (today
+    while the period runs)."""
+    counted, single = {}, {}
+    for v in visits:
+        counted[v["suite_id"]] = counted.get(v["suite_id"], 0) + 1
+        single[v["suite_id"]] = single.get(v["suite_id"], 0) + v["single"]
+    wanted = None if area.suite_ids is None else set(area.suite_ids)
+    listed = [s for s in suites.suite_list(db)
+              if (wanted is None or s["id"] in wanted)
+              and (s["status"] != "closed" or s["id"] in counted)]
+    last = last_visits(db, [s["id"] for s in listed], period.bounds()[1])
+    up_to = min(today, period.end_day - timedelta(days=1))
+    target = round(settings["ag2_visits_per_week"] * period.days / 7)
+    found = []
+    for s in sorted(listed, key=lambda s: s["name"]):
+        last_day = london_arrival(last[s["id"]]).date() if last.get(s["id"]) else None
+        found.append({
+            "id": s["id"], "suite": s["name"], "panel": s["panel_name"] or "",
+            "closed": s["status"] == "closed", "visits": counted.get(s["id"], 0),
+            "single": single.get(s["id"], 0),
+            "target": None if s["status"] == "closed" else target,
+            "last_visit": last_day.isoformat() if last_day else "Never",
+            "days_since": max(0, (up_to - last_day).days) if last_day else None})
+    return found
+
+
+def last_visits(db, suite_ids, end):
+    """{suite id: arrived_at of its latest visit before `end`} (one index step per suite on
+    visits_suite)."""
+    if not suite_ids:
+        return {}
+    return {r["id"]: r["last"] for r in db.query(f"""
+        SELECT s.id, (SELECT max(v.arrived_at) FROM visits v
+                      WHERE v.suite_id = s.id AND v.arrived_at < ?) AS last
+        FROM suites s WHERE s.id IN ({', '.join('?' * len(suite_ids))})""", [end, *suite_ids])}
+
+
+def not_visited_for(s, settings):
+    """True if an open suite was never visited or not within the AG2 number of days."""
+    return s["days_since"] is None or s["days_since"] > settings["ag2_not_visited_days"]
+
+
+def suite_table(found, period, settings):
+    """Visits per suite against the target, with the last visit."""
+    days, per_week = settings["ag2_not_visited_days"], settings["ag2_visits_per_week"]
+    columns = [
+        Column("suite", "Suite", "label"), Column("panel", "Panel", "text"),
+        Column("visits", "Visits"), Column("target", "Target", "number"),
+        Column("share_of_target", "Share of target (%)", "percent", of="visits"),
+        Column("single", "Single-visitor visits"), Column("last_visit", "Last visit", "text"),
+        Column("days_since", "Days since last visit", "number", unit="days"),
+    ]
+    rows, highlight = [], set()
+    for i, s in enumerate(found):
+        rows.append({**{k: s[k] for k in ("suite", "panel", "visits", "target", "single",
+                                          "last_visit", "days_since")},
+                     "share_of_target": percent(s["visits"], s["target"])})
+        if s["closed"]:
+            continue
+        if s["visits"] < s["target"]:
+            highlight.add((i, "visits"))
+        if not_visited_for(s, settings):
+            highlight.add((i, "days_since"))
+    targets = [s["target"] for s in found if s["target"] is not None]
+    total_visits = sum(s["visits"] for s in found)
+    total = {"suite": "Total", "visits": total_visits, "target": sum(targets),
+             "share_of_target": percent(total_visits, sum(targets)),
+             "single": sum(s["single"] for s in found)}
+    notes = [
+        f"Target: {per_week:g} visit{'s' if per_week != 1 else ''} a week to each suite that is not "
+        f"closed (rule AG2), {found[0]['target'] if targets else round(per_week * period.days / 7)} "
+        f"over the period's {period.days} days. Suites below it are marked.",
+        f"Days since last visit are counted to the period's last day (to today while the period "
+        f"is still running). More than {days} days, or never visited, is marked.",
+        "Closed suites are listed only when they were visited in the period; they have no target.",
+    ]
+    return Table("visits_by_suite", "Visits by suite", columns, rows,
+                 description="Visits to each suite in the period against the weekly target.",
+                 total=total, chart=Chart(series=("visits",),
+                                          description="Visits to each suite in the period."),
+                 highlight=highlight, notes=notes, empty="No suites in this area.")
+
+
+def not_visited_table(found, settings):
+    """Open suites with no visit in the period, or none within the AG2 number of days."""
+    days = settings["ag2_not_visited_days"]
+    listed = [s for s in found if not s["closed"] and (s["visits"] == 0 or not_visited_for(s, settings))]
+    columns = [Column("suite", "Suite", "label"), Column("panel", "Panel", "text"),
+               Column("visits", "Visits"), Column("last_visit", "Last visit", "text"),
+               Column("days_since", "Days since last visit", "number", unit="days")]
+    rows = [{k: s[k] for k in ("suite", "panel", "visits", "last_visit", "days_since")}
+            for s in listed]
+    return Table("suites_not_visited", "Suites not visited", columns, rows,
+                 description=f"Suites that are not closed with no visit in the period, or none in "
+                             f"the {days} days to its last day.",
+                 empty=f"Every suite was visited in the period and within {days} days of its end.")
+
+
+def day_of_week_table(arrivals):
+    counted = [0] * 7
+    for moment in arrivals:
+        counted[moment.weekday()] += 1
+    return share_table("visits_by_day", "Visits by day of the week", list(zip(DAYS_OF_WEEK, counted)),
+                       count_label="Visits", group_label="Day", chart=True,
+                       description="Visits by the day of the week they began, London time.")
+
+
+def part_of_day_table(arrivals):
+    counted = [0] * 4
+    for moment in arrivals:
+        counted[moment.hour // 6] += 1
+    return share_table("visits_by_time", "Visits by part of the day", list(zip(PARTS_OF_DAY, counted)),
+                       count_label="Visits", group_label="Part of the day", chart=True,
+                       description="Visits by the London time they began.")
+
+
+def admission_table(visits, settings):
+    """How long visitors waited to be let in, and visits made alone."""
+    limit = settings["admission_delay_minutes"]
+    waits = [(london_arrival(v["admitted_at"]) - london_arrival(v["arrived_at"])).total_seconds() / 60
+             for v in visits if v["admitted_at"]]
+    over, single = sum(w > limit for w in waits), sum(v["single"] for v in visits)
+    columns = [Column("figure", "Figure", "label"), Column("count", "Visits"),
+               Column("share", "Share (%)", "percent", of="count"),
+               Column("minutes", "Minutes", "number", unit="minutes")]
+    rows = [
+        {"figure": "Visits", "count": len(visits)},
+        {"figure": "With the time let in recorded", "count": len(waits),
+         "share": percent(len(waits), len(visits))},
+        {"figure": "Median wait to be let in", "minutes": median(waits)},
+        {"figure": f"Let in more than {limit} minutes after arriving", "count": over,
+         "share": percent(over, len(waits))},
+        {"figure": "Made by one visitor alone", "count": single,
+         "share": percent(single, len(visits))},
+    ]
+    return Table("admission_and_pairs", "Admission and pairs", columns, rows,
+                 description="The wait from arriving to being let into custody, and visits made "
+                             "alone rather than in a pair.",
+                 notes=[f"The share of waits over {limit} minutes (rule AC1) is of the visits with "
+                        f"the time let in recorded; the share made alone is of all visits."])
+
+
+# Detainees -----------------------------------------------------------------------------------
 
 def detainee_tables(db, area, period, settings, today):
-    return []
+    """Detainees in custody at the time of visits (from the visits' counts), those not seen by
+    reason, and who was seen (the detainee entries) by age band, gender and ethnicity."""
+    where, params = period_visits(area, period)
+    reasons = [(f"not_seen_{code}", label) for code, label in NOT_SEEN_REASONS]
+    counted = sums(db, {
+        "in_custody": "v.in_custody", "spoke_with": "v.spoke_with",
+        **{name: f"json_extract(v.counts, '$.{name}')"
+           for name in ("offered", "observed_only", "declined", "not_seen", *dict(reasons))},
+    }, "FROM visits v", where, params)
+    groups = entry_groups(db, area.suite_ids, *period.bounds(), flags=False)
+    return [outcome_table(counted), conversation_table(counted),
+            share_table("not_seen_reasons", "Not seen, by reason",
+                        [(label, counted[name]) for name, label in reasons],
+                        count_label="Detainees", group_label="Reason",
+                        description="Detainees in custody the visitors did not see, by the reason "
+                                    "given."),
+            *demographic_tables(groups)]
+
+
+def outcome_table(counted):
+    """Those in custody, split four ways: the total row is the number in custody."""
+    in_custody = counted["in_custody"]
+    rows = [{"figure": label, "count": counted[name], "share": percent(counted[name], in_custody)}
+            for name, label in OUTCOME_COUNTS]
+    columns = [Column("figure", "Figure", "label"), Column("count", "Detainees"),
+               Column("share", "Share of those in custody (%)", "percent", of="count")]
+    return Table("detainees_at_visits", "Detainees at the time of visits", columns, rows,
+                 description="Everyone in custody when the visitors were there, by what happened.",
+                 total={"figure": "In custody", "count": in_custody,
+                        "share": 100.0 if in_custody else None},
+                 chart=Chart(series=("count",), description="Detainees in custody at the time of "
+                                                            "visits, by what happened."))
+
+
+def conversation_table(counted):
+    """Those offered a conversation, and those seen (spoke with or observed)."""
+    in_custody = counted["in_custody"]
+    seen = counted["spoke_with"] + counted["observed_only"]
+    columns = [Column("figure", "Figure", "label"), Column("count", "Detainees"),
+               Column("share", "Share of those in custody (%)", "percent", of="count")]
+    rows = [{"figure": "Offered a conversation", "count": counted["offered"],
+             "share": percent(counted["offered"], in_custody)},
+            {"figure": "Seen: spoke with or observed", "count": seen,
+             "share": percent(seen, in_custody)}]
+    return Table("detainees_seen", "Detainees offered a conversation and seen", columns, rows,
+                 description="The share seen is those spoken with or observed, of everyone in "
+                             "custody at the time of visits.")
+
+
+def demographic_tables(groups):
+    """Who was seen (the detainee entries): by age band, gender, ethnic group and ethnicity."""
+    def totals(key, choices):
+        counted = {}
+        for g in groups:
+            counted[g[key]] = counted.get(g[key], 0) + g["seen"]
+        return [(label, counted.get(code, 0)) for code, label in choices]
+    ethnic_groups = [(name, seen) for name, seen, _ in by_ethnic_group(groups, "child")]  # seen only
+    described = "Detainees recorded in the visit reports (their detainee entries), by {}."
+    return [
+        share_table("seen_by_age", "Detainees seen, by age band",
+                    totals("age_band", codes.AGE_BANDS), count_label="Detainees seen",
+                    group_label="Age band", description=described.format("age band"), chart=True),
+        share_table("seen_by_gender", "Detainees seen, by gender",
+                    totals("gender", codes.GENDERS), count_label="Detainees seen",
+                    group_label="Gender", description=described.format("gender")),
+        share_table("seen_by_ethnic_group", "Detainees seen, by ethnic group", ethnic_groups,
+                    count_label="Detainees seen", group_label="Ethnic group", chart=True,
+                    description=described.format("the five ONS ethnic groups (self-defined)")),
+        share_table("seen_by_ethnicity", "Detainees seen, by ethnicity",
+                    totals("ethnicity", codes.ETHNICITY_CHOICES), count_label="Detainees seen",
+                    group_label="Ethnicity",
+                    description=described.format("self-defined ethnicity (ONS 2021 categories)")),
+    ]
+
+
+# Strip searches, use of force and children -------------------------------------------------
+
+NOT_YES = {"no", "not_recorded"}  # a safeguard answered no, or the record is silent on it
+
+# What the flag tables count: {name: (flag kind, test of (answers, child))}, child being True
+# for a child's entry (age band under 18, or the child flag raised on it).
+FLAG_FIGURES = {
+    "ss_all": ("strip_search", lambda a, child: True),
+    "ss_child": ("strip_search", lambda a, child: child),
+    "ss_no_aa": ("strip_search", lambda a, child: a.get("aa_present") in NOT_YES
+                 or child and a.get("aa_present") == "not_needed"),
+    "ss_no_reason": ("strip_search", lambda a, child: no_reason(a)),
+    "ss_conduct": ("strip_search", lambda a, child: against_annex_a(a)),
+    "ss_outside_rules": ("strip_search", lambda a, child: no_reason(a) or against_annex_a(a)),
+    "ss_child_no_referral": ("strip_search", lambda a, child: child and a.get(
+        "safeguarding_referral") in ("no", "not_known")),
+    "is_all": ("intimate_search", lambda a, child: True),
+    "is_no_inspector": ("intimate_search", lambda a, child: a.get("inspector_authorised") in NOT_YES),
+    "is_not_hcp": ("intimate_search", lambda a, child: a.get("conducted_by_hcp") in NOT_YES),
+    "is_drugs_no_consent": ("intimate_search", lambda a, child: a.get("grounds") == "class_a_drugs"
+                            and a.get("written_consent") in NOT_YES),
+    "uf_all": ("use_of_force", lambda a, child: True),
+    "uf_handcuffs": ("use_of_force", lambda a, child: a.get("handcuffed_in_cell") == "yes"),
+    "uf_limb": ("use_of_force", lambda a, child: a.get("limb_restraints") == "yes"),
+    "uf_spit_guard": ("use_of_force", lambda a, child: a.get("spit_guard") == "yes"),
+    "uf_taser_drawn": ("use_of_force", lambda a, child: a.get("taser") == "drawn"),
+    "uf_taser_fired": ("use_of_force", lambda a, child: a.get("taser") == "fired"),
+    "ch_cell": ("child", lambda a, child: a.get("held_in") == "cell"),
+    "ch_overnight": ("child", lambda a, child: a.get("expected_overnight") == "yes"),
+    "ch_sharing": ("child", lambda a, child: a.get("sharing_with_adult") == "yes"),
+    "ch_no_aa": ("child", lambda a, child: a.get("aa_status") in ("called_not_arrived", "not_called")),
+}
+
+
+def no_reason(answers):
+    """No reason recorded for a strip search (Code C Annex A para 12; rule SS5)."""
+    return answers.get("reason_recorded") != "yes"
+
+
+def against_annex_a(answers):
+    """A strip search not done as Annex A para 11 requires (rules SS2, SS3)."""
+    return (answers.get("searcher_same_sex") == "no" or answers.get("opposite_sex_present") == "yes"
+            or answers.get("orifice_contact") == "yes")
+
+
+# The answers the flag tables read, per kind: picked in one json_extract (one parse) per flag.
+PICKED = {
+    "strip_search": ("context", "aa_present", "reason_recorded", "searcher_same_sex",
+                     "opposite_sex_present", "orifice_contact", "safeguarding_referral"),
+    "intimate_search": ("grounds", "inspector_authorised", "conducted_by_hcp", "written_consent"),
+    "use_of_force": ("phase", "handcuffed_in_cell", "limb_restraints", "spit_guard", "taser"),
+    "child": ("held_in", "expected_overnight", "sharing_with_adult", "aa_status"),
+}
+
+
+def entry_flag_rows(db, area, period):
+    """The period's current entries joined to their flags (an entry with none once, kind None),
+    grouped: [{kind, answers (the PICKED ones), child, first, n}]. `first` marks an entry's first
+    row, so the entries are the sum of n over first rows. Flags come by the flags autoindex
+    (detainee entry id, kind), and the child test looks up the child flag only when the age
+    band does not already say so."""
+    where, params = period_visits(area, period)
+    picked = " ".join(f"WHEN '{kind}' THEN json_extract(f.answers, "
+                      f"{', '.join(repr('$.' + name) for name in names)})"
+                      for kind, names in PICKED.items())
+    rows = []
+    for r in db.query(f"""
+            SELECT f.kind,
+              CASE WHEN d.age_band IN ({CHILD_BANDS}) THEN 1 WHEN f.id IS NULL THEN 0
+                ELSE EXISTS (SELECT 1 FROM flags c WHERE c.detainee_entry_id = d.id
+                             AND c.kind = 'child') END AS child,
+              CASE WHEN f.id IS NULL THEN 1 ELSE f.kind = (SELECT min(g.kind) FROM flags g
+                WHERE g.detainee_entry_id = d.id) END AS first,
+              CASE f.kind {picked} END AS picked, count(*) AS n
+            {ENTRIES} LEFT JOIN flags f ON f.detainee_entry_id = d.id
+            WHERE {where} AND d.removed_at IS NULL
+            GROUP BY f.kind, child, first, picked""", params):
+        answers = dict(zip(PICKED[r["kind"]], json.loads(r["picked"]))) if r["kind"] else {}
+        rows.append({**r, "answers": answers})
+    return rows
+
+
+def flag_counts(db, area, period):
+    """{figure name: count} of FLAG_FIGURES and "children" (the child entries), and
+    {(kind, question, answer): count} of the PICKED answers."""
+    found = {name: 0 for name in FLAG_FIGURES}
+    found["children"] = 0
+    answers_found = {}
+    for r in entry_flag_rows(db, area, period):
+        found["children"] += r["n"] if r["child"] and r["first"] else 0
+        for name, (kind, test) in FLAG_FIGURES.items():
+            found[name] += r["n"] if kind == r["kind"] and test(r["answers"], bool(r["child"])) else 0
+        for question, code in r["answers"].items():
+            key = (r["kind"], question, code)
+            answers_found[key] = answers_found.get(key, 0) + r["n"]
+    return found, answers_found
 
 
 def flag_tables(db, area, period, settings, today):
-    return []
+    """Strip searches (and by context), intimate searches, use of force by tactic and by phase,
+    and children, from the flags on the period's current detainee entries."""
+    n, answers = flag_counts(db, area, period)
+    return [strip_search_table(n),
+            share_table("strip_searches_by_context", "Strip searches by kind of search",
+                        choice_parts(answers, n["ss_all"], STRIP_SEARCH, "context", "not_recorded"),
+                        count_label="Strip searches", group_label="Kind of search",
+                        description="Strip searches by where and why clothing was removed."),
+            figure_table("intimate_searches", "Intimate searches", "Intimate searches", n, [
+                ("is_all", "All intimate searches"),
+                ("is_no_inspector", "Without an inspector's authority recorded"),
+                ("is_not_hcp", "Not done by a doctor or nurse"),
+                ("is_drugs_no_consent", "For drugs, without written consent recorded"),
+            ], description="Searches of body orifices other than the mouth (PACE s.55). 'Without' "
+                           "counts answers of no and of not recorded."),
+            figure_table("use_of_force_by_tactic", "Use of force by tactic", "Uses of force", n, [
+                ("uf_all", "All uses of force"),
+                ("uf_handcuffs", "Handcuffs left on in the cell"),
+                ("uf_limb", "Leg or limb restraints"),
+                ("uf_spit_guard", "Spit and bite guard"),
+                ("uf_taser_drawn", "Taser drawn or aimed, not fired"),
+                ("uf_taser_fired", "Taser fired or used to drive-stun"),
+            ], description="Detainees force was used on, by the tactics reported. One use of "
+                           "force may involve several tactics.", chart=True),
+            share_table("use_of_force_by_phase", "Use of force by phase",
+                        choice_parts(answers, n["uf_all"], USE_OF_FORCE, "phase", "not_known"),
+                        count_label="Uses of force", group_label="When", chart=True,
+                        description="Uses of force by when in the detention they happened."),
+            figure_table("children", "Children", "Children", n, [
+                ("children", "Children seen"),
+                ("ch_cell", "Held in a cell"),
+                ("ch_overnight", "Expected to stay overnight"),
+                ("ch_sharing", "Sharing a cell or room with an adult"),
+                ("ch_no_aa", "Without an appropriate adult present"),
+            ], description="Detainees seen whose age band is under 18 or who were flagged as a "
+                           "child. Where they were held, overnight stays, sharing and the "
+                           "appropriate adult are from the child flag.",
+               notes=["'Without an appropriate adult present' counts an adult called and not yet "
+                      "arrived, or not called; 'not recorded' is not counted."]),
+        ]
 
+
+def choice_parts(answers, whole, flag, question, other):
+    """[(answer label, count)] of a flag question that every flag answers; flags without a known
+    answer count under `other` (not recorded, not known), so the parts add up to `whole`."""
+    choices = next(q for q in flag.questions if q.name == question).choices
+    counted = {code: answers.get((flag.kind, question, code), 0) for code, _ in choices}
+    counted[other] += whole - sum(counted.values())
+    return [(label, counted[code]) for code, label in choices]
+
+
+def figure_table(key, title, count_label, n, figures, *, description, chart=False, notes=()):
+    """Figures that are not parts of a whole: [(name in n, label)], the first being all of them,
+    each with its share of the first."""
+    whole = n[figures[0][0]]
+    rows = [{"figure": label, "count": n[name], "share": percent(n[name], whole)}
+            for name, label in figures]
+    columns = [Column("figure", "Figure", "label"), Column("count", count_label),
+               Column("share", f"Share of all {count_label.lower()} (%)", "percent", of="count")]
+    return Table(key, title, columns, rows, description=description, notes=list(notes),
+                 chart=Chart(series=("count",), description=description) if chart else None)
+
+
+def strip_search_table(n):
+    return figure_table("strip_searches", "Strip searches", "Strip searches", n, [
+        ("ss_all", "All strip searches"),
+        ("ss_child", "Of children"),
+        ("ss_no_aa", "Without an appropriate adult where one was needed"),
+        ("ss_outside_rules", "Without the authority the rules require (see notes)"),
+        ("ss_no_reason", "… no reason recorded"),
+        ("ss_conduct", "… officer of the other sex, someone of the other sex present, or "
+                       "contact with a body orifice"),
+        ("ss_child_no_referral", "Of a child, with no safeguarding referral"),
+    ], description="Detainees seen who had been strip searched, from the strip search flag.",
+       chart=True, notes=[
+        "Of children: the age band is under 18 or the child flag was raised.",
+        "Without an appropriate adult: recorded as not present or not recorded; for a child, "
+        "also recorded as not needed. It counts searches where a valid exception (urgent risk, "
+        "or the child declined with the adult's agreement) was recorded.",
+        "The reports do not say who authorised a search, so 'without the authority the rules "
+        "require' counts what they do say: no reason recorded for the search (Code C Annex A "
+        "para 12, rule SS5), or a search not done as Annex A para 11 requires (searching officer "
+        "not of the same sex, someone of the other sex present who was not an appropriate adult "
+        "the detainee asked for, or contact with a body orifice, which makes it an intimate "
+        "search needing an inspector's authority: rules SS2, SS3). A search may be both.",
+        "No safeguarding referral: answered no or not known; unanswered is not counted.",
+    ])
+
+
+# Disproportionality (AG1) ---------------------------------------------------------------------
 
 def disproportionality_tables(db, area, period, settings, today):
-    return []
+    """Strip searches and use of force against the detainees seen, by ethnic group and age band."""
+    groups = entry_groups(db, area.suite_ids, *period.bounds())
+    common = dict(min_group=settings["ratio_min_group"], threshold=settings["ag1_share_ratio"],
+                  seen_label="Detainees seen")
+    described = ("Detainees the visitors saw (their detainee entries) and how many of them were "
+                 "{}, by {}. The share ratio is the group's share of those {} over its share of "
+                 "those seen: 1 means in proportion, 2 means twice its share.")
+    return [
+        table("ss_ethnicity", "Strip searches by ethnic group", by_ethnic_group(groups, "strip_search"),
+              flagged_label="Strip searched", group_label="Ethnic group",
+              reference=settings["reference_group"],
+              description=described.format("strip searched", "ethnic group", "strip searched"),
+              **common),
+        table("ss_age", "Strip searches by age band", by_age_band(groups, "strip_search"),
+              flagged_label="Strip searched", group_label="Age band",
+              description=described.format("strip searched", "age band", "strip searched"),
+              **common),
+        table("uof_ethnicity", "Use of force by ethnic group", by_ethnic_group(groups, "use_of_force"),
+              flagged_label="Force used", group_label="Ethnic group",
+              reference=settings["reference_group"],
+              description=described.format("subject to force", "ethnic group", "subject to force"),
+              **common),
+        table("uof_age", "Use of force by age band", by_age_band(groups, "use_of_force"),
+              flagged_label="Force used", group_label="Age band",
+              description=described.format("subject to force", "age band", "subject to force"),
+              **common),
+    ]
 
+
+# Issues (GN1) ----------------------------------------------------------------------------------
 
 def issue_tables(db, area, period, settings, today):
-    return []
+    """Issues raised at the period's visits by category, and how many were resolved there."""
+    where, params = period_visits(area, period)
+    counted = {r["category"]: r for r in db.query(f"""
+        SELECT i.category, count(*) AS issues,
+          sum(i.resolved_at_visit = 'yes') AS resolved, sum(i.resolved_at_visit = 'partly') AS partly,
+          sum(i.resolved_at_visit = 'no') AS not_resolved
+        FROM visits v CROSS JOIN visit_issues i ON i.visit_id = v.id
+        WHERE {where} GROUP BY i.category""", params)}
+    names = [code for code, _ in ISSUE_CATEGORIES]
+    categories = ISSUE_CATEGORIES + [(code, code) for code in sorted(counted) if code not in names]
+    keys = ("issues", "resolved", "partly", "not_resolved")
+    rows = []
+    for code, label in categories:
+        row = {"category": label, **{k: counted[code][k] if code in counted else 0 for k in keys}}
+        rows.append({**row, "share_resolved": percent(row["resolved"], row["issues"])})
+    total = {"category": "Total", **{k: sum(r[k] for r in rows) for k in keys}}
+    total["share_resolved"] = percent(total["resolved"], total["issues"])
+    columns = [Column("category", "Category", "label"), Column("issues", "Issues"),
+               Column("resolved", "Resolved at the visit"), Column("partly", "Partly resolved"),
+               Column("not_resolved", "Not resolved"),
+               Column("share_resolved", "Share resolved at the visit (%)", "percent", of="resolved")]
+    return [Table("issues_by_category", "Issues by category", columns, rows,
+                  description="Issues the visitors raised with custody staff, by category, and "
+                              "whether they were resolved during the visit.",
+                  total=total, row_total="issues", row_parts=("resolved", "partly", "not_resolved"),
+                  chart=Chart(series=("issues",), description="Issues raised at visits, by "
+                                                              "category."),
+                  notes=["Issues resolved in full at the visit are rule GN1's good news: recorded "
+                         "for this summary, not escalated."])]
