@@ -309,14 +309,24 @@ def test_an_entry_removed_by_a_correction_is_marked_not_deleted(author, submitte
 
     month = data["visit_date"][:7]
     coordinator = login_as("coordinator")
-    summary = page_text(coordinator.get(f"/summaries/?month={month}"))
-    assert "<dt>Strip search flags</dt><dd>0</dd>" in summary
-    entries = list(csv.DictReader(io.StringIO(
-        coordinator.get(f"/summaries/{month}/detainees.csv").get_data(as_text=True))))
-    assert [int(r["entry_id"]) for r in entries] == [entry_ids(db, visit_id)["01BX/12345/26"][0]]
-    visits = list(csv.DictReader(io.StringIO(
-        coordinator.get(f"/summaries/{month}/visits.csv").get_data(as_text=True))))
-    assert (visits[0]["detainee_entries"], visits[0]["strip_search"]) == ("1", "0")
+    summary = coordinator.get(f"/summaries/export/summary.csv?area=london&period={month}&edition=staff")
+    figures = {(r["Table"], r["Row"], r["Column"]): r["Value"]
+               for r in csv.DictReader(io.StringIO(summary.get_data(as_text=True)))}
+    assert figures[("Compared with earlier periods", "Strip searches", month_label(month))] == "0"
+    assert figures[("Compared with earlier periods", "Detainees seen (entries recorded)",
+                    month_label(month))] == "1"
+    entries = list(csv.DictReader(io.StringIO(coordinator.get(
+        f"/summaries/export/detainees.csv?area=london&period={month}").get_data(as_text=True))))
+    assert [int(r["Entry ID"]) for r in entries] == [entry_ids(db, visit_id)["01BX/12345/26"][0]]
+    visits = list(csv.DictReader(io.StringIO(coordinator.get(
+        f"/summaries/export/visits.csv?area=london&period={month}").get_data(as_text=True))))
+    assert (visits[0]["Detainee entries"], visits[0]["Strip search flags"]) == ("1", "0")
+
+
+def month_label(key):
+    """'2026-11' as the summary names it: 'November 2026'."""
+    from icv.summaries.periods import Period
+    return Period.parse(key).label
 
 
 def test_a_new_finding_in_a_correction_raises_a_new_escalation(author, submitted, db):
