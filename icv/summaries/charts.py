@@ -40,7 +40,7 @@ def render(table):
     texts, figures, bars = [], [], {c.key: [] for c in series}
     y = legend(series, texts, bars)
     for i, row in enumerate(table.rows):
-        over = any((i, c.key) in table.highlight for c in series)
+        over = next((table.marked(i, c.key) for c in series if table.marked(i, c.key)), "")
         y += LABEL
         texts.append(row_label(row.get(label_key), over, y))
         y += 6
@@ -97,13 +97,14 @@ def legend(series, texts, bars):
 
 
 def row_label(label, over, y):
-    """A row's label on its own line; bold and marked when a figure is over a threshold."""
+    """A row's label on its own line; bold and marked (`over`: the words, e.g. "below target")
+    when a figure is past a threshold."""
     text = str(label if label is not None else "")
     if len(text) > LONGEST_LABEL:
         text = text[:LONGEST_LABEL - 1] + "…"
     if over:
         return (f'<text x="0" y="{y}" font-weight="bold">{escape(text)} '
-                f'<tspan font-weight="normal">(over threshold)</tspan></text>')
+                f'<tspan font-weight="normal">({escape(over)})</tspan></text>')
     return f'<text x="0" y="{y}">{escape(text)}</text>'
 
 

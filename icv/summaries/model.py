@@ -54,11 +54,19 @@ class Table:
     row_parts: tuple = ()
     chart: Chart | None = None
     highlight: set = field(default_factory=set)  # {(row index, column key)}: over a threshold
+    # What a highlight means, by column key (default: "over threshold"), e.g. "below target".
+    highlight_words: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)  # footnotes shown under the table
     empty: str = "None in this period."  # what to say when there are no rows
 
     def column(self, key):
         return next(c for c in self.columns if c.key == key)
+
+    def marked(self, row, key):
+        """The words for a highlighted cell, or "" if it is not highlighted."""
+        if (row, key) not in self.highlight:
+            return ""
+        return self.highlight_words.get(key, "over threshold")
 
 
 @dataclass

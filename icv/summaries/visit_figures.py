@@ -249,7 +249,9 @@ def suite_table(found, period, settings):
                  description="Visits to each suite in the period against the weekly target.",
                  total=total, chart=Chart(series=("visits",),
                                           description="Visits to each suite in the period."),
-                 highlight=highlight, notes=notes, empty="No suites in this area.")
+                 highlight=highlight, notes=notes, empty="No suites in this area.",
+                 highlight_words={"visits": "below target",
+                                  "days_since": f"over {days} days"})
 
 
 def not_visited_table(found, settings):
