@@ -287,3 +287,15 @@ def test_the_command_checks_a_month_and_says_what_changed(db, october, runner):
     assert "Nothing changed." in again.output
     assert runner.invoke(args=["monthly-rules", "--month", "2099-01"]).exit_code == 2
     assert runner.invoke(args=["monthly-rules", "--month", "2026-Q4"]).exit_code == 2
+
+
+def test_the_rules_page_shows_the_monthly_rules_and_their_settings(login_as):
+    """*Rules* lists AG1 and AG2 under the monthly checks, with their settings in words."""
+    text = page_text(login_as("custody_team").get("/rules/"))
+    monthly_part = text[text.index("<h2>Monthly checks of visit reports</h2>"):]
+    assert 'id="rule-AG1"' in monthly_part and 'id="rule-AG2"' in monthly_part
+    assert f"checked once, {monthly.GRACE_DAYS} days after the month ends" in monthly_part
+    for name, words in rulebook.SETTING_WORDS.items():
+        if name.startswith("ag"):
+            assert f"<dt>{words} (<code>{name}</code>)</dt><dd>{DEFAULT_SETTINGS[name]}</dd>" in monthly_part
+    assert "<dt>AG1</dt>" not in text  # no longer listed as not checked
