@@ -721,3 +721,87 @@ def m017_summary_indexes(db):
     CREATE INDEX custody_record_reviews_session ON custody_record_reviews(session_date);
     CREATE INDEX escalations_closed ON escalations(closed_at) WHERE closed_at IS NOT NULL;
     """)
+
+
+@migrations(transactional=False)  # foreign_keys can only be switched outside a transaction
+def m018_monthly_escalations(db):
+    """Rules AG1 and AG2 (issue 11) raise escalations from a month's reports, not one finding.
+
+    escalations is rebuilt (as m010 did: every row copied, every index and trigger made again
+    from its own SQL) so that source may be 'monthly': such an escalation names its London
+    month (`period`, 'YYYY-MM') and what it is about (`monthly_key`: the flag kind for AG1, the
+    suite for AG2), has no visit, entry or review, and has no suite when it is London-wide.
+    The finding's unique index takes the month and key, so a re-run never raises one twice;
+    escalations_period finds a month's. monthly_rule_runs says which months have been checked
+    (icv/escalations/monthly.py)."""
+    was_on = next(db.query("PRAGMA foreign_keys"))["foreign_keys"]
+    db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with db.atomic():
+            kept = [r["sql"] for r in db.query(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'escalations' "
+                "AND type IN ('index', 'trigger') AND sql IS NOT NULL "
+                "AND name != 'escalations_finding_rule'")]
+            columns = ", ".join(c.name for c in db["escalations"].columns)
+            db.executescript(f"""
+            CREATE TABLE escalations_new (
+              id INTEGER PRIMARY KEY,
+              source TEXT NOT NULL CHECK (source IN ('visit', 'detainee', 'review', 'monthly')),
+              visit_id INTEGER REFERENCES visits(id),
+              detainee_entry_id INTEGER REFERENCES detainee_entries(id),
+              review_id INTEGER REFERENCES custody_record_reviews(id),
+              suite_id INTEGER REFERENCES suites(id),  -- NULL: a London-wide monthly finding
+              raised_by INTEGER REFERENCES users(id),
+              rule_id TEXT NOT NULL,
+              title TEXT NOT NULL,
+              detail TEXT NOT NULL DEFAULT '',
+              base_priority TEXT NOT NULL CHECK (base_priority IN ('critical', 'high', 'medium', 'low')),
+              priority TEXT NOT NULL CHECK (priority IN ('critical', 'high', 'medium', 'low')),
+              priority_rank INTEGER NOT NULL CHECK (priority_rank BETWEEN 0 AND 3),
+              reasons TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(reasons)),
+              status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'triaged',
+                'raised_with_police', 'awaiting_response', 'resolved', 'no_further_action')),
+              assigned_to INTEGER REFERENCES users(id),
+              due_on TEXT,
+              police_response TEXT NOT NULL DEFAULT '',
+              outcome_note TEXT NOT NULL DEFAULT '',
+              closed_reason TEXT NOT NULL DEFAULT '',
+              still_raised INTEGER NOT NULL DEFAULT 1 CHECK (still_raised IN (0, 1)),
+              version INTEGER NOT NULL DEFAULT 1,
+              created_at TEXT NOT NULL DEFAULT {NOW},
+              updated_at TEXT NOT NULL DEFAULT {NOW},
+              closed_at TEXT,
+              period TEXT CHECK (period IS NULL OR period GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]'),
+              monthly_key TEXT,
+              CHECK ((closed_at IS NULL) = (status NOT IN ('resolved', 'no_further_action'))),
+              CHECK ((source = 'review') = (review_id IS NOT NULL)),
+              CHECK ((source = 'detainee') = (detainee_entry_id IS NOT NULL)),
+              CHECK (source IN ('review', 'monthly') OR visit_id IS NOT NULL),
+              CHECK ((source = 'monthly') = (period IS NOT NULL)),
+              CHECK ((source = 'monthly') = (monthly_key IS NOT NULL)),
+              CHECK (source != 'monthly' OR visit_id IS NULL),
+              CHECK (suite_id IS NOT NULL OR source = 'monthly')
+            );
+            INSERT INTO escalations_new ({columns}) SELECT {columns} FROM escalations;
+            DROP TABLE escalations;
+            ALTER TABLE escalations_new RENAME TO escalations;
+
+            CREATE UNIQUE INDEX escalations_finding_rule ON escalations(
+              coalesce(visit_id, 0), coalesce(detainee_entry_id, 0), coalesce(review_id, 0), rule_id,
+              coalesce(period, ''), coalesce(monthly_key, ''));
+            CREATE INDEX escalations_period ON escalations(period, rule_id) WHERE period IS NOT NULL;
+
+            CREATE TABLE monthly_rule_runs (
+              month TEXT PRIMARY KEY,  -- a London month, 'YYYY-MM'
+              run_at TEXT NOT NULL,
+              raised INTEGER NOT NULL
+            );
+            """)
+            for sql in kept:
+                db.execute(sql)
+            for table in ("escalations", "escalation_events"):
+                problems = list(db.query(f"PRAGMA foreign_key_check({table})"))
+                if problems:
+                    raise RuntimeError(f"foreign key problems after rebuilding escalations: {problems}")
+    finally:
+        db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")

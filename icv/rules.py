@@ -7,6 +7,7 @@ instance/config.py.
 No Flask, no database: evaluate() takes a finding, the settings and how often each rule
 fired at the same suite lately, and returns the escalations, so every rule is testable alone.
 NOT_DECIDED says which 6b rules visit reports cannot decide, and why; /rules/ shows them all.
+MONTHLY_RULES (AG1, AG2) decide on a whole month's figures (icv/summaries/monthly.py).
 """
 from dataclasses import dataclass
 from typing import Callable
@@ -26,7 +27,7 @@ class Rule:
     check: Callable  # (finding, settings) -> bool or Hit
     # Already about children or vulnerable adults: not raised again for one.
     about_vulnerable: bool = False
-    scope: str = "detainee"  # "detainee" entries, whole "visit" reports, or "review"s
+    scope: str = "detainee"  # "detainee" entries, whole "visit" reports, "review"s, "monthly"
     settings: tuple = ()  # the names of the settings it reads, shown on the rules page
 
 
@@ -164,8 +165,6 @@ NOT_DECIDED = {
     "WF4": "Exercise, reading and showers in long detention need the hours held (reviews).",
     "AC2": "The report counts refusals of access as 'by an inspector', with no rank or reason.",
     "AC3": "Reports do not ask about threats for speaking with visitors.",
-    "AG1": "A monthly comparison across many reports, not one finding.",
-    "AG2": "A monthly check of visit patterns, not one finding.",
     "GN1": "Not made an escalation: a queue item for good news is work for the custody team to "
            "close. Issues resolved at the visit stay on the report.",
 }
@@ -230,7 +229,69 @@ REVIEW_VARIANTS = {
                     "overnight_released_after_hour")),
 }
 
-RULES = VISIT_RULES + REVIEW_RULES
+# The monthly rules (issue 11): a London month's reports together, not one finding. The
+# figures are worked out by icv/summaries/monthly.py after the month ends; these predicates
+# decide on them: AG1 on one group's row of disproportion.rows(), AG2 on one suite's month.
+PARTS_OF_DAY = [(0, "at night (midnight to 6am)"), (6, "in the morning (6am to noon)"),
+                (12, "in the afternoon (noon to 6pm)"), (18, "in the evening (6pm to midnight)")]
+
+
+def part_of_day(hour):
+    """The part of the day (an index into PARTS_OF_DAY) of a London clock hour."""
+    return hour // 6
+
+
+def visit_target(days, settings):
+    """The visits a suite should have in a stretch of `days` days, rounded to a whole number."""
+    return round(settings["ag2_visits_per_week"] * days / 7)
+
+
+def ag1(row, settings):
+    """A group (not 'Not stated' or 'Not known'), with enough seen, whose share of those flagged
+    is at least ag1_share_ratio times its share of those seen."""
+    return (row["group"] not in ("Not stated", "Not known") and row["seen"] >= settings["ag1_min_group"] and row["share_ratio"] is not None
+            and row["share_ratio"] >= settings["ag1_share_ratio"])
+
+
+def ag2_reasons(month, settings):
+    """[(short, sentence)] of why an open suite's month raises AG2: fewer visits than the weekly
+    target gives for the month's days, two or more visits all in the same part of the day, or
+    ag2_not_visited_days days or more in a row with no visit. `month` is {visits, days, parts
+    (each visit's part of the day), longest_gap (days)}."""
+    reasons = []
+    visits, target = month["visits"], visit_target(month["days"], settings)
+    if visits < target:
+        reasons.append(("too few visits", f"{visits} visit{'s' if visits != 1 else ''} against a "
+                                          f"target of {target}."))
+    if visits >= 2 and len(set(month["parts"])) == 1:
+        reasons.append(("every visit at the same time of day",
+                        f"Every visit was {PARTS_OF_DAY[month['parts'][0]][1]}."))
+    if month["longest_gap"] >= settings["ag2_not_visited_days"]:
+        reasons.append(("a long gap between visits",
+                        f"{month['longest_gap']} days in a row with no visit."))
+    return reasons
+
+
+def ag2(month, settings):
+    """AG2 on an open suite's month (see ag2_reasons): a Hit saying why, in words."""
+    reasons = ag2_reasons(month, settings)
+    return Hit(detail=" ".join(sentence for _, sentence in reasons)) if reasons else False
+
+
+MONTHLY_RULES = [
+    Rule("AG1", "Strip searches or force used out of proportion to a group's share of those seen",
+         "high", "Disproportionality (HMIC, HMICFRS, Runnymede): a thematic concern about how a "
+         "group is treated across London, not one detention. Checked on each London month's visit "
+         "reports, for every ethnic group and age band big enough to mean something.", ag1,
+         scope="monthly", settings=("ag1_share_ratio", "ag1_min_group")),
+    Rule("AG2", "Suite visited too little, too irregularly or always at the same time of day",
+         "low", "The ICVA Quality Assurance Framework asks schemes to visit every suite regularly "
+         "and to vary the days and times, so that no suite knows when to expect visitors. Checked "
+         "for each open suite on each London month's visits.", ag2, scope="monthly",
+         settings=("ag2_visits_per_week", "ag2_not_visited_days")),
+]
+
+RULES = VISIT_RULES + REVIEW_RULES + MONTHLY_RULES
 BY_ID = {r.id: r for r in RULES}
 
 

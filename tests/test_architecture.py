@@ -16,6 +16,7 @@ OWNERS = {
     "panel_suites": "icv/suites.py",
     "escalations": "icv/escalations/",
     "escalation_events": "icv/escalations/",
+    "monthly_rule_runs": "icv/escalations/monthly.py",
     "visits": "icv/visits/store.py",
     "detainee_entries": "icv/visits/store.py",
     "flags": "icv/visits/store.py",

@@ -14,7 +14,8 @@ MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m
               "m006_full_visit_report", "m007_escalation_workflow", "m008_custody_record_reviews",
               "m009_escalations_entry_index", "m010_escalations_review_foreign_key",
               "m011_one_drafts_table", "m012_sessions", "m013_sign_in_throttle", "m014_two_factor",
-              "m015_accounts", "m016_audit_search", "m017_summary_indexes"]
+              "m015_accounts", "m016_audit_search", "m017_summary_indexes",
+              "m018_monthly_escalations"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -49,7 +50,9 @@ SCHEMA = {
                     "priority_rank": int, "reasons": str, "status": str, "assigned_to": int,
                     "due_on": str, "police_response": str, "outcome_note": str,
                     "closed_reason": str, "still_raised": int, "version": int,
-                    "created_at": str, "updated_at": str, "closed_at": str},
+                    "created_at": str, "updated_at": str, "closed_at": str,
+                    "period": str, "monthly_key": str},
+    "monthly_rule_runs": {"month": str, "run_at": str, "raised": int},
     "escalation_events": {"id": int, "escalation_id": int, "user_id": int, "kind": str,
                           "from_value": str, "to_value": str, "body": str, "internal": int,
                           "created_at": str},
@@ -102,7 +105,7 @@ NAMED_INDEXES = {
                     "escalations_queue", "escalations_unassigned", "escalations_due",
                     "escalations_assigned", "escalations_status", "escalations_suite",
                     "escalations_rule", "escalations_created", "escalations_raised_by",
-                    "escalations_entry", "escalations_closed"},
+                    "escalations_entry", "escalations_closed", "escalations_period"},
     "escalation_events": {"escalation_events_escalation"},
     "audit_log": {"audit_log_object", "audit_log_user", "audit_log_at", "audit_log_action",
                   "audit_log_type"},
@@ -389,8 +392,11 @@ def test_m010_keeps_every_escalation_index_and_trigger(blank):
     before = [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()]
     indexes = {i.name for i in blank["escalations"].indexes}
     assert migrate(blank) == MIGRATIONS[MIGRATIONS.index("m010_escalations_review_foreign_key"):]
-    assert [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()] == before
-    assert {i.name for i in blank["escalations"].indexes} == indexes
+    # m018 adds two columns (NULL for these) at the end
+    assert [tuple(r)[:-2] for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()] == before
+    # m017 and m018 add the summaries' and the monthly rules' indexes
+    assert {i.name for i in blank["escalations"].indexes} == indexes | {"escalations_closed",
+                                                                       "escalations_period"}
     assert blank["escalation_events"].count == 1
     with pytest.raises(sqlite3.IntegrityError, match="keeps its rule"):
         blank.execute("UPDATE escalations SET rule_id = 'SS2' WHERE id = 20")
@@ -406,6 +412,45 @@ def test_an_escalation_cannot_name_a_review_that_does_not_exist(db, make_suite):
             "title": "Detention review late", "base_priority": "high", "priority": "high",
             "priority_rank": 1})
     assert db["escalations"].count == 0
+
+
+def test_m018_keeps_every_escalation_event_index_and_trigger(blank):
+    """Rebuilding escalations for the monthly rules copies every row and event exactly, makes
+    every index and trigger again (the finding's unique index with the month), and leaves
+    foreign keys on and whole."""
+    m009_database(blank)
+    migrations.apply(blank, stop_before="m018_monthly_escalations")
+    before = [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()]
+    events = [tuple(r) for r in blank.execute("SELECT * FROM escalation_events").fetchall()]
+    indexes = {i.name for i in blank["escalations"].indexes}
+    assert migrate(blank) == ["m018_monthly_escalations"]
+    after = [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()]
+    assert [r[:-2] for r in after] == before and {r[-2:] for r in after} == {(None, None)}
+    assert [tuple(r) for r in blank.execute("SELECT * FROM escalation_events").fetchall()] == events
+    assert {i.name for i in blank["escalations"].indexes} == indexes | {"escalations_period"}
+    with pytest.raises(sqlite3.IntegrityError, match="keeps its rule"):
+        blank.execute("UPDATE escalations SET rule_id = 'SS2' WHERE id = 20")
+    assert blank.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert blank.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+MONTHLY = {"source": "monthly", "rule_id": "AG1", "title": "T", "base_priority": "high",
+           "priority": "high", "priority_rank": 1, "period": "2026-10", "monthly_key": "strip_search"}
+
+
+def test_a_monthly_escalation_has_a_month_and_no_report_and_is_raised_once(db, make_suite):
+    """A monthly escalation names its month and key, may have no suite (London), never a visit;
+    the same rule, month and key cannot be raised twice; only monthly ones may lack a suite."""
+    db["escalations"].insert(MONTHLY)
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        db["escalations"].insert(MONTHLY)
+    db["escalations"].insert({**MONTHLY, "period": "2026-11"})
+    db["escalations"].insert({**MONTHLY, "monthly_key": "use_of_force"})
+    for wrong in ({"period": None}, {"monthly_key": None}, {"period": "October"},
+                  {"source": "visit", "visit_id": None}):
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            db["escalations"].insert({**MONTHLY, **wrong})
+    assert db["escalations"].count == 3
 
 
 def test_the_audit_log_refuses_changes_and_deletions(db):

@@ -39,7 +39,8 @@ def test_rules_page_lists_every_rule_with_its_priority_and_rationale(staff):
     assert response.status_code == 200
     found = cards(response)
     assert list(found) == [r.id for r in RULES if r.scope == "detainee"] + [
-        r.id for r in RULES if r.scope == "visit"] + [r.id for r in RULES if r.scope == "review"]
+        r.id for r in RULES if r.scope == "visit"] + [r.id for r in RULES if r.scope == "review"] + [
+        r.id for r in RULES if r.scope == "monthly"]
     for rule in RULES:
         card = found[rule.id]
         assert f'<span class="tag tag-{rule.priority}">{rule.priority.capitalize()}</span>' in card

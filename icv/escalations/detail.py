@@ -80,7 +80,7 @@ def render_detail(db, escalation_id, posted=None, errors=(), status=200, since=N
         rows=entry_rows(entry) if entry else [], rule=rules.BY_ID.get(e["rule_id"]),
         events=events, changed=changed, forms=forms, who=who, flag_legends=FLAG_LEGENDS,
         found=[*errors, *(error_list(posted[1]) if posted else [])],
-        describe=queries.describe, status_labels=STATUS_LABELS,
+        describe=queries.describe, status_labels=STATUS_LABELS, summary_area=queries.summary_area,
         due=queries.due_state(e["due_on"], e["closed_at"], london_today()),
         due_date=date.fromisoformat(e["due_on"]).strftime("%a %-d %b %Y") if e["due_on"] else ""), status
 

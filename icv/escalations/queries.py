@@ -23,6 +23,7 @@ VIEWS = [("all", "All"), ("mine", "Assigned to me"), ("unassigned", "Unassigned"
 STATUS_LABELS = dict(codes.ESCALATION_STATUSES)
 CLOSED_STATUSES = ("resolved", "no_further_action")
 ORDER = "e.priority_rank, e.created_at, e.id"
+LONDON = "London"  # the suite of a London-wide monthly escalation (AG1), which has none
 
 
 @dataclass(frozen=True)
@@ -119,13 +120,13 @@ def counts(db, f, user_id, today):
 
 
 def queue(db, f, user_id, today, size):
-    """One page of the queue: most urgent first, then oldest, with suite, assignee and the
-    custody record number of the entry (if any)."""
+    """One page of the queue: most urgent first, then oldest, with suite ("London" for a
+    London-wide one), assignee and the custody record number of the entry (if any)."""
     where, params = _conditions(db, f, user_id, today)
     rows = list(db.query(f"""
         SELECT e.id, e.source, e.visit_id, e.detainee_entry_id, e.review_id, e.rule_id, e.title,
           e.priority, e.status, e.assigned_to, e.due_on, e.created_at, e.closed_at, e.version,
-          e.still_raised, e.suite_id
+          e.still_raised, e.suite_id, e.period
         FROM (SELECT e.id FROM escalations e WHERE {where} ORDER BY {ORDER} LIMIT ? OFFSET ?) AS page
         JOIN escalations e ON e.id = page.id
         ORDER BY {ORDER}""", [*params, size, (f.page - 1) * size]))
@@ -133,9 +134,20 @@ def queue(db, f, user_id, today, size):
     assignees = people.names(db, [r["assigned_to"] for r in rows])
     numbers = visits.custody_record_numbers(db, [r["detainee_entry_id"] for r in rows])
     arrivals = visits.arrivals(db, [r["visit_id"] for r in rows])
-    return [{**r, "suite_name": suite_names[r["suite_id"]], "assigned_name": assignees.get(r["assigned_to"]),
-             "custody_record_no": numbers.get(r["detainee_entry_id"]), "arrived_at": arrivals.get(r["visit_id"])}
+    return [{**r, "suite_name": suite_names.get(r["suite_id"], LONDON), "assigned_name": assignees.get(r["assigned_to"]),
+             "custody_record_no": numbers.get(r["detainee_entry_id"]), "arrived_at": arrivals.get(r["visit_id"]),
+             "month_name": month_name(r["period"])}
             for r in rows]
+
+
+def month_name(period):
+    """'October 2026' for a monthly escalation's period '2026-10'; None for any other."""
+    return date.fromisoformat(f"{period}-01").strftime("%B %Y") if period else None
+
+
+def summary_area(e):
+    """The summary area key a monthly escalation is about: its suite's, or London's."""
+    return f"suite-{e['suite_id']}" if e["suite_id"] else "london"
 
 
 def due_state(due_on, closed_at, today):
@@ -160,14 +172,16 @@ def due_state(due_on, closed_at, today):
 # One escalation ---------------------------------------------------------------------------------
 
 def get(db, escalation_id):
-    """The escalation with its suite, assignee and who raised it, or None."""
+    """The escalation with its suite ("London" for a London-wide one), assignee and who raised
+    it, or None."""
     rows = list(db.query("SELECT * FROM escalations WHERE id = ?", [escalation_id]))
     if not rows:
         return None
     e = rows[0]
     names = people.names(db, [e["assigned_to"], e["raised_by"]])
     return {**e, "reasons": json.loads(e["reasons"]),
-            "suite_name": suites.name(db, e["suite_id"]),
+            "suite_name": suites.name(db, e["suite_id"]) if e["suite_id"] else LONDON,
+            "month_name": month_name(e["period"]),
             "assigned_name": names.get(e["assigned_to"]), "raised_by_name": names.get(e["raised_by"])}
 
 

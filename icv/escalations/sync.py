@@ -110,17 +110,23 @@ def sync(db, found, *, suite_id, raised_by, now, visit_id=None, detainee_entry_i
         if changes:
             bump(db, row["id"], changes, now)
     for row in existing.values():
-        if not row["still_raised"]:
-            continue
-        if untouched(db, row):
-            bump(db, row["id"], {"still_raised": 0, "status": "no_further_action", "closed_at": now,
-                                 "closed_reason": CLOSED_BY_CORRECTION}, now)
-            event(db, row["id"], "status", now, from_value="new", to_value="no_further_action",
-                  body=CLOSED_BY_CORRECTION)
-        else:
-            bump(db, row["id"], {"still_raised": 0}, now)
-            event(db, row["id"], "rerun", now, body="The corrected report no longer raises this."
-                  + (" It stays open for whoever is working on it." if row["closed_at"] is None else ""))
+        if row["still_raised"]:
+            withdraw(db, row, now, CLOSED_BY_CORRECTION, "The corrected report no longer raises this.")
+
+
+def withdraw(db, row, now, closed_reason, words):
+    """A finding no longer raised: closed as no further action with `closed_reason` if nobody
+    has worked on it, else marked no longer raised (`words` in its history) and left open for
+    whoever is working on it. Never deleted."""
+    if untouched(db, row):
+        bump(db, row["id"], {"still_raised": 0, "status": "no_further_action", "closed_at": now,
+                             "closed_reason": closed_reason}, now)
+        event(db, row["id"], "status", now, from_value="new", to_value="no_further_action",
+              body=closed_reason)
+    else:
+        bump(db, row["id"], {"still_raised": 0}, now)
+        event(db, row["id"], "rerun", now, body=words
+              + (" It stays open for whoever is working on it." if row["closed_at"] is None else ""))
 
 
 def untouched(db, row):

@@ -2,9 +2,11 @@
 bulk assign and close (one escalation's page is detail.py).
 
 Only the custody team, coordinators and admins come here; a visitor sees what happened to their
-findings on their own reports (icv/visits)."""
+findings on their own reports (icv/visits). Opening the queue checks the last month ended with
+the monthly rules (AG1, AG2) once it is due; `flask monthly-rules` checks a month on demand."""
 from math import ceil
 
+import click
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -13,13 +15,17 @@ from ..auth import STAFF, role_required
 from ..db import get_db
 from ..forms import error_list, options
 from ..main import keeps_input
-from ..times import format_london, london_today
+from ..rulebook import in_force
+from ..summaries import monthly as monthly_rules
+from ..summaries.periods import Period
+from ..times import format_london, london_today, now_iso
 from . import queries, workflow
 from .forms import BulkForm, FilterForm, row_number
 from .queries import STATUS_LABELS, VIEWS, Filters
 
 # The escalation pages: the queue here, one escalation's page in detail.py (create_app imports it).
-bp = Blueprint("escalations", __name__, url_prefix="/escalations")
+# cli_group=None: its command is `flask monthly-rules`, not `flask escalations monthly-rules`.
+bp = Blueprint("escalations", __name__, url_prefix="/escalations", cli_group=None)
 
 
 # The queue ------------------------------------------------------------------------------------
@@ -61,7 +67,8 @@ def render_queue(db, bulk=None, errors=(), status=200):
     valid = form.validate()
     context = dict(filter_form=form, bulk=bulk, views=VIEWS, today=today,
                    found=[*errors, *error_list(form), *error_list(bulk)],
-                   due_state=queries.due_state, status_labels=STATUS_LABELS)
+                   due_state=queries.due_state, status_labels=STATUS_LABELS,
+                   summary_area=queries.summary_area)
     if not valid:
         return render_template("escalations/queue.html", filters=Filters(), items=[], counts=None,
                                page=1, pages=1, active=[], **context), 400
@@ -87,8 +94,11 @@ def active_filters(form):
 @bp.route("/")
 @role_required(*STAFF)
 def queue():
-    """Open escalations (or one status), most urgent then oldest, with views and filters."""
-    return render_queue(get_db())
+    """Open escalations (or one status), most urgent then oldest, with views and filters. The
+    last month ended is checked with the monthly rules first, once it is due."""
+    db = get_db()
+    monthly_rules.run_due(db, london_today(), now=now_iso(), **in_force())
+    return render_queue(db)
 
 
 def selected(values):
@@ -160,3 +170,27 @@ def who(ev):
     if ev["user_id"] is None:
         return "The rules"
     return f"{ev['user_name']} (you)" if ev["user_id"] == current_user.id else ev["user_name"]
+
+
+# The monthly rules on demand (for cron, or after late corrections) -----------------------------
+
+@bp.cli.command("monthly-rules")
+@click.option("--month", metavar="YYYY-MM", help="The London month to check (default: the last "
+              "month ended). Run again, it withdraws what corrected reports no longer show.")
+def monthly_rules_command(month):
+    """Check a month's visit reports with the monthly rules (AG1, AG2) and say what changed."""
+    today = london_today()
+    period = Period.parse(month) if month else Period.month_of(today).previous()
+    if period is None or period.kind != "month":
+        raise click.BadParameter("give a month as YYYY-MM, such as 2026-10", param_hint="--month")
+    if not period.has_ended(today):
+        raise click.BadParameter(f"{period.label} has not ended yet", param_hint="--month")
+    db = get_db()
+    done = monthly_rules.run(db, period, now=now_iso(), **in_force())
+    click.echo(f"Checked {period.label} with the monthly rules.")
+    for what, ids in done.items():
+        for escalation_id in ids:
+            e = queries.get(db, escalation_id)
+            click.echo(f"{what.capitalize()}: escalation {escalation_id}, {e['rule_id']}: {e['title']}")
+    if not any(done.values()):
+        click.echo("Nothing changed.")
