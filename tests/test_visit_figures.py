@@ -84,7 +84,7 @@ def world(db, make_user):
     with writing(db):
         north, south = suites.add_panel(db, "North"), suites.add_panel(db, "South")
         ids = {"Alpha": suites.add_suite(db, "Alpha", "24_7", north),
-               "Bravo": suites.add_suite(db, "Bravo", "contingency", north),
+               "Bravo": suites.add_suite(db, "Bravo", "24_7", north),
                "Charlie": suites.add_suite(db, "Charlie", "24_7", south),
                "Delta": suites.add_suite(db, "Delta", "closed", None),
                "Echo": suites.add_suite(db, "Echo", "closed", None)}
@@ -202,6 +202,20 @@ def test_a_panel_counts_only_its_suites(db, world):
 
 
 # Visits and coverage -------------------------------------------------------------------------
+
+
+def test_a_contingency_suite_is_listed_with_no_target_and_never_marked(db, world):
+    """A contingency suite opens only when needed: no weekly target (AG2), nothing marked,
+    and it is not among the suites not visited."""
+    with writing(db):
+        suites.update_suite(db, world["suites"]["Charlie"], "Charlie", "contingency",
+                            world["panels"]["South"])
+    tables = by_key(vf.coverage_tables(db, LONDON_AREA, OCTOBER, SETTINGS, AFTER))
+    table = tables["visits_by_suite"]
+    charlie = [i for i, r in enumerate(table.rows) if r["suite"] == "Charlie"][0]
+    assert (table.rows[charlie]["target"], table.rows[charlie]["share_of_target"]) == (None, None)
+    assert not {key for i, key in table.highlight if i == charlie}
+    assert "Charlie" not in [r["suite"] for r in tables["suites_not_visited"].rows]
 
 
 def test_visits_by_suite_against_the_target_with_the_last_visit(db, world):

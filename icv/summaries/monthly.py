@@ -87,10 +87,11 @@ def ag2_findings(db, period, settings):
 
 
 def suites_to_check(db, period):
-    """The suites open now (not closed) that were on the list for the whole month: a suite
+    """The suites open all day every day now (24/7: contingency suites open only when needed,
+    and closed ones not at all) that were on the list for the whole month: a suite
     added during or after it had no fair chance to be visited as often as the target says."""
     start, _ = period.bounds()
-    return list(db.query("SELECT id, name FROM suites WHERE status != 'closed' AND created_at < ? "
+    return list(db.query("SELECT id, name FROM suites WHERE status = '24_7' AND created_at < ? "
                          "ORDER BY name", [start]))
 
 

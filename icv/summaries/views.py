@@ -6,7 +6,8 @@ from .. import audit
 from ..auth import COORDINATORS, STAFF, role_required
 from ..db import get_db, writing
 from ..times import london_today, now_iso
-from . import charts, exports
+from ..rulebook import in_force
+from . import charts, monthly
 from .figures import build_summary
 from .formatting import cell_text
 from .forms import SummaryForm, grouped
@@ -14,7 +15,6 @@ from .periods import Period, area_choices, area_from_key, period_choices
 from .publish import published
 
 bp = Blueprint("summaries", __name__, url_prefix="/summaries")
-csv_response = exports.csv_response  # icv/admin.py's audit CSV imports it from here
 
 
 @bp.app_context_processor
@@ -29,6 +29,9 @@ def summary():
     """The summary of an area over a period: staff figures, or the published edition."""
     db = get_db()
     today = london_today()
+    # The monthly rules (AG1, AG2) check last month once it is due, so its escalations are
+    # raised even if nobody opens the queue first.
+    monthly.run_due(db, today, now=now_iso(), **in_force())
     form = SummaryForm(request.args, meta={"csrf": False})
     form.area.choices = grouped(area_choices(db))
     form.period.choices = grouped(period_choices(today))

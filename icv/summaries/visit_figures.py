@@ -187,9 +187,9 @@ def suite_figures(db, area, period, settings, today, visits):
         last_day = london_arrival(last[s["id"]]).date() if last.get(s["id"]) else None
         found.append({
             "id": s["id"], "suite": s["name"], "panel": s["panel_name"] or "",
-            "closed": s["status"] == "closed", "visits": counted.get(s["id"], 0),
+            "closed": s["status"] != "24_7", "visits": counted.get(s["id"], 0),
             "single": single.get(s["id"], 0),
-            "target": None if s["status"] == "closed" else target,
+            "target": target if s["status"] == "24_7" else None,
             "last_visit": last_day.isoformat() if last_day else "Never",
             "days_since": max(0, (up_to - last_day).days) if last_day else None})
     return found
@@ -243,7 +243,8 @@ def suite_table(found, period, settings):
         f"over the period's {period.days} days. Suites below it are marked.",
         f"Days since last visit are counted to the period's last day (to today while the period "
         f"is still running). More than {days} days, or never visited, is marked.",
-        "Closed suites are listed only when they were visited in the period; they have no target.",
+        "Contingency suites (opened only when needed) have no target; closed suites are listed "
+        "only when they were visited in the period.",
     ]
     return Table("visits_by_suite", "Visits by suite", columns, rows,
                  description="Visits to each suite in the period against the weekly target.",
@@ -264,7 +265,7 @@ def not_visited_table(found, settings):
     rows = [{k: s[k] for k in ("suite", "panel", "visits", "last_visit", "days_since")}
             for s in listed]
     return Table("suites_not_visited", "Suites not visited", columns, rows,
-                 description=f"Suites that are not closed with no visit in the period, or none in "
+                 description=f"Suites open all day, every day (24/7) with no visit in the period, or none in "
                              f"the {days} days to its last day.",
                  empty=f"Every suite was visited in the period and within {days} days of its end.")
 
