@@ -65,6 +65,11 @@ OTHER_VISITORS = ["Priya Shah", "Tom Okafor", "Grace Adeyemi", "Daniel Cohen", "
                   "Liam O'Brien", "Mei Chen", "Kwame Mensah", "Sofia Rossi", "Hannah Wright",
                   "Yusuf Ali", "Chloe Martin", "Ravi Patel", "Ellen Burke"]
 WEEKS = 5
+# Before those weeks, a year of thinner history by the other visitors (each 24/7 suite visited
+# in about HISTORY_SHARE of the weeks), so a summary can compare a period with the one before and
+# with a year earlier, and some suites fall below their weekly target.
+HISTORY_WEEKS = 44  # with the recent weeks, within the year a report can still be corrected
+HISTORY_SHARE = 0.3
 
 
 def load(db, rng):
@@ -109,10 +114,31 @@ def load(db, rng):
             user_id, report, submitted = visit_report(rng, suite_ids[name], pair, alone, day)
             record_visit(db, user_id, report, submitted_at=submitted, **rulebook.built_in())
             count += 1
+    # Its own random stream, seeded from the demo's without drawing from it: the recent weeks,
+    # the escalations' work and the reviews come out as they always have.
+    count += history(db, random.Random(repr(rng.getstate())), suite_ids, visitors[2:], today)
     # The custody team's work on the escalations (icv/escalations/demo.py).
     escalations_demo.work(db, random.Random(rng.random()),
                           db["users"].get(users["custody@example.org"])["password_hash"])
     reviews_demo.load(db)  # custody record reviews (icv/reviews/demo.py)
+    return count
+
+
+def history(db, rng, suite_ids, visitors, today):
+    """The year before the recent weeks: visits by pairs of `visitors` (never the demo ICV, so
+    My reports stays as it was) on random days; returns how many."""
+    count = 0
+    recent = today - timedelta(days=WEEKS * 7 + 7)
+    for name, _, _, status in SUITES:
+        if status != "24_7":
+            continue
+        for week in range(HISTORY_WEEKS):
+            if rng.random() < HISTORY_SHARE:
+                day = recent - timedelta(days=week * 7 + rng.randint(1, 7))
+                user_id, report, submitted = visit_report(
+                    rng, suite_ids[name], rng.sample(visitors, 2), rng.random() < 0.06, day)
+                record_visit(db, user_id, report, submitted_at=submitted, **rulebook.built_in())
+                count += 1
     return count
 
 
@@ -127,10 +153,14 @@ def visit_report(rng, suite_id, pair, alone, day):
     in_custody = rng.randint(3, 18)
     numbers = rng.sample(range(10000, 100000), rng.randint(0, 3))
     entries = [detainee_entry(rng, day, number) for number in numbers]
-    spoke = max(sum(e["consent"] == "yes" for e in entries), rng.randint(0, in_custody // 2))
-    declined = min(in_custody - spoke, max(sum(e["consent"] == "declined" for e in entries), rng.randint(0, 2)))
-    observed = min(in_custody - spoke - declined,
-                   max(sum(e["consent"] == "observed_only" for e in entries), rng.randint(0, 2)))
+    # Room is kept for the entries that declined or were only observed: their counts can never
+    # come out below the entries that say so (the form's cross-check).
+    must_decline = sum(e["consent"] == "declined" for e in entries)
+    must_observe = sum(e["consent"] == "observed_only" for e in entries)
+    spoke = max(sum(e["consent"] == "yes" for e in entries),
+                min(rng.randint(0, in_custody // 2), in_custody - must_decline - must_observe))
+    declined = min(in_custody - spoke - must_observe, max(must_decline, rng.randint(0, 2)))
+    observed = min(in_custody - spoke - declined, max(must_observe, rng.randint(0, 2)))
     not_seen = in_custody - spoke - declined - observed
     reasons = {f"not_seen_{r}": 0 for r, _ in q.NOT_SEEN_REASONS}
     for _ in range(not_seen):

@@ -36,7 +36,7 @@ def test_load_demo_loads_suites_accounts_visits_and_escalations(app, runner, db)
     and prints the four demo sign-ins."""
     result = load_demo(app, runner)
     assert result.exit_code == 0, result.output
-    assert "Loaded demo data: 30 suites, 120 visits." in result.output
+    assert "Loaded demo data: 30 suites, 440 visits." in result.output
     assert db["suites"].count == 30
     assert db["suites"].count_where("status = '24_7'") == 24
     assert db["suites"].count_where("status = 'contingency'") == 6
@@ -44,7 +44,7 @@ def test_load_demo_loads_suites_accounts_visits_and_escalations(app, runner, db)
         assert next(db["users"].rows_where("email = ?", [email]))["role"] == role
         assert email in result.output and password in result.output
     assert {r["role"] for r in db["users"].rows} == {"icv", "custody_team", "coordinator", "admin"}
-    assert db["visits"].count == 120
+    assert db["visits"].count == 440
     assert db["escalations"].count > 0
     assert db["flags"].count > 0
     latest = next(db.query("SELECT max(departed_at) AS t FROM visits"))["t"]
@@ -159,10 +159,10 @@ def demo_db(app, demo_database):
 
 
 def test_every_demo_report_passes_the_forms_checks(app, demo_db):
-    """Each of the 120 demo reports, read back as the form's fields, passes every field check
+    """Each of the 440 demo reports, read back as the form's fields, passes every field check
     and cross-check: demo data never shows a report the form would refuse."""
     db = demo_db
-    assert db["visits"].count == 120
+    assert db["visits"].count == 440
     refused = {}
     with app.test_request_context():
         for row in db.query("SELECT id FROM visits ORDER BY id"):

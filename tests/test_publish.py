@@ -221,7 +221,7 @@ def test_a_disproportionality_table_with_a_group_of_three():
     asian, other = found.rows[2], found.rows[4]
     assert (asian["seen_share"], asian["flagged_share"]) == ("[c]", "[c]")
     assert (asian["share_ratio"], asian["rate"], asian["relative_rate"]) == (None, None, None)
-    assert asian["interval"] == "Not worked out: fewer than 10 seen"
+    assert asian["interval"] == "Too few seen"
     assert {other[k] for k in ("seen_share", "flagged_share", "share_ratio", "rate",
                                "relative_rate", "interval")} == {"[c]"}
     assert found.rows[1]["share_ratio"] == table.rows[1]["share_ratio"]

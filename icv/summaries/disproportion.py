@@ -11,7 +11,7 @@ and "Not stated" is reported but is never the reference group. A share ratio at 
 """
 import math
 
-from .model import Column, Table
+from .model import Chart, Column, Table
 
 NOT_STATED = {"Not stated", "not_stated", "unknown", "Not known"}
 
@@ -93,7 +93,7 @@ def table(key, title, groups, *, flagged_label, seen_label="Seen", group_label="
         row["interval"] = (f"{r['low']:.2f} to {r['high']:.2f}" if r["low"] is not None
                            else "")
         if r["too_few"]:
-            row["interval"] = f"Not worked out: fewer than {min_group} seen"
+            row["interval"] = "Too few seen"
         table_rows.append(row)
         if r["share_ratio"] is not None and r["share_ratio"] >= threshold:
             highlight.add((i, "share_ratio"))
@@ -107,5 +107,9 @@ def table(key, title, groups, *, flagged_label, seen_label="Seen", group_label="
     total = {"group": "All", "seen": sum(g[1] for g in groups), "flagged": sum(g[2] for g in groups),
              "seen_share": 100.0 if groups and sum(g[1] for g in groups) else None,
              "flagged_share": 100.0 if groups and sum(g[2] for g in groups) else None}
+    chart = Chart(series=("seen_share", "flagged_share"), max_value=100,
+                  description=f"{title}: each group's share of the {seen_label.lower()} beside its "
+                              f"share of the {flagged_label.lower()}, in per cent.")
     return Table(key, title, columns, table_rows, description=description, total=total,
-                 highlight=highlight, notes=notes)
+                 highlight=highlight, notes=notes, chart=chart,
+                 highlight_words={"share_ratio": f"{threshold:g} times or more its share"})

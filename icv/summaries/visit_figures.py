@@ -238,8 +238,8 @@ def suite_table(found, period, settings):
              "share_of_target": percent(total_visits, sum(targets)),
              "single": sum(s["single"] for s in found)}
     notes = [
-        f"Target: {per_week:g} visit{'s' if per_week != 1 else ''} a week to each suite that is not "
-        f"closed (rule AG2), {found[0]['target'] if targets else round(per_week * period.days / 7)} "
+        f"Target: {per_week:g} visit{'s' if per_week != 1 else ''} a week to each suite open 24/7 "
+        f"(rule AG2), {found[0]['target'] if targets else round(per_week * period.days / 7)} "
         f"over the period's {period.days} days. Suites below it are marked.",
         f"Days since last visit are counted to the period's last day (to today while the period "
         f"is still running). More than {days} days, or never visited, is marked.",

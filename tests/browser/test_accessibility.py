@@ -11,7 +11,7 @@ import pytest
 from icv.accounts import twofactor
 from icv.auth import create_user
 from icv.db import connect
-from icv.times import utcnow
+from icv.times import london_today, utcnow
 from icv import people
 from icv.accounts import links, sessions
 
@@ -220,8 +220,8 @@ def monthly_summary(page, server):
 
 
 def monthly_summary_with_error(page, server):
-    page.goto("/summaries/?month=2026-13")
-    expect(page.get_by_role("alert")).to_contain_text("Enter a real month")
+    page.goto("/summaries/?area=london&period=2026-13&edition=staff")
+    expect(page.get_by_role("alert")).to_contain_text("Select a month, quarter or year from the list")
 
 
 def not_found(page, server):
@@ -263,8 +263,10 @@ def busy_page(page, server):
 
 
 def year_summary(page, server):
-    page.goto("/summaries/year/?year=2026")
-    expect(page.get_by_role("heading", level=2, name="2026")).to_be_visible()
+    """A year's published edition: small numbers withheld, ratios for big groups only."""
+    year = london_today().year
+    page.goto(f"/summaries/?area=london&period={year}&edition=published")
+    expect(page.get_by_role("heading", level=1, name=f"London: {year}")).to_be_visible()
 
 
 def two_factor_page(page, server):
