@@ -90,28 +90,29 @@ def test_icv_reports_a_flagged_visit_and_it_reaches_the_queue_and_the_csv(page, 
     # The coordinator downloads the month's visits as CSV.
     page = page_as("coordinator")
     page.goto("/")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Monthly summary").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Summaries").click()
     month = f"{day:%Y-%m}"
-    page.get_by_label("Month").fill(month)
-    page.get_by_role("button", name="Show month").click()
-    expect(page.get_by_role("heading", level=2, name=f"{day:%B %Y}")).to_be_visible()
+    page.get_by_label("Area", exact=True).select_option(label="London")
+    page.get_by_label("Period", exact=True).select_option(value=month)
+    page.get_by_role("button", name="Show summary").click()
+    expect(page.get_by_role("heading", level=1, name=f"London: {day:%B %Y}")).to_be_visible()
     expect(page.get_by_role("region", name="Visits by suite").get_by_role(
         "rowheader", name="Brixton")).to_be_visible()
     screenshot(page, "08-summary", full_page=False)
     with page.expect_download() as download_info:
-        page.get_by_role("link", name=re.compile(r"^Visits in .*one row per visit")).click()
+        page.get_by_role("link", name="Visits (CSV)").click()
     download = download_info.value
-    assert download.suggested_filename == f"icv-visits-{month}.csv"
+    assert download.suggested_filename == f"icv-visits-london-{month}.csv"
     with open(download.path(), newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert rows, "the CSV has no visits"
-    assert list(rows[0])[:3] == ["visit_id", "suite", "arrived_london"]
-    ours = [r for r in rows if r["visit_id"] == str(visit_id)]
+    assert list(rows[0])[:3] == ["Visit ID", "Suite", "Panel"]
+    ours = [r for r in rows if r["Visit ID"] == str(visit_id)]
     assert len(ours) == 1, f"visit {visit_id} is not in the CSV"
-    assert ours[0]["suite"] == "Brixton"
-    assert ours[0]["partner"] == "Priya Shah"
-    assert ((ours[0]["strip_search"], ours[0]["intimate_search"], ours[0]["child"], ours[0]["use_of_force"])
-            == ("1", "0", "1", "0"))
+    assert ours[0]["Suite"] == "Brixton"
+    assert ours[0]["Partner"] == "Priya Shah"
+    assert ((ours[0]["Strip search flags"], ours[0]["Intimate search flags"], ours[0]["Child flags"],
+             ours[0]["Use of force flags"]) == ("1", "0", "1", "0"))
     assert record_no not in download.path().read_text(encoding="utf-8")  # no custody record numbers
 
 
