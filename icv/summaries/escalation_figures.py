@@ -292,8 +292,8 @@ def outcome_table(closed):
                  total={"outcome": "All closed", "closed": total(closed),
                         "share": 100.0 if closed else None,
                         "police_response": total(closed, "answered")},
-                 notes=["The reason given when each was closed is free text: it is in the "
-                        "escalations export."])
+                 notes=["The reason given when each was closed is free text, so it is not "
+                        "counted here or exported: it is on each escalation's page."])
 
 
 def oldest_table(db, oldest, when, day):
