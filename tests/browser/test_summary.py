@@ -1,6 +1,6 @@
 """The summary in a real browser, at phone (390x844) and desktop (1280x800) size: a coordinator
-picks a panel and a month by their labels, reads the figures with their charts, then the published
-edition; axe-core finds nothing on either; the page never scrolls sideways (wide tables scroll
+picks a panel and a month by their labels, then London, reads the figures with their charts, then
+the published edition; axe-core finds nothing on either; the page never scrolls sideways (wide tables scroll
 inside their own box, which a keyboard can reach); printing hides the menus and pickers and makes
 A4 pages. Screenshots for docs/screenshots/ (SCREENSHOTS=docs)."""
 import re
@@ -21,7 +21,7 @@ def heading(page):
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
-def test_a_coordinator_reads_a_panels_month_then_its_published_edition(size, page_as, docs_screenshot):
+def test_a_coordinator_reads_a_month_for_a_panel_and_london_then_the_published_edition(size, page_as, docs_screenshot):
     page = page_as("coordinator", **SIZES[size])
     page.goto("/summaries/")
     this_month = Period.month_of(london_today())
@@ -33,6 +33,13 @@ def test_a_coordinator_reads_a_panels_month_then_its_published_edition(size, pag
     page.get_by_label("Period", exact=True).select_option(label=last_month.label)
     page.get_by_role("button", name="Show summary").click()
     expect(heading(page)).to_have_text(f"Lambeth panel: {last_month.label}")
+    expect(page.get_by_role("region", name="Visits by suite").get_by_role(
+        "rowheader", name="Brixton")).to_be_visible()
+    no_violations(page)
+
+    page.get_by_label("Area", exact=True).select_option(label="London")
+    page.get_by_role("button", name="Show summary").click()
+    expect(heading(page)).to_have_text(f"London: {last_month.label}")
     expect(page.get_by_text("Not for publication: staff figures")).to_be_visible()
     expect(page.get_by_role("img", name=re.compile("^Visits by suite"))).to_be_visible()
     no_violations(page)
