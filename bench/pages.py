@@ -59,6 +59,7 @@ def main():
     visit_id = next(db.query("SELECT visit_id FROM escalations ORDER BY id LIMIT 1"))["visit_id"]
     css = (ROOT / "static" / "style.css").read_bytes()
     js = (ROOT / "static" / "app.js").read_bytes()  # every HTML page loads it (cached after once)
+    summary_css = (ROOT / "static" / "summary.css").read_bytes()
     month = london_today().strftime("%Y-%m")
     icv_id = user["icv"].id
     review = next(db.query(
@@ -74,8 +75,9 @@ def main():
         ("One escalation", "custody_team", f"/escalations/{escalation_id}"),
         ("Rules", "custody_team", "/rules/"),
         ("Custody record review form", "icv", f"/reviews/drafts/{review['client_id']}"),
-        ("Monthly summary", "coordinator", f"/summaries/?month={month}"),
-        ("Visits CSV", "coordinator", f"/summaries/{month}/visits.csv"),
+        ("Summary: London, this month (audited)", "coordinator",
+         f"/summaries/?area=london&period={month}&edition=staff"),
+        ("Visits CSV", "coordinator", f"/summaries/export/visits.csv?area=london&period={month}"),
     ]
     print(f"Demo data: {db['visits'].count} visits, {db['escalations'].count} escalations; "
           f"{args.requests} requests per row.\n")
@@ -86,10 +88,12 @@ def main():
         p50, p95, response = timed(lambda: client.get(path), args.requests)
         assert response.status_code == 200, (path, response.status_code)
         body = response.data
-        is_csv = path.endswith(".csv")
-        total = body if is_csv else body + css + js
+        is_csv = ".csv" in path
+        # The summary page loads its own stylesheet as well (static/summary.css).
+        styles = css + summary_css if path.startswith("/summaries/?") else css
+        total = body if is_csv else body + styles + js
         zipped = len(gzip.compress(body)) + (
-            0 if is_csv else len(gzip.compress(css)) + len(gzip.compress(js)))
+            0 if is_csv else len(gzip.compress(styles)) + len(gzip.compress(js)))
         print(f"| {name} | {len(body):,} | {len(total):,} | {zipped:,} | {p50:.1f} | {p95:.1f} |")
     client = app.test_client(user=user["icv"])
     partner = next(db.query("SELECT id FROM users WHERE role = 'icv' AND id != ? LIMIT 1",

@@ -172,6 +172,16 @@ def test_by_priority(db, world):
     assert t.chart.series == ("opened", "closed", "open")
 
 
+def test_opened_in_the_period_by_status_now(db, world):
+    """Opened in October (withdrawn e7 left out): e1 resolved, e3 no further action, e4
+    resolved (on 5 November: its status now), e5 triaged. Four in all."""
+    t = tables(db, world["london"], OCTOBER)["esc_by_status"]
+    assert [(r["status"], r["escalations"], r["share"]) for r in t.rows] == [
+        ("New", 0, 0.0), ("Triaged", 1, 25.0), ("Raised with police", 0, 0.0),
+        ("Awaiting response", 0, 0.0), ("Resolved", 2, 50.0), ("No further action", 1, 25.0)]
+    assert t.total == {"status": "All opened", "escalations": 4, "share": 100.0}
+
+
 def test_by_outcome(db, world):
     """Closed in October: resolved e1, e8 (2 of 3, e1 with the police's reply), no further
     action e3 (1 of 3)."""

@@ -38,10 +38,10 @@ def opened_in(db, suite_ids, start, end):
     """Counts of the escalations opened in [start, end) (stored UTC text)."""
     area, params = in_area("suite_id", suite_ids)
     return list(db.query(f"""
-        SELECT rule_id, priority, max(title) AS title, count(*) AS n
+        SELECT rule_id, priority, status, max(title) AS title, count(*) AS n
         FROM escalations INDEXED BY escalations_created
         WHERE created_at >= ? AND created_at < ? AND still_raised = 1{area}
-        GROUP BY rule_id, priority""", [start, end, *params]))
+        GROUP BY rule_id, priority, status""", [start, end, *params]))
 
 
 def closed_in(db, suite_ids, start, end):
@@ -201,6 +201,7 @@ def escalation_tables(db, area, period, settings, today):
             time_table(days),
             rule_table(opened, closed, still_open, when),
             priority_table(opened, closed, still_open, when),
+            status_table(opened),
             outcome_table(closed),
             oldest_table(db, oldest_open_at(db, area.suite_ids, end), when, day)]
 
@@ -275,6 +276,22 @@ def priority_table(opened, closed, still_open, when):
                  chart=Chart(("opened", "closed", "open"), "Escalations by priority",
                              f"Escalations opened and resolved or closed in the period, and open "
                              f"{when}, for each priority."))
+
+
+def status_table(opened):
+    """The escalations opened in the period by where they have got to now."""
+    rows = [{"status": label, "escalations": total(opened, status=code),
+             "share": percent(total(opened, status=code), total(opened))}
+            for code, label in codes.ESCALATION_STATUSES]
+    columns = [Column("status", "Status now", "label"), Column("escalations", "Escalations"),
+               Column("share", "Share of those opened (%)", "percent", of="escalations")]
+    return Table("esc_by_status", "Opened in the period, by status now", columns, rows,
+                 description="Where the escalations opened in the period have got to: still new, "
+                             "being worked (triaged, raised with the police, awaiting their "
+                             "response) or closed.",
+                 total={"status": "All opened", "escalations": total(opened),
+                        "share": 100.0 if total(opened) else None},
+                 chart=Chart(("escalations",)))
 
 
 def outcome_table(closed):
