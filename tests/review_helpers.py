@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from icv.flags import FLAGS
 from icv.reviews import questions as q
 from icv.reviews import store
-from icv.times import london_today
+from icv.times import london_today, now_iso
 
 _refs = itertools.count(1)
 
@@ -22,7 +22,8 @@ def make_review(db, reviewer_ids, coordinator_id=None, suite_id=None, session_da
     """A batch (its own suite unless given) with one record given to `reviewer_ids`; returns the
     review as store.get_review reads it."""
     if suite_id is None:
-        suite_id = db["suites"].insert({"name": f"Review suite {next(_refs)}"}).last_pk
+        suite_id = db["suites"].insert({"name": f"Review suite {next(_refs)}",
+                                        "created_at": now_iso()}).last_pk
     if coordinator_id is None:
         coordinator_id = reviewer_ids[0]
     batch_id = store.create_batch(db, suite_id, session_date or london_today() - timedelta(days=3),

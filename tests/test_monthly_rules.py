@@ -2,7 +2,7 @@
 escalations once, withdrawn when corrected reports no longer show them, checked on their own
 two days after the month ends, shown to staff as London-wide or a suite's, and run by
 `flask monthly-rules`. Every figure is worked by hand on reports of October 2026."""
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -12,6 +12,7 @@ from icv.escalations import monthly as store
 from icv.rules import DEFAULT_SETTINGS, ag2_reasons, visit_target
 from icv.summaries import monthly
 from icv.summaries.periods import Period
+from icv.times import london_today
 from icv.visits import store as visits
 from test_escalations import SS2
 
@@ -263,7 +264,7 @@ def test_opening_the_queue_checks_the_last_month_when_due(db, make_suite, login_
     """The queue runs the monthly check of the last month ended, once due, on its own."""
     brixton = make_suite("Brixton")
     db["suites"].update(brixton, {"created_at": "2000-01-01T00:00:00Z"})
-    today = date.fromisoformat(clock.now.date().isoformat())
+    today = london_today()
     month = monthly.due_month(today)
     assert login_as("custody_team").get("/escalations/").status_code == 200
     if month is None:  # the pinned clock is in the first two days of a month
@@ -275,9 +276,10 @@ def test_opening_the_queue_checks_the_last_month_when_due(db, make_suite, login_
 
 # The command ------------------------------------------------------------------------------------
 
-def test_the_command_checks_a_month_and_says_what_changed(db, october, runner):
+def test_the_command_checks_a_month_and_says_what_changed(db, october, runner, clock):
     """`flask monthly-rules --month 2026-10` raises the month's escalations and lists them; run
     again it changes nothing; a month not ended or not a month is refused."""
+    clock.set(datetime(2026, 11, 18, 15, 30, tzinfo=timezone.utc))  # October has ended
     result = runner.invoke(args=["monthly-rules", "--month", "2026-10"])
     assert result.exit_code == 0, result.output
     assert "Checked October 2026 with the monthly rules." in result.output

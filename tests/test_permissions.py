@@ -16,7 +16,7 @@ from icv.accounts import links, sessions
 from icv.drafts import store as drafts
 from icv.auth import ANONYMOUS, ROLE_NAMES
 from icv.db import connect
-from icv.times import london_today
+from icv.times import london_today, now_iso
 from icv.reviews import store as reviews_store
 from icv.visits import store
 from conftest import PASSWORD
@@ -271,8 +271,9 @@ def review_post(app, path, make_user):
     """What each review form sends when filled in."""
     with closing(connect(app.config["DATABASE"])) as db:
         if path == "/reviews/batches/new":
-            return {"suite_id": str(db["suites"].insert({"name": f"Suite {uuid.uuid4()}"}).last_pk),
-                    "session_date": london_today().isoformat()}
+            suite_id = db["suites"].insert({"name": f"Suite {uuid.uuid4()}",
+                                            "created_at": now_iso()}).last_pk
+            return {"suite_id": str(suite_id), "session_date": london_today().isoformat()}
         if "/drafts/" in path:
             client_id = path.split("/")[3]
             return {"revision": "0"} if path.endswith("/submit") else {"client_id": client_id, "action": "save"}
@@ -349,7 +350,8 @@ def fill_scheme_path(path, browser):
     """A real suite (in a panel) and panel to open or change."""
     with closing(connect(browser.application.config["DATABASE"])) as db:
         panel_id = db["panels"].insert({"name": f"Panel {uuid.uuid4()}"}).last_pk
-        suite_id = db["suites"].insert({"name": f"Suite {uuid.uuid4()}"}).last_pk
+        suite_id = db["suites"].insert({"name": f"Suite {uuid.uuid4()}",
+                                        "created_at": now_iso()}).last_pk
         db["panel_suites"].insert({"panel_id": panel_id, "suite_id": suite_id})
     return path.format(suite_id=suite_id, panel_id=panel_id)
 
