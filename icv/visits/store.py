@@ -6,13 +6,14 @@ tests all save through `record_visit`, so the rules always run the same way.
 import json
 import sqlite3
 import uuid
+from datetime import time, timedelta
 
 from .. import audit, people, rules, suites
 from ..escalations import sync
 from ..db import writing
 from ..flags import FLAGS
 from ..lookup import by_id
-from ..times import london, now_iso, span_to_utc, to_iso
+from ..times import from_iso, london, london_to_utc, now_iso, span_to_utc, to_iso
 from . import questions as q
 from .snapshot import snapshot
 
@@ -199,6 +200,29 @@ def visits_for(db, user_id, limit=200):
             WHERE d.visit_id = v.id AND d.removed_at IS NULL) AS flag_count
         FROM visits v WHERE v.created_by = :me OR v.partner_id = :me
         ORDER BY v.arrived_at DESC LIMIT :limit""", {"me": user_id, "limit": limit}))
+    names = suites.names(db, [r["suite_id"] for r in rows])
+    return [{**r, "suite_name": names[r["suite_id"]]} for r in rows]
+
+
+NEAR = timedelta(minutes=60)  # arrivals this close, same ICV, suite and London day: likely the same visit
+
+
+def near_duplicates(db, user_id, suite_id, arrived_at, leaving_out=None):
+    """Submitted reports that may be this one again: at the same suite, on the same London day,
+    arriving within an hour (either way, inclusive) of `arrived_at`, that this ICV wrote or was
+    the partner on (a partner's report of the visit we made together is the likeliest double).
+    `leaving_out` is the report being corrected. Earliest first, with the suite's name.
+    One range of the visits_suite(suite_id, arrived_at) index: two hours of one suite."""
+    arrived = from_iso(arrived_at)
+    day = london(arrived).date()
+    day_start, day_end = (to_iso(london_to_utc(d, time(0, 0))) for d in (day, day + timedelta(days=1)))
+    rows = list(db.query("""
+        SELECT id, suite_id, arrived_at, created_by FROM visits
+        WHERE suite_id = :suite AND arrived_at >= :lo AND arrived_at <= :hi AND arrived_at < :end
+          AND :me IN (created_by, partner_id) AND status = 'submitted' AND id IS NOT :leave
+        ORDER BY arrived_at, id""", {"me": user_id, "suite": int(suite_id), "leave": leaving_out,
+                                     "lo": max(to_iso(arrived - NEAR), day_start),
+                                     "hi": to_iso(arrived + NEAR), "end": day_end}))
     names = suites.names(db, [r["suite_id"] for r in rows])
     return [{**r, "suite_name": names[r["suite_id"]]} for r in rows]
 

@@ -137,8 +137,10 @@ class VisitKind(Kind):
         report = store.report_from_form(form)
         label = ", ".join(filter(None, [dict(suite_choices(db)).get(report["suite_id"]),
                                         form.visit_date.data.isoformat() if form.visit_date.data else ""]))
+        already = store.near_duplicates(db, current_user.id, report["suite_id"], report["arrived_at"],
+                                        leaving_out=saved["visit_id"])  # a warning: nothing blocks
         return render_template(self.check_template, kind=self, draft=saved, record_label=label or "Visit report",
-                               sections=snapshot(db, store.normalise(report)),
+                               sections=snapshot(db, store.normalise(report)), already=already,
                                correcting=bool(saved["visit_id"]), reason=form.correction_reason.data)
 
     def submit(self, db, target, form, fields, revision):
