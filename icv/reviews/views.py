@@ -21,7 +21,7 @@ from ..drafts.kinds import Kind, Refused, field_labels
 from ..drafts.routes import register
 from ..escalations import queries as escalations
 from ..times import london_today
-from . import derive, questions, store
+from . import derive, questions, store, wording
 from .forms import ReviewForm
 from .summary import sections
 
@@ -34,7 +34,7 @@ NOT_FOUND = "There is no custody record review at that address."
 
 @bp.app_context_processor
 def review_vocabulary():
-    return {"review_questions": questions}
+    return {"review_questions": questions, "review_flags": wording.FLAGS}
 
 
 def refuse_if_ineligible(db):
