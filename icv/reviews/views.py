@@ -149,7 +149,8 @@ class ReviewKind(Kind):
         facts = derive.stored(derive.facts(store.finding(data), settings))
         return render_template(self.check_template, kind=self, review=review, draft=target["draft"],
                                record_label=f"Record review {review['record_ref']}", sections=sections(data, facts),
-                               preview=store.preview(db, review, data, settings))
+                               preview=store.preview(db, review, data, settings),
+                               contradictions=questions.contradictions(review["sample_reason"], data))
 
     def submit(self, db, target, form, fields, revision):
         review = target["review"]

@@ -95,7 +95,6 @@ NO_IS_NOT_RECORDED = {("strip_search", "reason_recorded"), ("strip_search", "aa_
 # "not_known" is "Not recorded" unless NO_IS_NOT_RECORDED or given here.
 CHOICES = {
     ("use_of_force", "allegation", "no"): "No, or not recorded",
-    ("use_of_force", "detainee_injury", "none"): "No injury recorded",
     ("child", "aa_status", "present"): "Called and arrived",
     ("child", "aa_status", "called_not_arrived"): "Called, not recorded as arriving",
 }
