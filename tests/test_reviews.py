@@ -297,7 +297,8 @@ def test_missing_answers_each_get_a_plain_message(reviewer, assigned):
     assert messages == [
         "Select the disposal category", "Enter the time of arrival at the police station, like 14:30",
         "Enter the time of release or transfer, like 14:30", "Grade 'Eight hours' rest in 24', or choose 'Not applicable'",
-        "Answer yes or no: was the detainee a child (under 18, or appears to be)?", "Select the overall grade of the record"]
+        "Answer yes or no: does the record show the detainee was a child (under 18, or appeared to be)?",
+        "Select the overall grade of the record"]
 
 
 def test_a_time_that_is_not_a_time_says_so(reviewer, assigned):

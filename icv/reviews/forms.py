@@ -7,15 +7,15 @@ Cross-checks say in plain words which two times disagree, next to the field.
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, RadioField, SelectMultipleField, StringField
+from wtforms import Field, FieldList, Form, FormField, HiddenField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import codes, flags
 from ..forms import Choice, Date, Radios, Time, options
 from ..times import format_london, london, to_iso, utcnow
-from ..visits.fields import FLAG_FORMS, MAX_MINUTES, YES_NO, minutes, text_area
-from . import derive
+from ..visits.fields import MAX_MINUTES, YES_NO, answers_form, minutes, text_area
+from . import derive, wording
 from . import questions as q
 
 MAX_REVIEWS = 20
@@ -104,14 +104,42 @@ CareChecksForm = grades_form("CareChecksForm", q.CARE_CHECKS, q.GRADES,
 QualityForm = grades_form("QualityForm", q.RECORD_QUALITY, q.QUALITY, "Answer '{label}'")
 
 
+class Fixed(Field):
+    """An answer a review never asks (wording.FIXED): whatever is posted, it holds its value."""
+
+    def __init__(self, label=None, validators=None, value="", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.value = value
+
+    def process(self, formdata, data=None, extra_filters=None):
+        self.data = self.object_data = self.value
+        self.raw_data, self.process_errors = [], []
+
+
+def review_answers_form(flag):
+    """A flag's answers sub-form in the record's words, its FIXED answers held but not asked."""
+    asked = answers_form(f"review_{flag.kind}_form", flag.questions)
+    fixed = {n: Fixed(value=v) for n, v in wording.FIXED.items()
+             if any(x.name == n for x in flags.BY_KIND[flag.kind].questions)}
+    return type(f"review_{flag.kind}_answers", (asked,), fixed)
+
+
 class FlagsForm(Form):
-    """The flags of icv/flags.py, as on a visit's detainee entry."""
+    """The flags of icv/flags.py, as on a visit's detainee entry, asked in the record's words
+    (wording.py): the same names and codes, so the rules read them alike."""
 
     under_18 = False  # set by ReviewForm from the age band
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        ok = flags.check_form(self, minutes, MAX_MINUTES) and ok
+        for flag in wording.FLAGS:  # flags.check_form, with the messages in the record's words
+            if self[flag.kind].data != "yes":
+                continue
+            sub = self[f"{flag.kind}_answers"].form
+            given = {n: f.data for n, f in sub._fields.items()}
+            for name, message in flags.answer_errors(flag, given, minutes, MAX_MINUTES).items():
+                sub[name].errors = [message]
+                ok = False
         if self.under_18 and self.child.data == "no":
             self.child.errors = list(self.child.errors) + [
                 "The age band is under 18, so answer yes: the detainee is a child"]
@@ -123,11 +151,11 @@ class FlagsForm(Form):
         return flags.raised_answers(self, minutes)
 
 
-for _flag in flags.FLAGS:
-    question = _flag.question.replace("this person", "the detainee").replace("Is the detainee", "Was the detainee")
+for _flag in wording.FLAGS:
+    question = _flag.question
     setattr(FlagsForm, _flag.kind, Radios(question, choices=YES_NO,
                                           message=f"Answer yes or no: {question[0].lower()}{question[1:]}"))
-    setattr(FlagsForm, f"{_flag.kind}_answers", FormField(FLAG_FORMS[_flag.kind]))
+    setattr(FlagsForm, f"{_flag.kind}_answers", FormField(review_answers_form(_flag)))
 
 
 class ReviewForm(FlaskForm):

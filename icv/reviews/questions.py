@@ -3,6 +3,8 @@ the pages and the rules. The flag schemas (strip search, intimate search, use of
 are icv/flags.py's, the same as on visit reports."""
 from dataclasses import dataclass
 
+from ..codes import AGE_BANDS, CHILD_AGE_BANDS
+
 SAMPLE_REASONS = [
     ("child", "Child"),
     ("mental_health", "Mental health"),
@@ -126,3 +128,29 @@ OVERALL_GRADES = [
 ]
 
 REPRESENTATIONS = [("yes", "Yes"), ("no", "No"), ("not_recorded", "Not recorded")]
+
+
+# Why a record was sampled, against the answers ---------------------------------------------------
+
+def contradictions(reason, review):
+    """[(what is wrong, field id to change, what to change)] when the answers of a review (the
+    form's review()) contradict why the record was sampled: a child with an adult age band, a
+    woman recorded as male, a strip search or force with no such flag, a mental health or
+    vulnerable adult sample with no such marker. A warning only: the record may be right."""
+    raised, markers, band = review.get("flags") or {}, review.get("markers") or [], review.get("age_band")
+    because, found = f"Sampled because '{dict(SAMPLE_REASONS).get(reason, reason)}', but", []
+    if (reason == "child" and band and band != "unknown" and band not in CHILD_AGE_BANDS
+            and "child" not in raised):
+        found.append((f"{because} the age band is {dict(AGE_BANDS)[band]} and you answered that the record "
+                      "does not show a child.", "age_band", "the age band"))
+    if reason == "woman" and review.get("gender") == "male":
+        found.append((f"{because} the gender is Male.", "gender-0", "the gender"))
+    for kind, said, what in (("strip_search", "a strip search", "the strip search answer"),
+                             ("use_of_force", "force used", "the use of force answer")):
+        if reason == kind and kind not in raised:
+            found.append((f"{because} you answered that the record does not show {said}.", f"flags-{kind}-0", what))
+    for marker in ("mental_health", "vulnerable_adult"):
+        if reason == marker and marker not in markers:
+            found.append((f"{because} the marker '{dict(VULNERABILITY_MARKERS)[marker]}' is not ticked.",
+                          "markers", "the vulnerability markers"))
+    return found

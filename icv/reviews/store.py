@@ -15,7 +15,6 @@ from ..drafts import store as drafts
 from ..db import writing
 from ..escalations import queries as escalation_queries
 from ..escalations import sync
-from ..flags import FLAGS
 from ..times import now_iso
 from . import derive
 
@@ -218,10 +217,10 @@ def save_draft(db, review_id, user_id, fields, base=None):
 
 
 def initial_fields(review):
-    """A new draft: arrival on the session's date, flags from the custody record, one review."""
-    fields = [["client_id", review["client_id"]], ["times-arrived_date", review["session_date"]],
-              ["reviews-0-due", ""]]
-    return fields + [[f"flags-{f.kind}_answers-source", "custody_record"] for f in FLAGS]
+    """A new draft: arrival on the session's date and one detention review. (A flag's source is
+    never asked on a review: it is always the custody record, wording.FIXED.)"""
+    return [["client_id", review["client_id"]], ["times-arrived_date", review["session_date"]],
+            ["reviews-0-due", ""]]
 
 
 # Submitting --------------------------------------------------------------------------------------

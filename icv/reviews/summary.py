@@ -1,8 +1,8 @@
 """A review in words: labelled sections for check your answers and the review's page, with
 what the times imply worked out (derive.py) and shown beside what was typed."""
-from .. import codes, flags
+from .. import codes
 from ..times import format_london
-from . import derive
+from . import derive, wording
 from . import questions as q
 
 WHEN = "%a %-d %b %Y, %H:%M"
@@ -88,7 +88,7 @@ def sections(review, facts):
                                      or review.get("annex_b_delay") or "no")])
     care = [[label, codes.label(q.GRADES, (review.get("care_checks") or {}).get(name, ""))]
             for name, label in q.CARE_CHECKS]
-    flag_rows = flags.in_words(review.get("flags") or {})
+    flag_rows = wording.in_words(review.get("flags") or {})
     quality = [[label, codes.label(q.QUALITY, (review.get("record_quality") or {}).get(name, ""))]
                for name, label in q.RECORD_QUALITY]
     quality += [["Overall grade", codes.label(q.OVERALL_GRADES, review.get("overall_grade") or "")],

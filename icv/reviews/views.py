@@ -21,7 +21,7 @@ from ..drafts.kinds import Kind, Refused, field_labels
 from ..drafts.routes import register
 from ..escalations import queries as escalations
 from ..times import london_today
-from . import derive, questions, store
+from . import derive, questions, store, wording
 from .forms import ReviewForm
 from .summary import sections
 
@@ -34,7 +34,7 @@ NOT_FOUND = "There is no custody record review at that address."
 
 @bp.app_context_processor
 def review_vocabulary():
-    return {"review_questions": questions}
+    return {"review_questions": questions, "review_flags": wording.FLAGS}
 
 
 def refuse_if_ineligible(db):
@@ -149,7 +149,8 @@ class ReviewKind(Kind):
         facts = derive.stored(derive.facts(store.finding(data), settings))
         return render_template(self.check_template, kind=self, review=review, draft=target["draft"],
                                record_label=f"Record review {review['record_ref']}", sections=sections(data, facts),
-                               preview=store.preview(db, review, data, settings))
+                               preview=store.preview(db, review, data, settings),
+                               contradictions=questions.contradictions(review["sample_reason"], data))
 
     def submit(self, db, target, form, fields, revision):
         review = target["review"]

@@ -11,7 +11,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from .helpers import expect, radio, sign_in
+from icv import people
+from icv.db import connect
+from icv.reviews import store
+from review_helpers import review_fields
+
+from .helpers import LOGINS, expect, radio, sign_in
 
 try:
     from axe_playwright_python.sync_playwright import Axe
@@ -27,9 +32,10 @@ CARE = ["Written notice of rights given", "Observation level set and cell visits
         "Rousing checks done where required", "Meals and drinks offered", "Eight hours' rest in 24",
         "Medication given as directed", "Pre-release risk assessment done",
         "Safeguarding referrals made where needed"]
-FLAGS = ["Was the detainee strip searched?",
-         "Was the detainee intimately searched (a search of body orifices other than the mouth)?",
-         "Was force used on the detainee?", "Was the detainee a child (under 18, or appears to be)?"]
+FLAGS = ["Does the record show the detainee was strip searched?",
+         "Does the record show the detainee was intimately searched (a search of body orifices other than the mouth)?",
+         "Does the record show force was used on the detainee?",
+         "Does the record show the detainee was a child (under 18, or appeared to be)?"]
 
 
 def no_violations(page):
@@ -132,6 +138,7 @@ def test_a_reviewer_completes_a_review_that_raises_dt2(page, live_server, screen
     expect(page.get_by_role("heading", level=1, name="Check your answers before submitting")).to_be_visible()
     expect(page.get_by_text("11 h 50 min").first).to_be_visible()
     expect(page.get_by_text(re.compile(r"Due \w+ \d+ \w+, 04:15; done \w+ \d+ \w+, 05:50, 1 h 35 min late"))).to_be_visible()
+    expect(page.get_by_text("Your answers do not match why this record was sampled")).to_have_count(0)  # Random
     raised = page.get_by_role("list").filter(has_text="DT2")
     expect(raised).to_contain_text("DT2: Detention review late or missed, with no reason recorded for postponing it")
     no_violations(page)
@@ -262,3 +269,37 @@ def test_a_pair_saving_from_an_older_page_is_told_and_loses_nothing(new_context,
             "SELECT fields FROM drafts WHERE client_id = ?", [client_id]).fetchone()[0]))
     assert (fields["times-arrived"], fields["gender"]) == ("21:40", "female")
     assert errors == []
+
+
+def test_answers_that_contradict_the_sample_are_warned_of_and_can_still_be_submitted(page_as, live_server,
+                                                                                      screenshot):
+    """A record sampled because 'Child' whose answers give an age band of 25 to 34 and no child:
+    check your answers warns, its link goes to the age band, and the review still submits."""
+    db = connect(live_server.database)
+    try:
+        alex = people.find_by_email(db, LOGINS["icv"][0])["id"]
+        batch = db.execute("SELECT b.id FROM review_batches b JOIN suites s ON s.id = b.suite_id "
+                           "WHERE s.name = 'Brixton'").fetchone()[0]
+        review = store.get_review(db, store.add_record(db, batch, "01CX/40990/26", "child", [alex], alex))
+    finally:
+        db.close()
+    page = page_as("icv")
+    page.goto(f"/reviews/drafts/{review['client_id']}")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    answered = page.request.post(page.url, form={**review_fields(review), "csrf_token": token}, max_redirects=0)
+    assert answered.status == 302, answered.text()
+    page.goto(f"/reviews/drafts/{review['client_id']}/check")
+    warning = page.locator("#sample-warning")
+    expect(warning.get_by_role("heading", level=2)).to_have_text(
+        "Warning: Your answers do not match why this record was sampled")
+    expect(warning).to_contain_text("Sampled because 'Child', but the age band is 25 to 34")
+    no_violations(page)
+    top(warning)
+    screenshot(page, "review-12-sample-warning", full_page=False)
+    warning.get_by_role("link", name="Change the age band").click()
+    expect(page).to_have_url(re.compile(r"#age_band$"))
+    expect(page.get_by_label("Age band")).to_be_in_viewport()
+    page.go_back()
+    page.get_by_role("button", name="Submit review").click()
+    expect(page).to_have_url(re.compile(r"/reviews/\d+$"))
+    expect(page.get_by_role("status").filter(has_text="Review submitted. Thank you.")).to_be_visible()
