@@ -85,6 +85,14 @@ def create_app(test_config=None):
         # The address links in emails start with, e.g. "https://icv.example.org". Set it in
         # production: without it links use the Host the request came with.
         BASE_URL=None,
+        # Compression (issue 12; Flask-Compress, applied in icv/main.py compressed()): gzip, which
+        # every browser takes, for text of 500 bytes or more; pages, static files and JSON alike.
+        COMPRESS_ALGORITHM="gzip",
+        COMPRESS_ALGORITHM_STREAMING="gzip",  # static files are sent as streams
+        COMPRESS_MIMETYPES=["text/html", "text/css", "application/javascript", "text/javascript",
+                            "application/json", "text/csv", "image/svg+xml"],
+        COMPRESS_MIN_SIZE=500,
+        COMPRESS_REGISTER=False,  # icv/main.py compressed() calls it, passing downloads by
     )
     if test_config is None:
         ensure_secret_key(Path(app.instance_path) / "config.py")

@@ -1,13 +1,16 @@
 """The home page redirect, the service worker and offline page, error pages, template helpers
-and response headers."""
+and response headers: security, caching (static files at versioned addresses) and compression."""
 import functools
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
 from flask import Blueprint, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask_compress import Compress
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.security import safe_join
 
 from . import audit, codes, db, flags
 from .auth import public, wants_json
@@ -46,23 +49,59 @@ def index():
     return redirect(url_for(HOME_BY_ROLE[current_user.role]))
 
 
+# Static files are addressed as /static/app.js?v=<hash of the file>: a changed file gets a new
+# address, so browsers keep each one a year without asking again (the most HTTP caches allow).
+STATIC_CACHE = "public, max-age=31536000, immutable"
+# What the service worker keeps for a report opened with no signal (besides /offline and the form).
+WORKER_ASSETS = ("style.css", "app.js")
+
+
+@functools.lru_cache(maxsize=256)
+def content_hash(path, stamp):
+    """The first 12 hex digits of a file's SHA-256; `stamp` (its size and time) makes an edited
+    file hashed again, so each version is read once."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def static_version(filename):
+    """The version of a file in static/, or None if there is no such file."""
+    path = safe_join(current_app.static_folder, filename or "")
+    try:
+        found = os.stat(path) if path else None
+    except OSError:
+        return None
+    if found is None or not os.path.isfile(path):
+        return None
+    return content_hash(path, (found.st_size, found.st_mtime_ns))
+
+
+def versioned_static(endpoint, values):
+    """url_for('static', filename=...) adds v=<the file's version> (a url_defaults hook, so every
+    template's link to a static file is versioned without saying so)."""
+    if endpoint == "static" and "v" not in values:
+        version = static_version(values.get("filename"))
+        if version:
+            values["v"] = version
+
+
 @functools.lru_cache(maxsize=4)
-def worker_script(files, stamp):
-    """sw.js with its VERSION: a hash of the files it caches."""
-    version = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:12]
-    return files[0].read_text().replace("__VERSION__", version)
+def worker_script(path, version, cache, assets):
+    """sw.js with its cache name (a hash of every static file) and the addresses it keeps."""
+    return Path(path).read_text().replace("__VERSION__", cache).replace("__ASSETS__", assets)
 
 
 @bp.route("/sw.js")
 @public
 def service_worker():
     """static/sw.js at the top of the site (so its scope is every page), with VERSION set to a
-    hash of the files it caches: changing any of them makes browsers install a fresh cache."""
-    static = Path(current_app.static_folder)
-    files = tuple(static / name for name in ("sw.js", "app.js", "style.css"))
-    stamp = tuple(f.stat().st_mtime_ns for f in files)  # read and hashed again only on a change
-    response = current_app.response_class(worker_script(files, stamp),
-                                          mimetype="application/javascript")
+    hash of every static file (changing any of them makes browsers install a fresh cache) and
+    ASSETS to the versioned addresses of the files it keeps, the ones the pages link to."""
+    folder = Path(current_app.static_folder)
+    versions = sorted((f.name, static_version(f.name)) for f in folder.iterdir() if f.is_file())
+    cache = hashlib.sha256(repr(versions).encode()).hexdigest()[:12]
+    assets = " ".join(url_for("static", filename=name) for name in WORKER_ASSETS)
+    script = worker_script(str(folder / "sw.js"), static_version("sw.js"), cache, assets)
+    response = current_app.response_class(script, mimetype="application/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
     return response
@@ -181,7 +220,8 @@ def handle_busy(error):
 
 
 def secure_headers(response):
-    """Security headers on every response; pages holding case data are never cached."""
+    """Security headers on every response; pages holding case data are never cached; a static
+    file asked for at its current version is kept for a year (any other asks again each time)."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -191,7 +231,21 @@ def secure_headers(response):
         "form-action 'self'; base-uri 'none'; object-src 'none'")
     if request.endpoint != "static":
         response.headers.setdefault("Cache-Control", "no-store")
+    elif (response.status_code in (200, 304) and request.args.get("v")
+          and request.args["v"] == static_version((request.view_args or {}).get("filename"))):
+        response.headers["Cache-Control"] = STATIC_CACHE
     return response
+
+
+def compressed(response):
+    """Text responses gzipped for browsers that ask (Flask-Compress; settings in create_app).
+    Downloads go as they are, with their Content-Length: a cut connection then shows as a
+    failed download, never a short file (icv/summaries/export_views.py). So does part of a
+    static file (a Range request's 206), whose Content-Range counts the file's own bytes."""
+    if (response.status_code == 206
+            or response.headers.get("Content-Disposition", "").startswith("attachment")):
+        return response
+    return current_app.extensions["compress"].after_request(response)
 
 
 def note_address():
@@ -216,6 +270,9 @@ def register_error_handlers(app):
         app.register_error_handler(code, handle_http_error)
     app.register_error_handler(413, handle_too_large)
     app.register_error_handler(sqlite3.OperationalError, handle_busy)
+    app.extensions["compress"] = Compress(app)
+    app.url_defaults(versioned_static)
+    app.after_request(compressed)  # after_request functions run last first: this runs last
     app.after_request(secure_headers)
     app.after_request(log_refusal)
     app.jinja_env.filters.update(london=format_london, day=format_day)

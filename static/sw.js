@@ -1,11 +1,13 @@
 /* ICV service worker, served at /sw.js (scope /) by icv/main.py, which puts a hash of the static
-   files in VERSION so any change to them installs a fresh cache.
+   files in VERSION so any change to them installs a fresh cache, and in ASSETS the versioned
+   addresses (/static/app.js?v=<hash>) that the pages link to.
    Cached: the stylesheet, app.js, the /offline page and the blank report form (/visits/new),
    nothing else: other signed-in pages hold case data and are never cached.
    A sign-out tapped with no signal (app.js leaves its token in the SIGNOUT cache) is finished
    here before any page opens, so the phone never comes back signed in (app.js checks too). */
 "use strict";
 const CACHE = "icv-__VERSION__";
+const ASSETS = "__ASSETS__".split(" ");
 const SIGNOUT = "icv-signout";  // holds "/token": the CSRF token of a sign-out not yet made
 const FORM = "/visits/new";
 const DRAFT = /^\/visits\/drafts\/[0-9a-f-]{36}$/;
@@ -15,7 +17,7 @@ const offline = () => new Request("/offline", { credentials: "omit" });
 
 self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(CACHE)
-    .then((c) => c.addAll(["/static/style.css", "/static/app.js", offline()]))
+    .then((c) => c.addAll([...ASSETS, offline()]))
     .then(() => self.skipWaiting()));
 });
 
@@ -113,12 +115,19 @@ async function report(req, path) {
   }
 }
 
-// Static files: the cache first (its name changes with them), refilled after sign-out empties it.
+// Static files: the cache first (each address is one version of a file), refilled after sign-out
+// empties it. With no signal, a page kept from before an update gets the version this worker has.
 async function asset(req) {
   const cache = await caches.open(CACHE);
   const hit = await cache.match(req);
   if (hit) return hit;
-  const res = await fetch(req);
-  if (res.ok) await cache.put(req, res.clone());
-  return res;
+  try {
+    const res = await fetch(req);
+    if (res.ok) await cache.put(req, res.clone());
+    return res;
+  } catch (err) {
+    const other = await cache.match(req, { ignoreSearch: true });
+    if (other) return other;
+    throw err;
+  }
 }
