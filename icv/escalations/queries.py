@@ -250,14 +250,25 @@ def outcomes_by_visit(db, visit_ids):
     """{visit_id: [finding]} for a visitor's own reports: what they may see of each escalation
     (rule, title, status, the outcome note written for them, when it closed). Never internal
     notes, the police response, the assignee or the history."""
-    if not visit_ids:
+    return _outcomes(db, "visit_id", visit_ids)
+
+
+def outcomes_by_review(db, review_ids):
+    """{review_id: [finding]} for a reviewer's own reviews (My reviews): what a visitor may see
+    of each escalation the review raised, as outcomes_by_visit; never internal notes, the police
+    response, the assignee, why it was closed or the history."""
+    return _outcomes(db, "review_id", review_ids)
+
+
+def _outcomes(db, column, ids):
+    """Findings by `column` (visit_id or review_id: each has its index) for these ids."""
+    if not ids:
         return {}
-    marks = ",".join("?" * len(visit_ids))
     found = {}
     for r in db.query(f"""
-            SELECT {VISITOR_COLUMNS} FROM escalations WHERE visit_id IN ({marks})
-            ORDER BY visit_id, priority_rank, rule_id""", list(visit_ids)):
-        found.setdefault(r["visit_id"], []).append(r)
+            SELECT {VISITOR_COLUMNS}, review_id FROM escalations WHERE {column} IN ({",".join("?" * len(ids))})
+            ORDER BY {column}, priority_rank, rule_id""", list(ids)):
+        found.setdefault(r[column], []).append(r)
     return found
 
 

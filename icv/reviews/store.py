@@ -181,15 +181,31 @@ def get_review(db, review_id=None, client_id=None):
     return row
 
 
-def my_reviews(db, user_id):
-    """The reviews assigned to this ICV: drafts first, then the newest sessions."""
+# A reviewer's reviews are read from their assignments (index review_assignments_user), each
+# review by its record (UNIQUE record_id): one reviewer has at most a few hundred, sorted in memory.
+MY_REVIEWS = """FROM review_assignments a JOIN custody_record_reviews c ON c.record_id = a.record_id
+                WHERE a.user_id = :me"""
+
+
+def count_my_reviews(db, user_id):
+    """{"draft": n, "submitted": n}: how many reviews this ICV has to do and has done."""
+    found = {"draft": 0, "submitted": 0}
+    found.update(db.execute(f"SELECT c.status, count(*) {MY_REVIEWS} GROUP BY c.status",
+                            {"me": user_id}).fetchall())
+    return found
+
+
+def my_reviews(db, user_id, submitted=False, size=-1, offset=0):
+    """The reviews assigned to this ICV, to do (submitted=False: every one) or submitted (a page
+    of `size` from `offset`), newest session first, with the partner and when a draft was saved."""
     rows = list(db.query("""
         SELECT c.id, c.client_id, c.status, c.submitted_at, r.id AS record_id, r.record_ref,
           r.sample_reason, b.session_date, b.suite_id
-        FROM review_assignments a JOIN review_records r ON r.id = a.record_id
-        JOIN review_batches b ON b.id = r.batch_id JOIN custody_record_reviews c ON c.record_id = r.id
-        WHERE a.user_id = :me
-        ORDER BY c.status = 'submitted', b.session_date DESC, r.id LIMIT 500""", {"me": user_id}))
+        FROM review_assignments a JOIN custody_record_reviews c ON c.record_id = a.record_id
+        JOIN review_records r ON r.id = c.record_id JOIN review_batches b ON b.id = r.batch_id
+        WHERE a.user_id = :me AND c.status = :status
+        ORDER BY b.session_date DESC, r.id DESC LIMIT :size OFFSET :offset""",
+        {"me": user_id, "status": "submitted" if submitted else "draft", "size": size, "offset": offset}))
     partners = reviewer_names(db, [r["record_id"] for r in rows], leaving_out=user_id)
     saved_at = drafts.saved_at_by_review(db, [r["id"] for r in rows])
     return [{**r, "partner": partners.get(r["record_id"]), "draft_saved_at": saved_at.get(r["id"])}

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from .. import codes, rulebook
+from .. import codes, paging, rulebook
 from ..drafts import store as drafts
 from ..auth import STAFF, role_required
 from ..db import get_db
@@ -80,11 +80,17 @@ def review_form(review, formdata=None, csrf=True):
 @bp.route("/")
 @role_required("icv")
 def mine():
-    """My reviews: the records assigned to me, drafts first."""
+    """My reviews: the records assigned to me still to do (every one, on every page), then a
+    page of those submitted, newest session first, with what became of each finding
+    (`?page=N`: icv/paging.py says what a bad number gets)."""
     db = get_db()
     refuse_if_ineligible(db)
-    return render_template("reviews/mine.html", reviews=store.my_reviews(db, current_user.id),
-                           reasons=dict(questions.SAMPLE_REASONS))
+    counts = store.count_my_reviews(db, current_user.id)
+    page = paging.choose(request.args.get("page"), counts["submitted"], "submitted reviews")
+    done = store.my_reviews(db, current_user.id, submitted=True, size=page.size, offset=page.offset)
+    return render_template("reviews/mine.html", to_do=store.my_reviews(db, current_user.id), done=done,
+                           outcomes=escalations.outcomes_by_review(db, [r["id"] for r in done]),
+                           counts=counts, page=page, reasons=dict(questions.SAMPLE_REASONS))
 
 
 class ReviewKind(Kind):

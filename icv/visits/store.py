@@ -190,16 +190,33 @@ def add_version(db, visit_id, version, report, fields, reason, user_id, now):
 
 # Reading back ------------------------------------------------------------------------------
 
-def visits_for(db, user_id, limit=200):
-    """Reports this ICV made or was the partner on, newest first."""
-    rows = list(db.query("""
+# An ICV's reports: the ones they wrote (index visits_created_by) and the ones they were the
+# partner on (visits_partner). Each side is read in arrival order from its own index and SQLite
+# merges the two, so a page stops reading once it has its rows, however many reports there are.
+MINE = """SELECT id, arrived_at FROM visits WHERE created_by = :me
+          UNION SELECT id, arrived_at FROM visits WHERE partner_id = :me"""
+
+
+def count_visits_for(db, user_id):
+    """How many reports this ICV made or was the partner on (read from the two indexes alone)."""
+    return db.execute(f"SELECT count(*) FROM ({MINE})", {"me": user_id}).fetchone()[0]
+
+
+def visits_for(db, user_id, size, offset=0):
+    """A page of the reports this ICV made or was the partner on, newest arrival first (then
+    newest id), with their entry and flag counts and suite names."""
+    ids = [r[0] for r in db.execute(f"{MINE} ORDER BY arrived_at DESC, id DESC LIMIT :size OFFSET :offset",
+                                    {"me": user_id, "size": size, "offset": offset})]
+    if not ids:
+        return []
+    rows = list(db.query(f"""
         SELECT v.*,
           (SELECT count(*) FROM detainee_entries d WHERE d.visit_id = v.id AND d.removed_at IS NULL)
             AS entry_count,
           (SELECT count(*) FROM flags f JOIN detainee_entries d ON d.id = f.detainee_entry_id
             WHERE d.visit_id = v.id AND d.removed_at IS NULL) AS flag_count
-        FROM visits v WHERE v.created_by = :me OR v.partner_id = :me
-        ORDER BY v.arrived_at DESC LIMIT :limit""", {"me": user_id, "limit": limit}))
+        FROM visits v WHERE v.id IN ({','.join('?' * len(ids))})
+        ORDER BY v.arrived_at DESC, v.id DESC""", ids))
     names = suites.names(db, [r["suite_id"] for r in rows])
     return [{**r, "suite_name": names[r["suite_id"]]} for r in rows]
 

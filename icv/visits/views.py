@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from .. import audit, people, rulebook, suites
+from .. import audit, paging, people, rulebook, suites
 from ..drafts import store as drafts
 from ..auth import STAFF, role_required
 from ..escalations import queries as escalations
@@ -199,13 +199,15 @@ def own_draft(db, client_id):
 @bp.route("/")
 @role_required("icv")
 def index():
-    """My reports: drafts to resume, then the visits this ICV made or joined."""
+    """My reports: drafts to resume (every one, on every page), then a page of the visits this
+    ICV made or joined, newest first (`?page=N`: icv/paging.py says what a bad number gets)."""
     db = get_db()
-    visits = store.visits_for(db, current_user.id)
+    page = paging.choose(request.args.get("page"), store.count_visits_for(db, current_user.id), "reports")
+    visits = store.visits_for(db, current_user.id, page.size, page.offset)
     outcomes = escalations.outcomes_by_visit(db, [v["id"] for v in visits])  # status, outcome only
     return render_template("visits/index.html", visits=visits, drafts=drafts.visit_drafts(db, current_user.id),
                            counts={visit_id: len(found) for visit_id, found in outcomes.items()},
-                           outcomes=outcomes, suites=dict(suite_choices(db)))
+                           outcomes=outcomes, suites=dict(suite_choices(db)), page=page)
 
 
 @bp.route("/new")
