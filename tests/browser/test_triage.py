@@ -88,7 +88,7 @@ def change_status(page, to, reason=None):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_triage_from_queue_to_resolution_and_the_visitor_sees_the_outcome(
-        size, page_as, live_server, screenshot):
+        size, page_as, live_server, screenshot, docs_screenshot):
     number = random.randint(10000, 99999)
     record_no = f"01BX/{number}/26"
     outcome = f"{OUTCOME} Our reference: T{number}."  # each run finds its own
@@ -104,6 +104,8 @@ def test_triage_from_queue_to_resolution_and_the_visitor_sees_the_outcome(
     no_violations(page)
     fits(page)
     screenshot(page, f"{shot}-01-queue", full_page=False)
+    if size == "desktop":  # at a desk: a table, the filters beside it (README, the loop, 3)
+        docs_screenshot(page, "queue-desktop")
 
     # Filter to new escalations at Brixton, then the unassigned view: all in the address.
     # On a phone the filters fold away under a summary; at a desk they show in a side column.
@@ -136,6 +138,8 @@ def test_triage_from_queue_to_resolution_and_the_visitor_sees_the_outcome(
     no_violations(page)
     fits(page)
     screenshot(page, f"{shot}-03-escalation", full_page=False)
+    if size == "desktop":  # the finding on the left, the work on it on the right
+        docs_screenshot(page, "escalation-desktop")
     shot_at(screenshot, page, f"{shot}-03b-finding", page.get_by_role("heading", name="The finding"))
     shot_at(screenshot, page, f"{shot}-03c-actions", page.get_by_role("heading", name="Work on it"))
 
