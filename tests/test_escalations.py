@@ -46,8 +46,9 @@ def queue_links(page):
 
 def queue_ids(page):
     """Escalation ids of the queue items, in page order (each title opens its escalation)."""
-    ids = [int(n) for n in re.findall(r'<li class="card queue-item[\w -]*" id="item-(\d+)"', page)]
-    titles = re.findall(r'<h2 class="card-title"><a href="/escalations/(\d+)">', page)
+    ids = [int(n) for n in re.findall(r'<tr class="queue-item[\w -]*" id="item-(\d+)"', page)]
+    titles = re.findall(r'<th scope="row" class="queue-title"><span class="tag tag-\w+">\w+</span> '
+                        r'<span class="queue-rule">\w+</span> <a href="/escalations/(\d+)">', page)
     assert [str(i) for i in ids] == titles
     return ids
 

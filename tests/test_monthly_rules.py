@@ -237,8 +237,8 @@ def test_the_queue_shows_a_london_wide_escalation_and_its_month(db, october, log
     e = found(db, "AG1")["strip_search"]
     text = page_text(login_as("custody_team").get("/escalations/?rule=AG1"))
     item = text[text.index(f'id="item-{e["id"]}"'):]
-    item = item[:item.index("</li>")]
-    assert "<dt>Suite</dt><dd>London</dd>" in item
+    item = item[:item.index("</tr>")]
+    assert '<td><span class="cell-label">Suite</span> London</td>' in item
     assert "/summaries/?area=london&period=2026-10&edition=staff" in item
     assert "The monthly check of October 2026" in item
 

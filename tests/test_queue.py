@@ -145,11 +145,11 @@ def test_overdue_is_highlighted_and_due_today_shown(world, mine):
     page = page_text(mine.get("/escalations/"))
     b, e = world["ids"]["b"], world["ids"]["e"]
     item_b = page[page.index(f'id="item-{b}"'):]
-    item_b = item_b[:item_b.index("</li>")]
-    assert 'class="card queue-item queue-item-overdue"' in page[page.rindex("<li", 0, page.index(f'id="item-{b}"')):]
+    item_b = item_b[:item_b.index("</tr>")]
+    assert 'class="queue-item queue-item-overdue"' in page[page.rindex("<tr", 0, page.index(f'id="item-{b}"')):]
     assert re.search(r'<strong class="due-overdue">Overdue by \d+ working days</strong>', item_b)
     item_e = page[page.index(f'id="item-{e}"'):]
-    assert '<strong class="due-today">Due today</strong>' in item_e[:item_e.index("</li>")]
+    assert '<strong class="due-today">Due today</strong>' in item_e[:item_e.index("</tr>")]
 
 
 @pytest.mark.parametrize("query, message", [

@@ -117,9 +117,9 @@ def test_icv_reports_a_flagged_visit_and_it_reaches_the_queue_and_the_csv(page, 
 
 
 def find_in_queue(page, record_no, title):
-    """The queue item for this custody record and title, following "Next page" if needed."""
+    """The queue's row for this custody record and title, following "Next page" if needed."""
     while True:
-        item = page.get_by_role("listitem").filter(has_text=record_no).filter(
+        item = page.get_by_role("row").filter(has_text=record_no).filter(
             has=page.get_by_role("link", name=title))
         if item.count():
             return item

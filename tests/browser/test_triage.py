@@ -88,7 +88,7 @@ def change_status(page, to, reason=None):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_triage_from_queue_to_resolution_and_the_visitor_sees_the_outcome(
-        size, page_as, live_server, screenshot):
+        size, page_as, live_server, screenshot, docs_screenshot):
     number = random.randint(10000, 99999)
     record_no = f"01BX/{number}/26"
     outcome = f"{OUTCOME} Our reference: T{number}."  # each run finds its own
@@ -104,16 +104,24 @@ def test_triage_from_queue_to_resolution_and_the_visitor_sees_the_outcome(
     no_violations(page)
     fits(page)
     screenshot(page, f"{shot}-01-queue", full_page=False)
+    if size == "desktop":  # at a desk: a table, the filters beside it (README, the loop, 3)
+        docs_screenshot(page, "queue-desktop")
 
     # Filter to new escalations at Brixton, then the unassigned view: all in the address.
-    page.get_by_text("Filter by priority, status, suite, panel or rule").click()
+    # On a phone the filters fold away under a summary; at a desk they show in a side column.
+    filters = page.get_by_text("Filter by priority, status, suite, panel or rule")
+    if size == "phone":
+        filters.click()
+    else:
+        expect(filters).to_be_hidden()
+        expect(page.get_by_role("heading", level=2, name="Filters")).to_be_visible()
     page.get_by_label("Custody suite").select_option(label="Brixton")
     page.get_by_label("Status").select_option(label="New")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"/escalations/\?suite=\d+&status=new$"))  # no empty boxes
     views.get_by_role("link", name=re.compile(r"^Unassigned \d+$")).click()
     expect(page).to_have_url(re.compile(r"/escalations/\?view=unassigned&suite=\d+&status=new$"))
-    item = page.get_by_role("listitem").filter(has_text=record_no)
+    item = page.get_by_role("row").filter(has_text=record_no)  # a card on a phone
     expect(item).to_contain_text("Critical")
     expect(item).to_contain_text(re.compile(r"Due (today|\w{3} \d+ \w{3} \d{4})"))  # the next working day
     expect(item).to_contain_text("Nobody yet")
@@ -130,6 +138,8 @@ def test_triage_from_queue_to_resolution_and_the_visitor_sees_the_outcome(
     no_violations(page)
     fits(page)
     screenshot(page, f"{shot}-03-escalation", full_page=False)
+    if size == "desktop":  # the finding on the left, the work on it on the right
+        docs_screenshot(page, "escalation-desktop")
     shot_at(screenshot, page, f"{shot}-03b-finding", page.get_by_role("heading", name="The finding"))
     shot_at(screenshot, page, f"{shot}-03c-actions", page.get_by_role("heading", name="Work on it"))
 
