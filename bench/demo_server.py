@@ -53,8 +53,10 @@ def free_port():
 def gunicorn(db_path, workers=3, access_log=None):
     """`gunicorn app:app` with `workers` sync workers on a free port, production settings (two
     factor off and cookies without Secure, as it is plain HTTP on 127.0.0.1); yields its URL.
-    access_log: a file for one line per request, "METHOD PATH?QUERY STATUS MICROSECONDS BYTES"
-    (gunicorn's %(D)s: the worker's time from reading the request to the last byte sent)."""
+    access_log: a file for one line per request, "METHOD PATH?QUERY STATUS MICROSECONDS BYTES
+    CONTENT-LENGTH" (gunicorn's %(D)s: the worker's time from reading the request to the last
+    byte sent; %(B)s counts no bytes gunicorn sent with sendfile, as for static files, so the
+    Content-Length header is logged too: see sent_bytes)."""
     exe = Path(sys.executable).with_name("gunicorn")
     if not exe.exists():
         sys.exit(f"{exe} not found: install it with {Path(sys.executable).with_name('pip')} "
@@ -66,7 +68,7 @@ def gunicorn(db_path, workers=3, access_log=None):
                "--backlog", "2048", "--chdir", str(ROOT), "--log-level", "warning"]
     if access_log:
         command += ["--access-logfile", access_log,
-                    "--access-logformat", "%(m)s %(U)s?%(q)s %(s)s %(D)s %(B)s"]
+                    "--access-logformat", "%(m)s %(U)s?%(q)s %(s)s %(D)s %(B)s %({content-length}o)s"]
     server = subprocess.Popen(command + ["app:app"], env=env, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -82,6 +84,28 @@ def gunicorn(db_path, workers=3, access_log=None):
     finally:
         server.terminate()
         server.wait()
+
+
+def access_lines(text):
+    """[(request, status, microseconds, body bytes sent)] of access log lines (see gunicorn)."""
+    found = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        method, path, status, micros, sent, length = line.split()
+        found.append((f"{method} {path.rstrip('?')}", int(status), int(micros),
+                      sent_bytes(int(status), sent, length)))
+    return found
+
+
+def sent_bytes(status, sent, length):
+    """The body's bytes: Content-Length when there is one (gunicorn's count misses sendfile),
+    else what gunicorn counted; nothing for a 304."""
+    if status == 304:
+        return 0
+    if length.isdigit():
+        return int(length)
+    return int(sent) if sent.isdigit() else 0
 
 
 def sign_in(base, role):
