@@ -207,6 +207,18 @@ INTIMATE_SEARCH = Flag(
 # "not_recorded" says nothing either way, like the check's "not_asked".
 AA_STATUS_AS_CHECK = {"present": "present", "called_not_arrived": "waiting", "not_called": "not_called"}
 
+# A visit report asks about a detainee's appropriate adult once (the check "aa", in its codes),
+# so its flags leave out the questions that asked it again and take their answers from that one:
+# {(flag kind, question): {check code: the question's answer}}. A custody record review asks
+# them (the record answers each). Stored answers keep their old shape, for the rules, pages,
+# summaries and exports that read them.
+FROM_VISIT_AA = {
+    ("strip_search", "aa_present"): {"present": "yes", "waiting": "no", "not_called": "no",
+                                     "not_needed": "not_needed", "not_asked": "not_recorded"},
+    ("child", "aa_status"): {"present": "present", "waiting": "called_not_arrived",
+                             "not_called": "not_called", "not_asked": "not_recorded"},
+}
+
 FLAGS = [STRIP_SEARCH, INTIMATE_SEARCH, USE_OF_FORCE, CHILD]
 BY_KIND = {f.kind: f for f in FLAGS}
 
@@ -241,18 +253,36 @@ def answer_errors(flag, answers, to_minutes, max_minutes):
     return found
 
 
+def is_raised(form, flag):
+    """Whether the form raises the flag: its yes/no answer, or (a visit's child flag, which is
+    not asked) what the form works out itself (form.flag_raised)."""
+    if hasattr(form, "flag_raised"):
+        return form.flag_raised(flag.kind)
+    return form[flag.kind].data == "yes"
+
+
+def given(form, flag):
+    """A raised flag's answers on the form, with those the form gives from elsewhere
+    (form.flag_implied: a visit's appropriate adult, asked once)."""
+    found = dict(form[f"{flag.kind}_answers"].data)
+    if hasattr(form, "flag_implied"):
+        found.update(form.flag_implied(flag.kind))
+    return found
+
+
 def check_form(form, to_minutes, max_minutes):
     """Put the errors of each raised flag on the form's (a detainee entry's or a review's) flag
-    sub-forms; True if there are none."""
+    sub-forms; True if there are none. A question not on the sub-form (answered elsewhere on
+    the form, or carried hidden from an earlier version) is the form's own to check."""
     ok = True
     for flag in FLAGS:
-        if form[flag.kind].data != "yes":
+        if not is_raised(form, flag):
             continue
         sub = form[f"{flag.kind}_answers"].form
-        for name, message in answer_errors(flag, {n: f.data for n, f in sub._fields.items()},
-                                           to_minutes, max_minutes).items():
-            sub[name].errors = [message]
-            ok = False
+        for name, message in answer_errors(flag, given(form, flag), to_minutes, max_minutes).items():
+            if name in sub._fields and sub[name].type != "HiddenField":
+                sub[name].errors = [message]
+                ok = False
     return ok
 
 
@@ -261,8 +291,9 @@ def raised_answers(form, to_minutes):
     optional question left unanswered is simply absent."""
     raised = {}
     for flag in FLAGS:
-        if form[flag.kind].data == "yes":
-            given = form[f"{flag.kind}_answers"].data
-            found = {x.name: to_minutes(given[x.name]) if x.minutes else given[x.name] for x in flag.relevant(given)}
+        if is_raised(form, flag):
+            answers = given(form, flag)
+            found = {x.name: to_minutes(answers.get(x.name)) if x.minutes else answers.get(x.name)
+                     for x in flag.relevant(answers)}
             raised[flag.kind] = {name: v for name, v in found.items() if v not in (None, "")}
     return raised

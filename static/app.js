@@ -487,6 +487,24 @@
     setInterval(flush, 30000);
     flush();
   }
+  // The report's follow-ups that CSS cannot decide (style.css shows the rest): the reason for
+  // a delay only past the limit, the reasons not seen only when some were not seen. Kept in
+  // view when answered or in error; without this script they show, marked "only if".
+  const minutesOf = (t) => { const m = /^(\d\d):(\d\d)/.exec(t || ""); return m ? +m[1] * 60 + +m[2] : null; };
+  const follow = (wrap, needed) => {
+    const kept = [...wrap.querySelectorAll("input:not([type=radio]), textarea")].some((i) => i.value.trim())
+      || wrap.querySelector(".form-group-error");
+    wrap.classList.toggle("js-hidden", !(needed || kept));
+  };
+  const reveals = () => {
+    const delay = $(".reveal-delay"), notSeen = $(".reveal-not-seen");
+    if (delay) {
+      const a = minutesOf(($("#arrival_time") || {}).value), b = minutesOf(($("#admitted_time") || {}).value);
+      follow(delay, a !== null && b !== null && (b - a + 1440) % 1440 > +delay.dataset.delayLimit);
+    }
+    if (notSeen) follow(notSeen, +(($("[name='outcomes-not_seen']") || {}).value || 0) > 0);
+  };
+  if (form) { form.addEventListener("input", reveals); form.addEventListener("change", reveals); reveals(); }
   if (box) { box.hidden = false; box.setAttribute("role", "status"); box.tabIndex = -1; }
   renderOutbox();
   listLocal();

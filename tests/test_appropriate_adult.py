@@ -48,13 +48,29 @@ def test_the_same_answer_twice_is_accepted(login_as, make_user, report_form, db)
     assert "RT4" in raised(db)
 
 
-def test_two_different_answers_for_a_child_are_refused_plainly(login_as, make_user, report_form, db):
+def test_a_draft_from_before_keeps_the_child_questions_answer(login_as, make_user, report_form, db):
+    """A draft made when the child questions asked too: their answer is the one kept, as it was."""
     data = child_report(report_form, make_user, "not_called", **{"checks-aa": "present"})
-    response = login_as("icv").post(draft_url(data), data=data)
-    assert response.status_code == 400
-    assert any("Appropriate adult: this answer and the child questions' answer disagree" in m
-               for m in error_messages(response))
-    assert db["visits"].count == 0
+    assert login_as("icv").post(draft_url(data), data=data).status_code == 302
+    assert json.loads(next(db["detainee_entries"].rows)["checks"])["aa"] == "not_called"
+
+
+def test_one_answer_gives_the_child_flag_and_the_strip_search_theirs(login_as, make_user, report_form, db):
+    """Asked once (the child flag and the strip search no longer ask): stored in each flag's own
+    words, so SS1 and RT4 read it as before."""
+    entry = {"age_band": "14-15", "appears_under_18": "no", "checks-aa": "not_called",
+             "child_answers-held_in": "juvenile_room", "child_answers-sharing_with_adult": "no",
+             "child_answers-expected_overnight": "no", "strip_search": "yes",
+             **{f"strip_search_answers-{k}": v for k, v in {
+                 "context": "custody", "intimate_parts_exposed": "yes", "orifice_contact": "no",
+                 "no_aa_reason": "none", "searcher_same_sex": "yes", "reason_recorded": "yes",
+                 "source": "custody_record"}.items()}}
+    data = report_form(partner_id=str(make_user("icv").id), single_visitor_reason="",
+                       **{"groups-children": "1"}, **detainee_fields(0, **entry))
+    assert login_as("icv").post(draft_url(data), data=data).status_code == 302
+    stored = {f["kind"]: json.loads(f["answers"]) for f in db["flags"].rows}
+    assert stored["child"]["aa_status"] == "not_called" and stored["strip_search"]["aa_present"] == "no"
+    assert {"SS1", "RT4"} <= set(raised(db))
 
 
 def test_an_adults_welfare_check_still_decides_rt4(login_as, make_user, report_form, db):

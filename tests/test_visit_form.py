@@ -8,9 +8,9 @@ from datetime import date, time, timedelta
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from conftest import (FACILITY_ITEMS, assert_kept, clock_time, detainee_fields, draft_url,
+from conftest import (FACILITY_ITEMS, assert_kept, page_text, clock_time, detainee_fields, draft_url,
                       error_messages, issue_fields, recent_visit)
-from icv.flags import FLAGS
+from icv.flags import FLAGS, FROM_VISIT_AA
 from icv.times import london_to_utc, london_today
 from icv.visits import forms as visit_forms
 from icv.visits import questions as q
@@ -32,7 +32,7 @@ def let_in(minutes):
 # None raises a rule. (Some optional follow-ups do not apply to these answers, so are not stored.)
 FULL_ANSWERS = {
     "strip_search": {"context": "custody", "intimate_parts_exposed": "yes",
-                     "orifice_contact": "no", "aa_present": "no", "no_aa_reason": "urgent_risk",
+                     "orifice_contact": "no", "no_aa_reason": "urgent_risk",
                      "aa_signed_record": "yes", "searcher_same_sex": "yes",
                      "opposite_sex_present": "no", "reason_recorded": "yes",
                      "parent_informed": "yes", "safeguarding_referral": "yes",
@@ -44,16 +44,18 @@ FULL_ANSWERS = {
                      "limb_restraints": "no", "restraint_minutes": "5", "handcuffed_in_cell": "no",
                      "taser": "no", "detainee_injury": "none", "hcp_seen": "yes",
                      "allegation": "no", "recorded_on_custody_record": "yes", "source": "staff"},
-    "child": {"aa_status": "present", "held_in": "juvenile_room", "cell_reason_recorded": "yes",
+    "child": {"held_in": "juvenile_room", "cell_reason_recorded": "yes",
               "sharing_with_adult": "no", "woman_responsible": "yes",
               "expected_overnight": "not_known", "charged": "no", "mha_s136": "no"},
 }
 # The questions that must be answered when they apply (the optional ones may be left blank).
+# (Not those a visit takes from the detainee's one appropriate adult answer, checks-aa.)
 FLAG_QUESTIONS = [(flag.kind, question.name) for flag in FLAGS for question in flag.questions
-                  if not question.optional]
-REQUIRED_COUNTS = (["in_custody", "offered"] + [f"groups-{n}" for n, _, _ in q.GROUP_COUNTS]
-                   + [f"outcomes-{n}" for n, _ in q.OUTCOME_COUNTS])
-ALL_COUNTS = (REQUIRED_COUNTS + ["cells_in_use", "cells_out_of_order"]
+                  if not question.optional and (flag.kind, question.name) not in FROM_VISIT_AA]
+REQUIRED_COUNTS = ["in_custody", "offered"]
+BLANK_IS_NONE = [f"groups-{n}" for n, _, _ in q.GROUP_COUNTS] + [f"outcomes-{n}" for n, _ in q.OUTCOME_COUNTS]
+AA_MISSING = "Appropriate adult: select an answer (asked for a child and for anyone strip searched)"
+ALL_COUNTS = (REQUIRED_COUNTS + BLANK_IS_NONE + ["cells_in_use", "cells_out_of_order"]
               + [f"not_seen_reasons-{n}" for n, _ in q.NOT_SEEN_REASONS])
 COUNT_LABELS = {"in_custody": "Detainees in custody", "offered": "Offered a visit",
                 "cells_in_use": "Cells in use", "cells_out_of_order": "Cells out of order",
@@ -67,11 +69,16 @@ def icv(login_as):
     return login_as("icv")
 
 
-def flag_fields(kind, n=0, **changes):
-    """detainees-<n>-<kind>=yes and its full answers; a change of None leaves a question out."""
+def flag_fields(kind, n=0, aa="present", **changes):
+    """The flag raised (yes; a child by the age band 14-15, as the child flag is not asked) with
+    its full answers, and the appropriate adult answer `aa` (asked once) for a strip search or
+    a child; a change of None leaves a question out."""
     given = {**FULL_ANSWERS[kind], **changes}
-    return {f"detainees-{n}-{kind}": "yes",
-            **{f"detainees-{n}-{kind}_answers-{k}": v for k, v in given.items() if v is not None}}
+    p = f"detainees-{n}-"
+    raised = {} if kind == "child" else {p + kind: "yes"}  # a child: give an under-18 age band
+    return {**raised,
+            **({p + "checks-aa": aa} if kind in ("strip_search", "child") and aa else {}),
+            **{f"{p}{kind}_answers-{k}": v for k, v in given.items() if v is not None}}
 
 
 def accepted(client, data, db):
@@ -112,8 +119,9 @@ def test_full_flag_answers_cover_every_question_and_raise_nothing(icv, report_fo
     """FULL_ANSWERS answers every question of every flag (a new question must be added here),
     and all four flags answered that way are accepted and raise only AC4 (visited alone)."""
     assert {kind: set(a) for kind, a in FULL_ANSWERS.items()} == {
-        flag.kind: {x.name for x in flag.questions} for flag in FLAGS}
-    data = report_form(**{"groups-children": "1"}, **{
+        flag.kind: {x.name for x in flag.questions if (flag.kind, x.name) not in FROM_VISIT_AA}
+        for flag in FLAGS}
+    data = report_form(**{"groups-children": "1", "detainees-0-age_band": "14-15"}, **{
         k: v for kind in FULL_ANSWERS for k, v in flag_fields(kind).items()})
     accepted(icv, data, db)
     assert db["flags"].count == 4
@@ -341,9 +349,28 @@ def test_custody_officer_too_long_is_refused(icv, report_form, db):
 # Numbers ---------------------------------------------------------------------------------------
 
 
+def test_blank_counts_are_none_where_none_is_the_natural_reading(icv, report_form, db):
+    """Children, women, ... and the four outcomes left blank are 0 (shown as 0 on the check
+    page); the four still add up, and the message says which figure is off."""
+    data = report_form(**{name: "" for name in BLANK_IS_NONE}, in_custody="0", offered="0",
+                       **{"not_seen_reasons-asleep": "", "detainees-0-entry_key": None,
+                          "detainees-0-custody_record_no": None, "detainees-0-age_band": None,
+                          "detainees-0-appears_under_18": None, "detainees-0-gender": None,
+                          "detainees-0-ethnicity": None, "detainees-0-consent": None,
+                          "detainees-0-checks-told_rights": None, "detainees-0-strip_search": None,
+                          "detainees-0-intimate_search": None, "detainees-0-use_of_force": None},
+                       action="check")
+    response = icv.post(draft_url(data), data=data)
+    assert response.status_code == 302, error_messages(response)
+    page = page_text(icv.get(response.location))
+    assert "Children (under 18)" in page and "There is a problem" not in page
+    refused(icv, report_form(**{name: "" for name in BLANK_IS_NONE}),
+            "spoke with 0 + observed only 0 + declined to speak with you 0 + not seen 0 = 0, but 6 "
+            "were in custody: these four numbers must add up to the number in custody", db)
+
+
 def test_each_required_count_is_required(icv, report_form, db):
-    """Each blank count that must be given asks for a number, or 0, naming the count (all twelve
-    left blank at once: each has its own message)."""
+    """Each blank count that must be given asks for a number, or 0, naming the count."""
     refused(icv, report_form(**{name: "" for name in REQUIRED_COUNTS}),
             [f"Enter a number for '{COUNT_LABELS[name]}', or 0" for name in REQUIRED_COUNTS], db)
 
@@ -546,7 +573,6 @@ MISSING_DETAINEE_FIELDS = [
     ("intimate_search", "Answer yes or no: was this person intimately searched (a search of body "
                         "orifices other than the mouth)?"),
     ("use_of_force", "Answer yes or no: was force used on this person?"),
-    ("child", "Answer yes or no: is this person a child (under 18, or appears to be)?"),
 ]
 
 
@@ -593,11 +619,16 @@ def test_two_entries_with_one_key_are_refused_not_merged(icv, report_form, db):
 
 @pytest.mark.parametrize("age_band, appears", [("25-34", "yes"), ("16-17", "no"),
                                                ("16-17", "not_sure")])
-def test_a_child_answered_not_a_child_is_refused(icv, report_form, db, age_band, appears):
-    """Under 18 by age band, or appearing under 18, with the child flag answered no is refused."""
-    refused(icv, report_form(**{"groups-children": "1", "detainees-0-age_band": age_band,
-                                "detainees-0-appears_under_18": appears}),
-            "The detainee is or appears to be under 18, so answer yes: this detainee is a child", db)
+def test_a_child_is_asked_the_child_questions_and_the_appropriate_adult(icv, report_form, db,
+                                                                        age_band, appears):
+    """Under 18 by age band, or appearing under 18, raises the child flag (it is not asked):
+    its questions and the appropriate adult must be answered, and a child always needs one."""
+    data = report_form(**{"groups-children": "1", "detainees-0-age_band": age_band,
+                          "detainees-0-appears_under_18": appears})
+    refused(icv, data, [AA_MISSING, "Child: select an answer to 'Where is the child held?'"], db)
+    refused(icv, {**data, "detainees-0-checks-aa": "not_needed"},
+            "Appropriate adult: a child always needs one. Say whether one was present, called "
+            "or not called", db)
 
 
 def test_not_sure_if_under_18_with_an_adult_age_band_is_not_a_child(icv, report_form, db):
@@ -612,17 +643,19 @@ def unanswered(flag, names):
 def test_each_unanswered_flag_question_is_refused(icv, report_form, db):
     """Each flag answered yes with none of its questions answered: each question that applies
     (not the follow-ups) has its own message naming the flag and the question."""
-    data = report_form(**{f"detainees-0-{flag.kind}": "yes" for flag in FLAGS})
+    data = report_form(**{f"detainees-0-{flag.kind}": "yes" for flag in FLAGS if flag.kind != "child"},
+                       **{"detainees-0-age_band": "14-15", "groups-children": "1"})
     expected = [m for flag in FLAGS for m in unanswered(
-        flag, {x.name for x in flag.questions if not x.only_if and not x.optional})]
-    assert len(expected) == len(FLAG_QUESTIONS) - 2
+        flag, {x.name for x in flag.questions if not x.only_if and not x.optional
+               and (flag.kind, x.name) not in FROM_VISIT_AA})] + [AA_MISSING]
+    assert len(expected) == len(FLAG_QUESTIONS) - 2 + 1
     refused(icv, data, expected, db)
 
 
 def test_each_unanswered_follow_up_question_is_refused(icv, report_form, db):
     """A follow-up applies after its answer: no appropriate adult at a strip search needs the
     reason recorded, and an intimate search for drugs needs whether written consent was given."""
-    data = report_form(**flag_fields("strip_search", no_aa_reason=None),
+    data = report_form(**flag_fields("strip_search", aa="not_called", no_aa_reason=None),
                        **flag_fields("intimate_search", written_consent=None))
     refused(icv, data, [
         "Strip search: select an answer to 'What reason was recorded for no appropriate adult?'",
@@ -641,7 +674,7 @@ def test_each_flag_question_alone_is_required(app, kind, question):
         form = visit_forms.DetaineeForm(formdata=MultiDict(
             {**{k.removeprefix("detainees-0-"): v for k, v in detainee_fields(0).items()},
              **{k.removeprefix("detainees-0-"): v for k, v in fields.items()},
-             "age_band": "25-34", "child": "yes" if kind == "child" else "no"}))
+             "checks-aa": "not_called", "age_band": "14-15" if kind == "child" else "25-34"}))
         assert not form.validate()
     answers = form[f"{kind}_answers"]
     assert answers[question].errors == unanswered(flag, {question})
@@ -828,7 +861,7 @@ SPIT_GUARD_MINUTES = "Use of force: 'For how many minutes was the spit and bite 
 def test_optional_flag_questions_may_be_left_blank_and_are_not_stored(icv, report_form, db):
     """Every flag answered with its optional questions left out is accepted; the stored answers
     simply lack them."""
-    data = report_form(**{"groups-children": "1"}, **{
+    data = report_form(**{"groups-children": "1", "detainees-0-age_band": "14-15"}, **{
         k: v for kind in FULL_ANSWERS
         for k, v in flag_fields(kind, **{name: None for name in OPTIONAL[kind]}).items()})
     accepted(icv, data, db)

@@ -80,15 +80,17 @@ def test_two_blank_forms_get_different_ids(icv):
 
 
 def test_form_has_the_five_sections_and_every_flag_and_facility(icv):
-    """One page, five sections; each detainee card asks every flag's yes/no question, and every
-    facility item has a status and a note."""
+    """One page, five sections; each detainee card asks every flag's yes/no question but the
+    child's (an under-18 age band raises it), and every facility item has a status and a note."""
     page = page_text(icv.get("/visits/new"))
     for anchor in ("section-visit", "section-counts", "section-detainees", "section-facilities",
                    "section-issues"):
         assert f'id="{anchor}"' in page
     for flag in FLAGS:
-        assert flag.question in page
-        assert f'name="detainees-0-{flag.kind}"' in page
+        asked = flag.kind != "child"
+        assert (flag.question in page) is asked
+        assert (f'name="detainees-0-{flag.kind}"' in page) is asked
+        assert f'name="detainees-0-{flag.kind}_answers-' in page
     for item in FACILITY_ITEMS:
         assert f'name="facilities-{item}"' in page and f'name="facilities-{item}_note"' in page
 

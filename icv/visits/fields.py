@@ -2,7 +2,7 @@
 plain messages, the flag and check answer sub-forms built from icv/flags.py, minutes boxes."""
 import re
 
-from wtforms import Form, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import Form, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from .. import flags
@@ -76,3 +76,18 @@ def counts_form(name, items, required=True):
 
 
 FLAG_FORMS = {flag.kind: answers_form(f"{flag.kind}_form", flag.questions) for flag in flags.FLAGS}
+
+
+def visit_flag_form(flag):
+    """A visit's sub-form for a flag: it does not ask what the detainee's one appropriate adult
+    answer gives (flags.FROM_VISIT_AA), but carries such an answer, hidden, from a report made
+    when it was asked, so a correction keeps it until that one answer is given."""
+    form = answers_form(f"visit_{flag.kind}_form", [
+        q for q in flag.questions if (flag.kind, q.name) not in flags.FROM_VISIT_AA])
+    for kind, name in flags.FROM_VISIT_AA:
+        if kind == flag.kind:
+            setattr(form, name, HiddenField())
+    return form
+
+
+VISIT_FLAG_FORMS = {flag.kind: visit_flag_form(flag) for flag in flags.FLAGS}

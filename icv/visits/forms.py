@@ -13,7 +13,7 @@ from .. import codes, flags
 from ..forms import Choice, Date, Radios, Time, options, optional_int
 from ..times import london_today, span_to_utc, utcnow
 from . import questions as q
-from .fields import (FLAG_FORMS, MAX_COUNT, MAX_MINUTES, TEXT_LIMIT, YES_NO,  # noqa: F401
+from .fields import (FLAG_FORMS, VISIT_FLAG_FORMS, MAX_COUNT, MAX_MINUTES, TEXT_LIMIT, YES_NO,  # noqa: F401
                      answers_form, count, counts_form, minutes, text_area)
 
 CUSTODY_RECORD_RE = re.compile(r"^[A-Z0-9][A-Z0-9/\-]{3,19}$")
@@ -25,10 +25,38 @@ MAX_REPORT_AGE_DAYS = 366
 ADMISSION_DELAY_LIMIT = 10  # minutes; longer needs a reason (domain.md 6a)
 
 
-GroupsForm = counts_form("GroupsForm", q.GROUP_COUNTS)
-OutcomesForm = counts_form("OutcomesForm", q.OUTCOME_COUNTS)
+# Blank is 0 where "none" is the natural reading (how ICVs count); the number in custody and
+# the number offered a visit must be typed.
+GroupsForm = counts_form("GroupsForm", q.GROUP_COUNTS, required=False)
+OutcomesForm = counts_form("OutcomesForm", q.OUTCOME_COUNTS, required=False)
 NotSeenForm = counts_form("NotSeenForm", q.NOT_SEEN_REASONS, required=False)
 ChecksForm = answers_form("ChecksForm", q.CHECKS)
+
+
+def legacy_fields(formdata, prefix):
+    """A detainee entry's fields as this form asks them, from a draft or correction made when
+    the form asked the appropriate adult in the child flag and the strip search too, and asked
+    'Is this person a child?'. The child flag's answer is the one answer (as it was); a child
+    flag raised for an adult age band becomes 'appears under 18' (which raises it now); a strip
+    search's own answer is kept (carried, hidden) only where the one answer would say otherwise."""
+    child, status = f"{prefix}child", f"{prefix}child_answers-aa_status"
+    present, aa = f"{prefix}strip_search_answers-aa_present", f"{prefix}checks-aa"
+    if not any(n in formdata for n in (child, status, present)):
+        return formdata
+    formdata = formdata.copy()
+    if formdata.get(child) == "yes":
+        if formdata.get(f"{prefix}age_band") not in codes.CHILD_AGE_BANDS:
+            formdata[f"{prefix}appears_under_18"] = "yes"
+        given = formdata.get(status) or ""
+        from_flag = flags.AA_STATUS_AS_CHECK.get(given, "not_asked" if given else "")
+        if from_flag and (given != "not_recorded" or not formdata.get(aa)):
+            formdata[aa] = from_flag
+    by_aa = flags.FROM_VISIT_AA[("strip_search", "aa_present")]
+    if formdata.get(present) and by_aa.get(formdata.get(aa)) == formdata.get(present):
+        formdata.pop(present)  # what the one answer says: it decides from now on
+    for name in (child, status):
+        formdata.pop(name, None)
+    return formdata
 
 
 class DetaineeForm(Form):
@@ -50,6 +78,11 @@ class DetaineeForm(Form):
                      message="Select whether the detainee spoke with you")
     checks = FormField(ChecksForm)
 
+    def process(self, formdata=None, obj=None, data=None, extra_filters=None, **kwargs):
+        if formdata is not None and hasattr(formdata, "copy"):
+            formdata = legacy_fields(formdata, self._prefix)
+        super().process(formdata, obj, data, extra_filters, **kwargs)
+
     def validate_entry_key(self, field):
         if not re.fullmatch(r"[0-9a-f]{32}", field.data or ""):
             raise ValidationError("This detainee entry is out of date. Reload the page and check it.")
@@ -65,51 +98,58 @@ class DetaineeForm(Form):
                                   "with at least 3 numbers, like 01CX/12345/26")
 
     def validate(self, extra_validators=None):
-        """Also require each raised flag's relevant questions, and the child flag for a child."""
+        """Also require each raised flag's relevant questions, and the appropriate adult answer
+        for a child or anyone strip searched."""
         ok = super().validate(extra_validators)
         ok = flags.check_form(self, minutes, MAX_MINUTES) and ok
-        if self.is_child() and self.child.data == "no":
-            self.child.errors = list(self.child.errors) + [
-                "The detainee is or appears to be under 18, so answer yes: this detainee is a child"]
+        aa, child = self.checks.aa, self.is_child()
+        carried = self.strip_search_answers.form.aa_present.data  # asked on the search, once
+        if (child or self.strip_search.data == "yes" and not carried) and not aa.data:
+            aa.errors = list(aa.errors) + [
+                "Appropriate adult: select an answer (asked for a child and for anyone strip searched)"]
             ok = False
-        checked, from_flag = self.checks.aa.data, self.child_aa()
-        if self.consent.data == "yes" and checked and from_flag and checked != from_flag:
-            # a child's appropriate adult, answered two ways
-            self.checks.aa.errors = list(self.checks.aa.errors) + [
-                "Appropriate adult: this answer and the child questions' answer disagree. Make "
-                "them the same, or leave this one blank: the child questions' answer is kept"]
+        elif child and aa.data == "not_needed":
+            aa.errors = list(aa.errors) + [
+                "Appropriate adult: a child always needs one. Say whether one was present, called "
+                "or not called"]
             ok = False
         return ok
 
-    def child_aa(self):
-        """The child flag's appropriate adult answer in the welfare check's codes, or None."""
-        if self.child.data != "yes":
-            return None
-        return flags.AA_STATUS_AS_CHECK.get(self.child_answers.form.aa_status.data)
-
     def is_child(self):
         return self.age_band.data in codes.CHILD_AGE_BANDS or self.appears_under_18.data == "yes"
+
+    def flag_raised(self, kind):
+        """The child flag is not asked: a child by age band or appearance raises it."""
+        return self.is_child() if kind == "child" else self[kind].data == "yes"
+
+    def flag_implied(self, kind):
+        """The answers a flag takes from the one appropriate adult answer (not over a strip
+        search's own answer carried from a report made when it was asked)."""
+        aa = self.checks.aa.data
+        if kind == "strip_search" and self.strip_search_answers.form.aa_present.data:
+            return {}
+        return {name: by_aa[aa] for (k, name), by_aa in flags.FROM_VISIT_AA.items()
+                if k == kind and aa in by_aa}
 
     def flag_answers(self):
         """{kind: answers} for the raised flags, keeping only the relevant questions."""
         return flags.raised_answers(self, minutes)
 
     def check_answers(self):
-        """{question: answer} for the rights and welfare checks that were answered; for a child,
-        the appropriate adult answer is the child flag's (one answer, asked once)."""
-        found = {name: value for name, value in self.checks.data.items() if value}
-        if self.child_aa():
-            found["aa"] = self.child_aa()
-        return found
+        """{question: answer} for the rights and welfare checks that were answered (with the
+        appropriate adult, asked once)."""
+        return {name: value for name, value in self.checks.data.items() if value}
 
 
-# One yes/no question per flag, each followed by its sub-form of structured answers.
+# One yes/no question per flag, each followed by its sub-form of structured answers; the child
+# flag has no question (an under-18 age band or appearance raises it).
 # (WTForms lets fields be added to a form class after it is made.)
 for _flag in flags.FLAGS:
-    setattr(DetaineeForm, _flag.kind, Radios(
-        _flag.question, choices=YES_NO,
-        message=f"Answer yes or no: {_flag.question[0].lower()}{_flag.question[1:]}"))
-    setattr(DetaineeForm, f"{_flag.kind}_answers", FormField(FLAG_FORMS[_flag.kind]))
+    if _flag.kind != "child":
+        setattr(DetaineeForm, _flag.kind, Radios(
+            _flag.question, choices=YES_NO,
+            message=f"Answer yes or no: {_flag.question[0].lower()}{_flag.question[1:]}"))
+    setattr(DetaineeForm, f"{_flag.kind}_answers", FormField(VISIT_FLAG_FORMS[_flag.kind]))
 
 
 class FacilitiesForm(Form):
@@ -144,6 +184,7 @@ class IssueForm(Form):
 
 
 class VisitForm(FlaskForm):
+    delay_limit = ADMISSION_DELAY_LIMIT  # for the page: app.js shows the delay's reason past it
     client_id = HiddenField()
     # The visit
     suite_id = Choice("Custody suite", coerce=optional_int, message="Select the custody suite you visited")

@@ -79,6 +79,16 @@ APPEARS_UNDER_18 = [("yes", "Yes"), ("no", "No"), ("not_sure", "Not sure")]
 _YN = [("yes", "Yes"), ("no", "No"), ("not_asked", "Not asked")]
 _YN_NA = _YN + [("not_applicable", "Does not apply")]
 
+# The detainee's appropriate adult: asked once, of a child (always), of anyone strip searched and
+# of anyone who spoke with the visitors (it says whether an adult is vulnerable). Kept among the
+# checks (stored as checks["aa"]); the child and strip search flags take their answers from it
+# (icv/flags.py FROM_VISIT_AA).
+AA = Question("aa", "Appropriate adult", [
+    ("not_needed", "Not needed (an adult who is not vulnerable)"), ("present", "Needed and present"),
+    ("waiting", "Needed, called, not arrived yet"), ("not_called", "Needed, not called"),
+    ("not_asked", "Not known")],
+    hint="Needed for a child or a vulnerable adult")
+
 # Rights, entitlements and welfare for a detainee who spoke with the visitors. Optional:
 # an unanswered check is "not recorded", not an error.
 CHECKS = [
@@ -94,10 +104,7 @@ CHECKS = [
     Question("interpreter", "Interpreter needed and provided?", [
         ("not_needed", "Not needed"), ("provided", "Needed and provided"),
         ("not_provided", "Needed, not provided"), ("not_asked", "Not asked")]),
-    Question("aa", "Appropriate adult needed and present?", [
-        ("not_needed", "Not needed"), ("present", "Needed and present"),
-        ("waiting", "Needed, waiting"), ("not_called", "Needed, not called"),
-        ("not_asked", "Not asked")]),
+    AA,
     Question("health_concern", "Any health or mental health concern?", _YN),
     Question("hcp_seen", "Seen by a healthcare professional if needed?", [
         ("not_needed", "Not needed"), ("seen", "Seen"), ("waiting", "Asked, waiting"),

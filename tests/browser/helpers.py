@@ -29,8 +29,13 @@ FLAG_QUESTIONS = {
     "intimate_search": ("Was this person intimately searched "
                         "(a search of body orifices other than the mouth)?"),
     "use_of_force": "Was force used on this person?",
-    "child": "Is this person a child (under 18, or appears to be)?",
+    "child": None,  # not asked: an under-18 age band (or appearing under 18) raises it
 }
+# The one appropriate adult question of a detainee entry (a child, a strip search, or anyone who
+# spoke with the visitors); a flag's answers may give it under this key.
+AA = "Appropriate adult"
+AA_WORDS = {"Present": "Needed and present", "Not called": "Needed, not called",
+            "Called, not arrived yet": "Needed, called, not arrived yet", "No": "Needed, not called"}
 # The legend of the group of questions that opens when a flag is answered yes is "<legend>: details".
 FLAG_LEGENDS = {
     "strip_search": "Strip search",
@@ -44,7 +49,7 @@ SS1_ANSWERS = {
     "What kind of search was it?": "Strip search in custody (Code C Annex A)",
     "Were intimate parts exposed?": "Yes",
     "Was there any contact with a body orifice?": "No",
-    "Was an appropriate adult present?": "No",
+    AA: "Needed, not called",
     "What reason was recorded for no appropriate adult?": "No reason recorded",
     "Was the searching officer the same sex as the detainee?": "Yes",
     "Was the reason for the search recorded?": "Yes",
@@ -52,7 +57,7 @@ SS1_ANSWERS = {
 }
 # Answers that raise CH1, "Child sharing a cell with an adult".
 CH1_ANSWERS = {
-    "Appropriate adult": "Not called",
+    AA: "Needed, not called",
     "Where is the child held?": "A cell",
     "Is the child sharing a cell or room with an adult?": "Yes",
     "Is the child expected to stay overnight?": "Not known",
@@ -194,8 +199,12 @@ def fill_detainee(page, number, record_no, *, age_band="25 to 34", gender="Male"
     entry.get_by_label("Ethnicity (as the detainee describes it)").select_option(label=ethnicity)
     radio(entry, "Did the detainee speak with you?", consent)
     for kind, question in FLAG_QUESTIONS.items():
-        answers = (flags or {}).get(kind)
-        radio(entry, question, "Yes" if answers is not None else "No")
+        answers = dict((flags or {}).get(kind) or {})
+        if question:
+            radio(entry, question, "Yes" if kind in (flags or {}) else "No")
+        if AA in answers:
+            radio(entry, AA, AA_WORDS.get(answers[AA], answers.pop(AA)))
+            answers.pop(AA, None)
         if answers:
             details = flag_details(entry, kind)
             expect(details).to_be_visible()
@@ -207,7 +216,7 @@ def fill_detainee(page, number, record_no, *, age_band="25 to 34", gender="Male"
 def set_facility(page, item, status, note=None):
     """Section 4: mark a facility item OK, Concern or Not checked, with a note."""
     s = section(page, "facilities")
-    radio(s, item, status)
+    s.get_by_label(f"{item}: {status}", exact=True).check()
     if note is not None:
         lowered = item if item[:2].isupper() else item[0].lower() + item[1:]  # "CCTV working" stays
         s.get_by_label(f"Note about {lowered}", exact=True).fill(note)
