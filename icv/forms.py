@@ -45,6 +45,13 @@ def _input(widget, field, kw):
         for key in ("step", "min", "max"):
             if getattr(widget, key) is not None:
                 kw.setdefault(key, getattr(widget, key))
+    if isinstance(widget, widgets._DateTimeBaseInput) and getattr(field, "format", None) is not None:
+        form = field.format[0] if isinstance(field.format, list) else field.format
+        for key in ("min", "max"):
+            value = kw.get(key, getattr(field.flags, key, None))
+            value = value() if callable(value) else value
+            if hasattr(value, "strftime"):
+                kw[key] = value.strftime(form)
     if isinstance(widget, widgets.PasswordInput) and widget.hide_value:
         kw["value"] = ""
     if getattr(field, "_datalist", None) is not None:
@@ -89,7 +96,7 @@ def _drawer(kind):
         call = kind.__call__
         _DRAWN[kind] = (
             _input if call in (widgets.Input.__call__, widgets.NumberInput.__call__,
-                               widgets.PasswordInput.__call__) and issubclass(kind, widgets.Input)
+                               widgets.PasswordInput.__call__, widgets._DateTimeBaseInput.__call__) and issubclass(kind, widgets.Input)
             else _textarea if kind is widgets.TextArea
             else _select if kind is widgets.Select
             else None)
