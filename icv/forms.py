@@ -3,10 +3,139 @@
 The visit report's forms live with visits (icv/visits/forms.py)."""
 import re
 
-from flask_wtf import FlaskForm
+import flask_wtf
+import wtforms
+from markupsafe import Markup, escape
 from wtforms import (DateField, HiddenField, PasswordField, RadioField, SelectChoice, SelectField,
                      StringField, TimeField)
+from wtforms.fields.choices import Choice as Option
 from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.widgets import core as widgets
+
+
+# Drawing fields as plain strings. WTForms' widgets build each attribute, and each option of a
+# select, through Markup.format and dir() on the field's flags: most of a long form's render
+# time. These draw the same HTML (attributes sorted by name, as html_params does) for the
+# widgets the forms use, and leave any other widget, or a select with groups or per-option
+# attributes, to WTForms.
+
+def attributes(kw):
+    """html_params' output for cleaned keys: name="escaped value", True alone, False left out."""
+    parts = []
+    for key, value in sorted(kw.items()):
+        if value is True:
+            parts.append(key)
+        elif value is not False:
+            text = escape(value)
+            parts.append(f'{key}="{text.replace(chr(34), "&quot;") if chr(34) in text else text}"')
+    return " ".join(parts)
+
+
+def _flags(widget, field, kw, call):
+    """The field's validation flags the widget writes (required, maxlength, min...)."""
+    flags = vars(field.flags)
+    for key in widget.validation_attrs:
+        if key in flags and key not in kw:
+            value = flags[key]
+            kw[key] = value() if call and callable(value) else value
+
+
+def _input(widget, field, kw):
+    if isinstance(widget, widgets.NumberInput):
+        for key in ("step", "min", "max"):
+            if getattr(widget, key) is not None:
+                kw.setdefault(key, getattr(widget, key))
+    if isinstance(widget, widgets._DateTimeBaseInput) and getattr(field, "format", None) is not None:
+        form = field.format[0] if isinstance(field.format, list) else field.format
+        for key in ("min", "max"):
+            value = kw.get(key, getattr(field.flags, key, None))
+            value = value() if callable(value) else value
+            if hasattr(value, "strftime"):
+                kw[key] = value.strftime(form)
+    if isinstance(widget, widgets.PasswordInput) and widget.hide_value:
+        kw["value"] = ""
+    if getattr(field, "_datalist", None) is not None:
+        return None
+    kw.setdefault("id", field.id)
+    kw.setdefault("type", widget.input_type)
+    if "value" not in kw:
+        kw["value"] = field._value()
+    _flags(widget, field, kw, call=True)
+    kw["name"] = field.name
+    return Markup(f"<input {attributes(kw)}>")
+
+
+def _textarea(widget, field, kw):
+    kw.setdefault("id", field.id)
+    _flags(widget, field, kw, call=False)
+    kw["name"] = field.name
+    return Markup(f"<textarea {attributes(kw)}>\r\n{escape(field._value())}</textarea>")
+
+
+def _select(widget, field, kw):
+    if widget.multiple or field.has_groups():
+        return None
+    options = []
+    for choice in field.iter_choices():
+        if type(choice) is not Option or choice.render_kw:
+            return None
+        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+        label = escape(choice.label or choice.value)
+        options.append(f'<option {"selected " if choice.selected else ""}value="{escape(value)}">{label}</option>')
+    kw.setdefault("id", field.id)
+    _flags(widget, field, kw, call=False)
+    kw["name"] = field.name
+    return Markup(f"<select {attributes(kw)}>{''.join(options)}</select>")
+
+
+_DRAWN = {}  # widget class -> its drawing function (None: WTForms draws it)
+
+
+def _drawer(kind):
+    if kind not in _DRAWN:
+        call = kind.__call__
+        _DRAWN[kind] = (
+            _input if call in (widgets.Input.__call__, widgets.NumberInput.__call__,
+                               widgets.PasswordInput.__call__, widgets._DateTimeBaseInput.__call__) and issubclass(kind, widgets.Input)
+            else _textarea if kind is widgets.TextArea
+            else _select if kind is widgets.Select
+            else None)
+    return _DRAWN[kind]
+
+
+class PlainDrawing:
+    """Meta for the forms: fields drawn by the functions above (same HTML as WTForms)."""
+
+    def render_field(self, field, render_kw):
+        draw = _drawer(type(field.widget))
+        if draw is not None:
+            kw = {widgets.clean_key(k): v for k, v in render_kw.items()}
+            if field.render_kw:
+                kw = dict({widgets.clean_key(k): v for k, v in field.render_kw.items()}, **kw)
+            html = draw(field.widget, field, kw)
+            if html is not None:
+                return html
+        return super().render_field(field, render_kw)
+
+    def radio_inputs(self, field, autofocus=False):
+        """The options of templates/_macros.html's radios (the same HTML as its loop), one
+        f-string each: a report has hundreds."""
+        id, name, data = escape(field.id), escape(field.name), field.data
+        return Markup("".join(
+            f'\n      <div class="radio"><input class="radio-input" id="{id}-{i}" name="{name}" '
+            f'type="radio" value="{escape(c.value)}"{" checked" if c.value == data else ""}'
+            f'{" autofocus" if autofocus and not i else ""}><label class="radio-label" '
+            f'for="{id}-{i}">{escape(c.label)}</label></div>' for i, c in enumerate(field.choices)))
+
+
+class Form(wtforms.Form):
+    class Meta(PlainDrawing):
+        pass
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    class Meta(PlainDrawing):
+        pass
 
 
 def options(pairs):

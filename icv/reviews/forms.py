@@ -6,13 +6,12 @@ Cross-checks say in plain words which two times disagree, next to the field.
 """
 from datetime import timedelta
 
-from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, Form, FormField, HiddenField, RadioField, SelectMultipleField, StringField
+from wtforms import Field, FieldList, FormField, HiddenField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import codes, flags
-from ..forms import Choice, Date, Radios, Time, options
+from ..forms import Choice, Date, FlaskForm, Form, Radios, Time, options
 from ..times import format_london, london, to_iso, utcnow
 from ..visits.fields import MAX_MINUTES, YES_NO, answers_form, minutes, text_area
 from . import derive, wording

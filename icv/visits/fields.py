@@ -2,11 +2,11 @@
 plain messages, the flag and check answer sub-forms built from icv/flags.py, minutes boxes."""
 import re
 
-from wtforms import Form, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from .. import flags
-from ..forms import options
+from ..forms import Form, options
 
 MAX_COUNT = 300
 MAX_MINUTES = 24 * 60  # a spit guard or restraint time in a flag's details

@@ -5,12 +5,11 @@ Every message names the field and says what to do; cross-checks say which number
 import re
 import uuid
 
-from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, HiddenField, RadioField, StringField
+from wtforms import FieldList, FormField, HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .. import codes, flags
-from ..forms import Choice, Date, Radios, Time, options, optional_int
+from ..forms import Choice, Date, FlaskForm, Form, Radios, Time, options, optional_int
 from ..times import london_today, span_to_utc, utcnow
 from . import questions as q
 from .fields import (FLAG_FORMS, VISIT_FLAG_FORMS, MAX_COUNT, MAX_MINUTES, TEXT_LIMIT, YES_NO,  # noqa: F401
