@@ -3,7 +3,7 @@ a visit with one adult detainee and no flags takes at most 5 screens, and one wh
 is a child who was strip searched at most 8. Height is document.scrollingElement.scrollHeight."""
 import pytest
 
-from .helpers import (SS1_ANSWERS, fill_detainee, fill_numbers, fill_visit_section, open_new_report,
+from .helpers import (NUMBERS, SS1_ANSWERS, fill_detainee, fill_numbers, fill_visit_section, open_new_report,
                       radio, sign_in, visit_times)
 
 pytestmark = pytest.mark.browser
@@ -16,7 +16,10 @@ SCREEN = 844
 def screens(page):
     height = page.evaluate("document.scrollingElement.scrollHeight")
     inputs = page.evaluate("document.querySelectorAll('input:not([type=hidden]), select, textarea').length")
-    print(f"\n{height} px = {height / SCREEN:.2f} screens, {inputs} inputs")
+    parts = page.evaluate("""() => [...document.querySelectorAll(
+        '.site-header, main > *, .report > *, .site-footer, .report-section, .detainee, .detainee > *')].map(
+        (e) => `${e.id || e.className}: ${Math.round(e.getBoundingClientRect().height)}`)""")
+    print(f"\n{height} px = {height / SCREEN:.2f} screens, {inputs} inputs\n  " + "\n  ".join(parts))
     return height / SCREEN
 
 
@@ -25,7 +28,10 @@ def start(page):
     sign_in(page, "icv")
     open_new_report(page)
     fill_visit_section(page, day=day, arrived=arrived, left=left)
-    fill_numbers(page, in_custody=1, groups={}, outcomes={"Spoke with": 1}, not_seen={}, offered=1)
+    # One in custody, spoken with: the other counts left blank (blank is none).
+    fill_numbers(page, in_custody=1, groups={label: "" for label in NUMBERS["groups"]},
+                 outcomes={**{label: "" for label in NUMBERS["outcomes"]}, "Spoke with": 1},
+                 not_seen={}, offered=1)
 
 
 @not_yet
