@@ -107,7 +107,8 @@ def new_report_with_flags_and_errors(page, server):
     new_report(page, server)
     entry = detainee(page, 1)
     radio(entry, "Did the detainee speak with you?", CONSENT_YES)
-    for question in FLAG_QUESTIONS.values():
+    entry.get_by_label("Age band").select_option(label="14 to 15")  # a child: the child's questions
+    for question in filter(None, FLAG_QUESTIONS.values()):
         radio(entry, question, "Yes")
     expect(entry.get_by_role("group", name="Child: details", exact=True)).to_be_visible()
     expect(entry.get_by_role("group", name="Rights and welfare (optional)")).to_be_visible()
