@@ -76,6 +76,7 @@ def test_a_full_report_with_every_flag_then_a_correction(page, docs_screenshot):
     # Issues and comments.
     add_issue(page, category="Food and drink", description=ISSUE, raised_with="Custody sergeant",
               resolved="Partly")
+    section(page, "issues").get_by_text("Add good practice or other comments").click()  # folded
     section(page, "issues").get_by_label("Good practice you saw (optional)").fill(GOOD_PRACTICE)
     docs_screenshot(page, "06-section-issues", at=section(page, "issues"))
 
