@@ -7,7 +7,7 @@ from .helpers import (NUMBERS, SS1_ANSWERS, fill_detainee, fill_numbers, fill_vi
                       radio, sign_in, visit_times)
 
 pytestmark = pytest.mark.browser
-# Not met yet (issue 12): 18.4 -> 11.7 screens and 25.3 -> 15.2 after the first pass.
+# Not met yet (issue 12): 18.4 -> 11.7 -> 5.8 screens, and 25.3 -> 15.2 -> 8.5 (round 2).
 not_yet = pytest.mark.xfail(strict=True, reason="size targets of issue 12 not met yet")
 
 SCREEN = 844
