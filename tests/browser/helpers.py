@@ -147,6 +147,14 @@ def detainee(page, number):
     return page.get_by_role("group", name=f"Detainee {number}", exact=True)
 
 
+def open_checks(entry):
+    """Unfold a detainee's rights and welfare checks (optional, folded until answered)."""
+    folded = entry.locator("details.more").filter(has_text="Rights and welfare (optional)")
+    if folded.get_attribute("open") is None:
+        folded.locator("summary").click()
+    return entry.get_by_role("group", name="Rights and welfare (optional)", exact=True)
+
+
 def flag_details(scope, kind):
     """The group of questions that opens when flag `kind` is answered yes."""
     return scope.get_by_role("group", name=f"{FLAG_LEGENDS[kind]}: details", exact=True)

@@ -8,7 +8,7 @@ import pytest
 
 from icv.times import london_today
 
-from .helpers import (CH1_ANSWERS, SS1_ANSWERS, continue_to_check, detainee, expect,
+from .helpers import (CH1_ANSWERS, SS1_ANSWERS, continue_to_check, detainee, expect, open_checks,
                       fill_visit, open_new_report, radio, section, sign_in, sign_out, submit_report,
                       visit_times)
 
@@ -204,4 +204,6 @@ def test_flag_questions_show_only_after_yes(new_context, javascript):
     checks = entry.get_by_role("group", name="Rights and welfare (optional)", include_hidden=True)
     expect(checks).to_be_hidden()
     radio(entry, "Did the detainee speak with you?", "Yes, spoke with us")
+    expect(entry.locator("summary", has_text="Rights and welfare (optional)")).to_be_visible()  # folded
+    open_checks(entry)
     expect(checks).to_be_visible()

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .helpers import (CH1_ANSWERS, FLAG_QUESTIONS, SS1_ANSWERS, SS3_INTIMATE_ANSWERS, UF3_ANSWERS,
+from .helpers import (CH1_ANSWERS, FLAG_QUESTIONS, SS1_ANSWERS, SS3_INTIMATE_ANSWERS, UF3_ANSWERS, open_checks,
                       add_detainee, add_issue, continue_to_check, detainee, expect, fill_detainee,
                       fill_numbers, fill_visit_section, flag_details, open_new_report, radio, section,
                       set_facility, sign_in, submit_report, visit_times)
@@ -57,6 +57,7 @@ def test_a_full_report_with_every_flag_then_a_correction(page, docs_screenshot):
     # CH1), and an adult intimately searched without written consent and handcuffed in a cell (SS3, UF3).
     first = fill_detainee(page, 1, CHILD_RECORD, age_band="14 to 15", gender="Female",
                           ethnicity="White: Irish", flags={"strip_search": SS1_ANSWERS, "child": CH1_ANSWERS})
+    open_checks(first)
     radio(first, "Told their rights?", "Yes")
     radio(first, "Offered food?", "No")
     docs_screenshot(page, "04-section-detainee", at=first.get_by_role(
