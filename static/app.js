@@ -505,6 +505,10 @@
     if (notSeen) follow(notSeen, +(($("[name='outcomes-not_seen']") || {}).value || 0) > 0);
   };
   if (form) { form.addEventListener("input", reveals); form.addEventListener("change", reveals); reveals(); }
+  // A folded optional part (details.more) opens when it holds an answer (restored from this phone).
+  if (form) form.querySelectorAll("details.more").forEach((d) => {
+    if ([...d.querySelectorAll("input, select, textarea")].some((e) => (e.type === "radio" ? e.checked : e.value.trim()))) d.open = true;
+  });
   if (box) { box.hidden = false; box.setAttribute("role", "status"); box.tabIndex = -1; }
   renderOutbox();
   listLocal();

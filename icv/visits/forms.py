@@ -16,7 +16,7 @@ from .fields import (FLAG_FORMS, VISIT_FLAG_FORMS, MAX_COUNT, MAX_MINUTES, TEXT_
                      answers_form, count, counts_form, minutes, text_area)
 
 CUSTODY_RECORD_RE = re.compile(r"^[A-Z0-9][A-Z0-9/\-]{3,19}$")
-CUSTODY_RECORD_HINT = "Letters, numbers, / or -, like 01CX/12345/26. Never a name."
+CUSTODY_RECORD_HINT = "Like 01CX/12345/26. Never a name."
 MAX_DETAINEES = 40
 MAX_ISSUES = 30
 MAX_VISIT_HOURS = 8
@@ -191,7 +191,7 @@ class VisitForm(FlaskForm):
                         message="Select the type of visit")
     visit_date = Date("Date of visit", validators=[InputRequired("Enter the date of the visit")],
                       invalid="Date of visit must be a real date, like 2026-11-22")
-    arrival_time = Time("Time you arrived at the front counter", description="For example, 14:30",
+    arrival_time = Time("Time you arrived at the front counter",
                         validators=[InputRequired("Enter the time you arrived, like 14:30")],
                         invalid="Time you arrived must be a real time on the 24-hour clock, like 14:30")
     admitted_time = Time("Time you were let into the custody area", validators=[
@@ -202,7 +202,7 @@ class VisitForm(FlaskForm):
         hint=f"Needed if you waited more than {ADMISSION_DELAY_LIMIT} minutes")
     departure_time = Time("Time you left", validators=[
         InputRequired("Enter the time you left, like 15:45")],
-        description="If you left after midnight, enter the time the next morning",
+        description="After midnight: the next morning's time",
         invalid="Time you left must be a real time on the 24-hour clock, like 15:45")
     partner_id = Choice("Who did you visit with?", coerce=str,
                         message="Select your visiting partner from the list, or 'I visited alone'")

@@ -147,6 +147,14 @@ def detainee(page, number):
     return page.get_by_role("group", name=f"Detainee {number}", exact=True)
 
 
+def open_checks(entry):
+    """Unfold a detainee's rights and welfare checks (optional, folded until answered)."""
+    folded = entry.locator("details.more").filter(has_text="Rights and welfare (optional)")
+    if folded.get_attribute("open") is None:
+        folded.locator("summary").click()
+    return entry.get_by_role("group", name="Rights and welfare (optional)", exact=True)
+
+
 def flag_details(scope, kind):
     """The group of questions that opens when flag `kind` is answered yes."""
     return scope.get_by_role("group", name=f"{FLAG_LEGENDS[kind]}: details", exact=True)
@@ -163,7 +171,7 @@ def fill_visit_section(page, *, day, arrived, left, admitted=None, suite="Brixto
     """Section 1: suite, type, date, arrival / let-in / departure times, partner, custody officer."""
     s = section(page, "visit")
     s.get_by_label("Custody suite").select_option(label=suite)
-    radio(s, "Type of visit", visit_type)
+    s.get_by_label("Type of visit").select_option(label=visit_type)
     date_box = s.get_by_label("Date of visit")
     if date_box.input_value() != day.isoformat():
         date_box.fill(day.isoformat())
@@ -202,9 +210,9 @@ def fill_detainee(page, number, record_no, *, age_band="25 to 34", gender="Male"
         answers = dict((flags or {}).get(kind) or {})
         if question:
             radio(entry, question, "Yes" if kind in (flags or {}) else "No")
-        if AA in answers:
-            radio(entry, AA, AA_WORDS.get(answers[AA], answers.pop(AA)))
-            answers.pop(AA, None)
+        if AA in answers:  # a select: one answer, asked once
+            entry.get_by_label(AA, exact=True).select_option(label=AA_WORDS.get(answers[AA], answers[AA]))
+            answers.pop(AA)
         if answers:
             details = flag_details(entry, kind)
             expect(details).to_be_visible()

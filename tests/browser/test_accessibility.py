@@ -15,7 +15,7 @@ from icv.times import london_today, utcnow
 from icv import people
 from icv.accounts import links, sessions
 
-from .helpers import (LOGINS, CONSENT_YES, FLAG_QUESTIONS, SS1_ANSWERS, add_issue, continue_to_check,
+from .helpers import (LOGINS, CONSENT_YES, FLAG_QUESTIONS, SS1_ANSWERS, add_issue, continue_to_check, open_checks,
                       detainee, expect, fill_visit, flag_details, radio, section, submit_report,
                       visit_times)
 
@@ -107,10 +107,11 @@ def new_report_with_flags_and_errors(page, server):
     new_report(page, server)
     entry = detainee(page, 1)
     radio(entry, "Did the detainee speak with you?", CONSENT_YES)
-    for question in FLAG_QUESTIONS.values():
+    entry.get_by_label("Age band").select_option(label="14 to 15")  # a child: the child's questions
+    for question in filter(None, FLAG_QUESTIONS.values()):
         radio(entry, question, "Yes")
     expect(entry.get_by_role("group", name="Child: details", exact=True)).to_be_visible()
-    expect(entry.get_by_role("group", name="Rights and welfare (optional)")).to_be_visible()
+    expect(open_checks(entry)).to_be_visible()
     add_issue(page, category="Legal advice", description="Solicitor not called for 3 hours")
     page.get_by_role("button", name="Continue to check your answers").click()
     alert = page.get_by_role("alert")

@@ -8,7 +8,7 @@ import pytest
 
 from icv.times import london_today
 
-from .helpers import (CH1_ANSWERS, SS1_ANSWERS, continue_to_check, detainee, expect,
+from .helpers import (CH1_ANSWERS, SS1_ANSWERS, continue_to_check, detainee, expect, open_checks,
                       fill_visit, open_new_report, radio, section, sign_in, sign_out, submit_report,
                       visit_times)
 
@@ -30,8 +30,7 @@ def test_icv_reports_a_flagged_visit_and_it_reaches_the_queue_and_the_csv(page, 
     open_new_report(page)
     expect(page.get_by_label("Date of visit")).to_have_value(london_today().isoformat())
     facilities = section(page, "facilities")
-    expect(facilities.get_by_role("group", name="CCTV working", exact=True)
-           .get_by_label("Not checked", exact=True)).to_be_checked()
+    expect(facilities.get_by_label("CCTV working: Not checked", exact=True)).to_be_checked()
 
     fill_visit(page, record_no, day=day, arrived=arrived, left=left, age_band="14 to 15",
                flags={"strip_search": SS1_ANSWERS, "child": CH1_ANSWERS})
@@ -173,10 +172,10 @@ def test_errors_are_summarised_linked_and_keep_what_was_typed(page, screenshot):
     expect(entry.get_by_label("Age band").locator("option:checked")).to_have_text("14 to 15")
     strip = entry.get_by_role("group", name="Was this person strip searched?", exact=True)
     expect(strip.get_by_label("Yes", exact=True)).to_be_checked()
-    expect(entry.get_by_role("group", name="Was an appropriate adult present?", exact=True)
-           .get_by_label("No", exact=True)).to_be_checked()
-    expect(section(page, "facilities").get_by_role("group", name="Cells: clean, no ligature points")
-           .get_by_label("OK", exact=True)).to_be_checked()
+    expect(entry.get_by_label("Appropriate adult", exact=True).locator("option:checked")).to_have_text(
+        "Needed, not called")
+    expect(section(page, "facilities").get_by_label("Cells: clean, no ligature points: OK", exact=True)
+           ).to_be_checked()
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -205,4 +204,6 @@ def test_flag_questions_show_only_after_yes(new_context, javascript):
     checks = entry.get_by_role("group", name="Rights and welfare (optional)", include_hidden=True)
     expect(checks).to_be_hidden()
     radio(entry, "Did the detainee speak with you?", "Yes, spoke with us")
+    expect(entry.locator("summary", has_text="Rights and welfare (optional)")).to_be_visible()  # folded
+    open_checks(entry)
     expect(checks).to_be_visible()

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .helpers import (CH1_ANSWERS, FLAG_QUESTIONS, SS1_ANSWERS, SS3_INTIMATE_ANSWERS, UF3_ANSWERS,
+from .helpers import (CH1_ANSWERS, FLAG_QUESTIONS, SS1_ANSWERS, SS3_INTIMATE_ANSWERS, UF3_ANSWERS, open_checks,
                       add_detainee, add_issue, continue_to_check, detainee, expect, fill_detainee,
                       fill_numbers, fill_visit_section, flag_details, open_new_report, radio, section,
                       set_facility, sign_in, submit_report, visit_times)
@@ -57,6 +57,7 @@ def test_a_full_report_with_every_flag_then_a_correction(page, docs_screenshot):
     # CH1), and an adult intimately searched without written consent and handcuffed in a cell (SS3, UF3).
     first = fill_detainee(page, 1, CHILD_RECORD, age_band="14 to 15", gender="Female",
                           ethnicity="White: Irish", flags={"strip_search": SS1_ANSWERS, "child": CH1_ANSWERS})
+    open_checks(first)
     radio(first, "Told their rights?", "Yes")
     radio(first, "Offered food?", "No")
     docs_screenshot(page, "04-section-detainee", at=first.get_by_role(
@@ -69,13 +70,14 @@ def test_a_full_report_with_every_flag_then_a_correction(page, docs_screenshot):
 
     # Facilities: one concern with its note, one OK, the rest "Not checked".
     set_facility(page, "Cells: clean, no ligature points", "OK")
-    set_facility(page, "CCTV working", "OK", note="Checked the monitors at the desk")
+    set_facility(page, "CCTV working", "OK")
     set_facility(page, CONCERN[0], "Concern", note=CONCERN[1])
     docs_screenshot(page, "05-section-facilities", at=section(page, "facilities"))
 
     # Issues and comments.
     add_issue(page, category="Food and drink", description=ISSUE, raised_with="Custody sergeant",
               resolved="Partly")
+    section(page, "issues").get_by_text("Add good practice or other comments").click()  # folded
     section(page, "issues").get_by_label("Good practice you saw (optional)").fill(GOOD_PRACTICE)
     docs_screenshot(page, "06-section-issues", at=section(page, "issues"))
 
@@ -192,8 +194,7 @@ def test_the_whole_report_works_without_javascript(new_context, screenshot):
     set_facility(page, "CCTV working", "OK")
     section(page, "facilities").get_by_role("button", name="Save draft").click()
     expect(page).to_have_url(re.compile(r"#section-facilities$"))
-    expect(section(page, "facilities").get_by_role("group", name="CCTV working", exact=True)
-           .get_by_label("OK", exact=True)).to_be_checked()
+    expect(section(page, "facilities").get_by_label("CCTV working: OK", exact=True)).to_be_checked()
 
     continue_to_check(page)
     expect(page.get_by_role("heading", level=2, name="Detainee 1: 02AB/20001/26")).to_be_visible()
