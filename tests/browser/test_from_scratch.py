@@ -19,7 +19,7 @@ from icv.times import utcnow
 
 from .conftest import serve
 from .helpers import (CH1_ANSWERS, SS1_ANSWERS, continue_to_check, expect, fill_detainee,
-                      fill_numbers, minutes_after, open_new_report, radio, section, set_facility,
+                      fill_numbers, minutes_after, open_new_report, section, set_facility,
                       submit_report, visit_times)
 
 pytestmark = pytest.mark.browser
@@ -132,7 +132,7 @@ def test_a_fresh_install_runs_the_scheme_in_the_browser(new_context, production,
     day, arrived, left = visit_times()
     visit = section(icv, "visit")
     visit.get_by_label("Custody suite").select_option(label="Kentish Town")
-    radio(visit, "Type of visit", "Routine unannounced visit")
+    visit.get_by_label("Type of visit").select_option(label="Routine unannounced visit")
     date_box = visit.get_by_label("Date of visit")
     if date_box.input_value() != day.isoformat():
         date_box.fill(day.isoformat())
