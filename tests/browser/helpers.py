@@ -187,14 +187,25 @@ def fill_numbers(page, in_custody=None, groups=None, outcomes=None, not_seen=Non
     s = section(page, "numbers")
     s.get_by_label("Detainees in custody", exact=True).fill(str(
         NUMBERS["in_custody"] if in_custody is None else in_custody))
-    for label, n in {**NUMBERS["groups"], **(groups or {})}.items():
-        s.get_by_label(label, exact=True).fill(str(n))
+    group_counts = {**NUMBERS["groups"], **(groups or {})}
+    if any(str(n) for n in group_counts.values()):
+        open_more_counts(s)
+    for label, n in group_counts.items():
+        if str(n) or s.get_by_label(label, exact=True).is_visible():  # a folded blank stays blank
+            s.get_by_label(label, exact=True).fill(str(n))
     for label, n in {**NUMBERS["outcomes"], **(outcomes or {})}.items():
         s.get_by_label(label, exact=True).fill(str(n))
     for label, n in (NUMBERS["not_seen"] if not_seen is None else not_seen).items():
         s.get_by_label(label, exact=True).fill(str(n))
     offered = NUMBERS["offered"] if offered is None else offered
     s.get_by_label("Offered a visit", exact=True).fill(str(offered))
+
+
+def open_more_counts(numbers):
+    """Section 2's optional group and cell counts are folded until one holds a number."""
+    summary = numbers.get_by_text("Add more counts (optional)", exact=True)
+    if not summary.evaluate("(s) => s.parentElement.open"):
+        summary.click()
 
 
 def fill_detainee(page, number, record_no, *, age_band="25 to 34", gender="Male",
