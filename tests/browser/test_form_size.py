@@ -7,9 +7,8 @@ from .helpers import (NUMBERS, SS1_ANSWERS, fill_detainee, fill_numbers, fill_vi
                       radio, sign_in, visit_times)
 
 pytestmark = pytest.mark.browser
-# One adult, not met yet (issue 12): 18.4 -> 11.7 -> 5.9 screens. A child strip searched:
-# 25.3 -> 15.2 -> 7.7 (met in round 2).
-not_yet = pytest.mark.xfail(strict=True, reason="size targets of issue 12 not met yet")
+# One adult (issue 12): 18.4 -> 11.7 -> 5.9 -> 4.99 screens (met in round 3). A child strip
+# searched: 25.3 -> 15.2 -> 7.7 -> 6.8 (met in round 2).
 
 SCREEN = 844
 
@@ -35,7 +34,6 @@ def start(page):
                  not_seen={}, offered=1)
 
 
-@not_yet
 def test_one_adult_no_flags_fits_in_five_screens(page):
     start(page)
     entry = fill_detainee(page, 1, "01CX/20001/26")
