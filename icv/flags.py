@@ -225,12 +225,13 @@ BY_KIND = {f.kind: f for f in FLAGS}
 
 # Checking and keeping a form's flag answers: one home for visit detainee entries and reviews. ---
 
-def in_words(raised):
+def in_words(raised, schemas=None):
     """The flags as a page shows them: [label, answer] rows, for each flag whether it was raised,
     then each question answered, in the flag's order, in words. `raised` is {kind: answers} of
-    the flags raised (a kind mapped to None was not). Visit reports and record reviews both."""
+    the flags raised (a kind mapped to None was not). `schemas`: the flags in other words (a
+    review's, icv/reviews/wording.py); an answer to a question they leave out is not shown."""
     rows = []
-    for flag in FLAGS:
+    for flag in schemas or FLAGS:
         answers = raised.get(flag.kind)
         rows.append([flag.legend, "Yes" if answers is not None else "No"])
         rows += [[f"{flag.legend}: {q.label}", flag.choice_label(q.name, answers[q.name])]

@@ -27,7 +27,7 @@ from conftest import finding_entry
 from icv import rulebook, suites
 from icv.db import writing
 from icv.rule_settings import DEFAULT_SETTINGS
-from icv.summaries import visit_figures as vf
+from icv.summaries import flag_figures as ff, visit_figures as vf
 from icv.summaries.figures import DEFAULTS
 from icv.summaries.periods import Area, Period
 from icv.times import from_iso, to_iso
@@ -361,7 +361,7 @@ def test_strip_searches(db, world):
     """E1 (child: band and flag; AA no; referral no), E2 (adult; AA not needed; officer not of
     the same sex), E5 (child by band; AA 'not needed', wrong for a child; reason not known;
     referral not known)."""
-    tables = by_key(vf.flag_tables(db, LONDON_AREA, OCTOBER, SETTINGS, AFTER))
+    tables = by_key(ff.flag_tables(db, LONDON_AREA, OCTOBER, SETTINGS, AFTER))
     assert column(tables["strip_searches"], "count") == {
         "All strip searches": 3,
         "Of children": 2,  # E1, E5
@@ -386,7 +386,7 @@ def test_intimate_searches_use_of_force_and_children(db, world):
     recorded. Force: E2 (in the cell, handcuffs in the cell, Taser drawn), E6 (at arrest, limb
     restraints, spit guard, Taser fired); E4's (at release) was removed. Children: E1 (in a
     cell, overnight, AA not called) and E5 (age band only)."""
-    tables = by_key(vf.flag_tables(db, LONDON_AREA, OCTOBER, SETTINGS, AFTER))
+    tables = by_key(ff.flag_tables(db, LONDON_AREA, OCTOBER, SETTINGS, AFTER))
     assert column(tables["intimate_searches"], "count") == {
         "All intimate searches": 1, "Without an inspector's authority recorded": 0,
         "Not done by a doctor or nurse": 1, "For drugs, without written consent recorded": 1}
@@ -408,7 +408,7 @@ def test_a_month_with_nothing_gives_zeros(db, world):
     """August 2026: no visits; every count is 0 and no share is worked out."""
     august = Period("month", 2026, 8)
     assert all(v == 0 for _, _, v in vf.headline(db, LONDON_AREA, august))
-    tables = by_key(vf.flag_tables(db, LONDON_AREA, august, SETTINGS, AFTER))
+    tables = by_key(ff.flag_tables(db, LONDON_AREA, august, SETTINGS, AFTER))
     assert column(tables["strip_searches"], "share")["All strip searches"] is None
     coverage = by_key(vf.coverage_tables(db, LONDON_AREA, august, SETTINGS, AFTER))
     assert coverage["admission_and_pairs"].rows[2]["minutes"] is None
@@ -505,7 +505,8 @@ def test_queries_start_from_the_periods_visits_and_scan_no_big_table(db, world, 
     each suite is found on visits_suite."""
     plans = []
     args = (recording(db, plans), LONDON_AREA, OCTOBER)
-    getattr(vf, name)(*args, *(() if name == "headline" else (SETTINGS, AFTER)))
+    getattr(ff if name == "flag_tables" else vf, name)(
+        *args, *(() if name == "headline" else (SETTINGS, AFTER)))
     assert plans
     if name == "coverage_tables":
         assert any("max(v.arrived_at)" in sql for sql, _ in plans)

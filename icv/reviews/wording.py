@@ -129,10 +129,4 @@ BY_KIND = {f.kind: f for f in FLAGS}
 def in_words(raised):
     """flags.in_words for a review: [label, answer] rows in the record's words (a FIXED answer,
     the same on every review, is left out)."""
-    rows = []
-    for flag in FLAGS:
-        answers = raised.get(flag.kind)
-        rows.append([flag.legend, "Yes" if answers is not None else "No"])
-        rows += [[f"{flag.legend}: {q.label}", flag.choice_label(q.name, answers[q.name])]
-                 for q in flag.questions if answers and q.name in answers]
-    return rows
+    return flags.in_words(raised, FLAGS)

@@ -1,7 +1,7 @@
 """One summary: every figure for an area over a period, in sections, compared with the previous
 period and the same period a year earlier. The figures modules work out each section; this one
 puts them together, with the thresholds they used."""
-from . import escalation_figures, review_figures, visit_figures
+from . import escalation_figures, flag_figures, review_figures, visit_figures
 from .model import Column, Section, Summary, Table
 
 # Summary settings (instance config SUMMARY_SETTINGS changes them by name; checked at start).
@@ -75,7 +75,7 @@ def build_summary(db, area, period, settings, today, made_at):
         Section("visits", "Visits and coverage", visit_figures.coverage_tables(*args)),
         Section("detainees", "Detainees", visit_figures.detainee_tables(*args)),
         Section("flags", "Strip searches, use of force and children",
-                visit_figures.flag_tables(*args)),
+                flag_figures.flag_tables(*args)),
         Section("disproportionality", "Disproportionality",
                 visit_figures.disproportionality_tables(*args)
                 + review_figures.disproportionality_tables(*args)),
