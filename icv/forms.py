@@ -8,7 +8,6 @@ import wtforms
 from markupsafe import Markup, escape
 from wtforms import (DateField, HiddenField, PasswordField, RadioField, SelectChoice, SelectField,
                      StringField, TimeField)
-from wtforms.fields.choices import Choice as Option
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import core as widgets
 
@@ -19,15 +18,27 @@ from wtforms.widgets import core as widgets
 # widgets the forms use, and leave any other widget, or a select with groups or per-option
 # attributes, to WTForms.
 
+def esc(value):
+    """markupsafe.escape's text as a plain str, quicker for the many strings needing none."""
+    kind = type(value)
+    if kind is str:
+        if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+            return str(escape(value))
+        return value
+    if kind is int:
+        return str(value)
+    return str(escape(value))
+
+
 def attributes(kw):
     """html_params' output for cleaned keys: name="escaped value", True alone, False left out."""
     parts = []
-    for key, value in sorted(kw.items()):
+    for key in sorted(kw):
+        value = kw[key]
         if value is True:
             parts.append(key)
         elif value is not False:
-            text = escape(value)
-            parts.append(f'{key}="{text.replace(chr(34), "&quot;") if chr(34) in text else text}"')
+            parts.append(f'{key}="{esc(value)}"')
     return " ".join(parts)
 
 
@@ -73,15 +84,16 @@ def _textarea(widget, field, kw):
 
 
 def _select(widget, field, kw):
+    """From the field's own choices (not iter_choices, which makes an object per option)."""
     if widget.multiple or field.has_groups():
         return None
-    options = []
-    for choice in field.iter_choices():
-        if type(choice) is not Option or choice.render_kw:
+    coerce, data, options = field.coerce, field.data, []
+    for choice in field.choices or ():
+        if type(choice) is not SelectChoice or choice.render_kw:
             return None
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-        label = escape(choice.label or choice.value)
-        options.append(f'<option {"selected " if choice.selected else ""}value="{escape(value)}">{label}</option>')
+        selected = "selected " if coerce(choice.value) == data else ""
+        options.append(f'<option {selected}value="{esc(value)}">{esc(choice.label or value)}</option>')
     kw.setdefault("id", field.id)
     _flags(widget, field, kw, call=False)
     kw["name"] = field.name
@@ -103,29 +115,21 @@ def _drawer(kind):
     return _DRAWN[kind]
 
 
+def draw(field, kw):
+    """The field's control with the attributes `kw` (HTML names, as `class`), over those of
+    its render_kw: drawn above, or by its widget when it is not one of those."""
+    if field.render_kw:
+        kw = dict({widgets.clean_key(k): v for k, v in field.render_kw.items()}, **kw)
+    drawer = _drawer(type(field.widget))
+    html = drawer(field.widget, field, kw) if drawer is not None else None
+    return html if html is not None else field.widget(field, **kw)
+
+
 class PlainDrawing:
     """Meta for the forms: fields drawn by the functions above (same HTML as WTForms)."""
 
     def render_field(self, field, render_kw):
-        draw = _drawer(type(field.widget))
-        if draw is not None:
-            kw = {widgets.clean_key(k): v for k, v in render_kw.items()}
-            if field.render_kw:
-                kw = dict({widgets.clean_key(k): v for k, v in field.render_kw.items()}, **kw)
-            html = draw(field.widget, field, kw)
-            if html is not None:
-                return html
-        return super().render_field(field, render_kw)
-
-    def radio_inputs(self, field, autofocus=False):
-        """The options of templates/_macros.html's radios (the same HTML as its loop), one
-        f-string each: a report has hundreds."""
-        id, name, data = escape(field.id), escape(field.name), field.data
-        return Markup("".join(
-            f'\n      <div class="radio"><input class="radio-input" id="{id}-{i}" name="{name}" '
-            f'type="radio" value="{escape(c.value)}"{" checked" if c.value == data else ""}'
-            f'{" autofocus" if autofocus and not i else ""}><label class="radio-label" '
-            f'for="{id}-{i}">{escape(c.label)}</label></div>' for i, c in enumerate(field.choices)))
+        return draw(field, {widgets.clean_key(k): v for k, v in render_kw.items()})
 
 
 class Form(wtforms.Form):

@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.security import safe_join
 
-from . import audit, codes, db, flags
+from . import audit, codes, db, flags, pieces
 from .auth import public, wants_json
 from .forms import error_list
 from .times import format_day, format_london
@@ -276,4 +276,5 @@ def register_error_handlers(app):
     app.after_request(secure_headers)
     app.after_request(log_refusal)
     app.jinja_env.filters.update(london=format_london, day=format_day)
-    app.jinja_env.globals.update(codes=codes, flags=flags, label=codes.label, error_list=error_list)
+    app.jinja_env.globals.update(codes=codes, flags=flags, label=codes.label, error_list=error_list,
+                                  pieces=pieces)

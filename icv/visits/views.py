@@ -17,7 +17,7 @@ from ..drafts.routes import register
 from ..db import get_db, writing
 from ..forms import options
 from ..times import london_today
-from . import questions, store
+from . import drawing, questions, store
 from .forms import VisitForm
 from .snapshot import diff, entry_rows, snapshot
 
@@ -29,7 +29,7 @@ NOT_FOUND = "There is no report draft at that address."
 @bp.app_context_processor
 def report_vocabulary():
     """The report's questions, for the visit templates."""
-    return {"questions": questions, "entry_rows": entry_rows}
+    return {"questions": questions, "entry_rows": entry_rows, "drawing": drawing}
 
 
 def suite_choices(db):
