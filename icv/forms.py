@@ -11,6 +11,8 @@ from wtforms import (DateField, HiddenField, PasswordField, RadioField, SelectCh
 from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import core as widgets
 
+from . import binding
+
 
 # Drawing fields as plain strings. WTForms' widgets build each attribute, and each option of a
 # select, through Markup.format and dir() on the field's flags: most of a long form's render
@@ -126,7 +128,11 @@ def draw(field, kw):
 
 
 class PlainDrawing:
-    """Meta for the forms: fields drawn by the functions above (same HTML as WTForms)."""
+    """Meta for the forms: fields drawn by the functions above (same HTML as WTForms), and
+    bound from a prototype (icv/binding.py)."""
+
+    def bind_field(self, form, unbound_field, options):
+        return binding.bind_field(form, unbound_field, options)
 
     def render_field(self, field, render_kw):
         return draw(field, {widgets.clean_key(k): v for k, v in render_kw.items()})
