@@ -92,6 +92,9 @@ def create_app(test_config=None):
         COMPRESS_MIMETYPES=["text/html", "text/css", "application/javascript", "text/javascript",
                             "application/json", "text/csv", "image/svg+xml"],
         COMPRESS_MIN_SIZE=500,
+        # Level 3, not the default 6: on the visit report's 100 KB of HTML it takes a quarter of
+        # the time (0.3 ms, not 1.05) for 11% more bytes (13.8 KB, not 12.4): nginx's default is 1.
+        COMPRESS_LEVEL=3,
         COMPRESS_REGISTER=False,  # icv/main.py compressed() calls it, passing downloads by
     )
     if test_config is None:
