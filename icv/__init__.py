@@ -69,6 +69,9 @@ def create_app(test_config=None):
         # Summary thresholds (icv/summaries/figures.py DEFAULTS names): small-number suppression
         # in the published edition, the smallest group given a ratio, the reference group.
         SUMMARY_SETTINGS={},
+        # Days each kind of data is kept before `flask purge` anonymises or deletes it: changes to
+        # icv/retention.py DEFAULTS by name (README "Retention"), checked at start.
+        RETENTION_DAYS={},
         # Working days to act, by priority (None: no due date); changes to the defaults of
         # icv/escalations/sync.py DUE_WORKING_DAYS (domain.md 6b), checked at start.
         ESCALATION_DUE_WORKING_DAYS={},
@@ -112,7 +115,7 @@ def create_app(test_config=None):
     default_handler.setFormatter(UTCFormatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s"))
     app.url_map.converters["int"] = RowId
 
-    from . import admin, auth, db, main, rulebook, rules, scheme, volunteers, demo
+    from . import admin, auth, db, main, retention, rulebook, rules, scheme, volunteers, demo
     from .summaries import export_views, figures, views as summaries  # noqa: F401  (export_views' routes are on summaries.bp)
     from .accounts import self_service, views as accounts  # noqa: F401  (self_service's routes are on accounts.bp)
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
@@ -125,11 +128,13 @@ def create_app(test_config=None):
     app.config["SUMMARY"] = figures.settings_from(app.config["SUMMARY_SETTINGS"])
     app.config["ESCALATION_DUE_WORKING_DAYS"] = sync.due_days_from(
         app.config["ESCALATION_DUE_WORKING_DAYS"])
+    app.config["RETENTION"] = retention.settings_from(app.config["RETENTION_DAYS"])
 
     db.init_app(app)
     auth.init_app(app)
     session_views.init_app(app)
     demo.init_app(app)
+    retention.init_app(app)
     for module in (main, auth, session_views, visits, escalations, rulebook, summaries, reviews,
                    volunteers, twofactor_views, accounts, scheme, admin):
         app.register_blueprint(module.bp)

@@ -805,3 +805,21 @@ def m018_monthly_escalations(db):
                     raise RuntimeError(f"foreign key problems after rebuilding escalations: {problems}")
     finally:
         db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")
+
+
+@migrations()
+def m020_retention(db):
+    """Retention (issue 13, icv/retention.py): what `flask purge` has done, so a daily run counts
+    and touches only what is newly past its period. drafts.expiry_warned_at: when the owner was
+    told the draft will be deleted (cleared by a save, which starts its period again);
+    users.anonymised_at: a deactivated account's name and email were replaced; visits and
+    custody_record_reviews: when custody record numbers and free text were removed;
+    review_batches.refs_removed_at: when its records' references were."""
+    db.executescript("""
+    ALTER TABLE drafts ADD COLUMN expiry_warned_at TEXT;
+    ALTER TABLE users ADD COLUMN anonymised_at TEXT;
+    ALTER TABLE visits ADD COLUMN numbers_removed_at TEXT;
+    ALTER TABLE visits ADD COLUMN text_removed_at TEXT;
+    ALTER TABLE custody_record_reviews ADD COLUMN text_removed_at TEXT;
+    ALTER TABLE review_batches ADD COLUMN refs_removed_at TEXT;
+    """)

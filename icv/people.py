@@ -4,6 +4,8 @@ rather than joining `users`.
 
 An account is invited (active, no password yet), in use (active, a password), or deactivated
 (active = 0): only an active account with a password can sign in."""
+import json
+
 from .lookup import by_id
 from .times import now_iso
 
@@ -164,3 +166,25 @@ def not_joined(db):
     invitation first."""
     return list(db.query("SELECT id, display_name, email, role, invited_at FROM users WHERE active = 1 "
                          "AND password_hash IS NULL ORDER BY invited_at, id"))
+
+
+FORMER = {"icv": "A former volunteer"}  # what an anonymised account is called; staff otherwise:
+FORMER_STAFF = "A former member of staff"
+
+
+def anonymise_deactivated(db, cutoff, dry_run=False):
+    """Accounts deactivated before `cutoff` (UTC text) and not yet anonymised lose their name,
+    email, password and vetting: the id stays, so reports, reviews and the audit log still read
+    "A former volunteer". Returns the ids anonymised (or, with dry_run, that would be)."""
+    ids = [r["id"] for r in db.query(
+        "SELECT id FROM users WHERE active = 0 AND deactivated_at < ? AND anonymised_at IS NULL "
+        "ORDER BY id", [cutoff])]
+    if dry_run or not ids:
+        return ids
+    now, marks = now_iso(), json.dumps(ids)
+    db.execute("UPDATE users SET display_name = CASE role WHEN 'icv' THEN ? ELSE ? END, "
+               "email = 'former-' || id || '@invalid', password_hash = NULL, crr_trained = 0, "
+               "vetting_expires_on = NULL, anonymised_at = ?, updated_at = ? "
+               "WHERE id IN (SELECT value FROM json_each(?))", [FORMER["icv"], FORMER_STAFF, now, now, marks])
+    db.execute("DELETE FROM user_panels WHERE user_id IN (SELECT value FROM json_each(?))", [marks])
+    return ids

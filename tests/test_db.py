@@ -15,7 +15,7 @@ MIGRATIONS = ["m001_wal", "m002_reference_data", "m003_users", "m004_visits", "m
               "m009_escalations_entry_index", "m010_escalations_review_foreign_key",
               "m011_one_drafts_table", "m012_sessions", "m013_sign_in_throttle", "m014_two_factor",
               "m015_accounts", "m016_audit_search", "m017_summary_indexes",
-              "m018_monthly_escalations"]
+              "m018_monthly_escalations", "m020_retention"]
 
 # A snapshot of the schema (simonw/llm's test_migrate idea): a change to a migration, or a new
 # one, must update this on purpose.
@@ -27,7 +27,7 @@ SCHEMA = {
     "users": {"id": int, "email": str, "display_name": str, "password_hash": str, "role": str,
               "active": int, "created_at": str, "updated_at": str,
               "crr_trained": int, "vetting_expires_on": str, "invited_at": str, "invited_by": int,
-              "password_set_at": str, "deactivated_at": str},
+              "password_set_at": str, "deactivated_at": str, "anonymised_at": str},
     # Accounts (issue 10)
     "user_panels": {"user_id": int, "panel_id": int},
     "account_links": {"id": int, "user_id": int, "purpose": str, "token_hash": str,
@@ -38,7 +38,8 @@ SCHEMA = {
                "status": str, "submitted_at": str, "created_at": str, "updated_at": str,
                "visit_type": str, "admitted_at": str, "admission_delay_reason": str,
                "single_visitor_reason": str, "custody_officer": str, "counts": str,
-               "good_practice": str, "general_comments": str, "version": int},
+               "good_practice": str, "general_comments": str, "version": int,
+               "numbers_removed_at": str, "text_removed_at": str},
     "detainee_entries": {"id": int, "visit_id": int, "entry_key": str, "position": int,
                          "custody_record_no": str, "age_band": str, "appears_under_18": str,
                          "gender": str, "ethnicity": str, "consent": str, "checks": str,
@@ -63,12 +64,12 @@ SCHEMA = {
                      "description": str, "raised_with": str, "resolved_at_visit": str},
     "drafts": {"id": int, "client_id": str, "user_id": int, "visit_id": int, "fields": str,
                "revision": int, "created_at": str, "updated_at": str, "kind": str, "review_id": int,
-               "updated_by": int, "saved_from": str},
+               "updated_by": int, "saved_from": str, "expiry_warned_at": str},
     "visit_versions": {"id": int, "visit_id": int, "version": int, "fields": str, "snapshot": str,
                        "reason": str, "created_by": int, "created_at": str},
     # Custody record reviews (issue 5)
     "review_batches": {"id": int, "suite_id": int, "session_date": str, "note": str,
-                       "created_by": int, "created_at": str},
+                       "created_by": int, "created_at": str, "refs_removed_at": str},
     "review_records": {"id": int, "batch_id": int, "record_ref": str, "sample_reason": str,
                        "created_at": str},
     "review_assignments": {"record_id": int, "user_id": int, "assigned_by": int, "assigned_at": str},
@@ -79,7 +80,7 @@ SCHEMA = {
         "detention_reviews": str, "annex_b_delay": str, "derived": str, "care_checks": str,
         "flags": str, "record_quality": str, "overall_grade": str, "comments": str, "version": int,
         "created_by": int, "submitted_by": int, "created_at": str, "updated_at": str,
-        "submitted_at": str},
+        "submitted_at": str, "text_removed_at": str},
     # Sessions and sign-in throttling (issue 10)
     "sessions": {"id": int, "token_hash": str, "user_id": int, "device": str, "address": str,
                  "started_at": str, "last_seen_at": str, "expires_at": str, "ended_at": str,
@@ -423,7 +424,7 @@ def test_m018_keeps_every_escalation_event_index_and_trigger(blank):
     before = [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()]
     events = [tuple(r) for r in blank.execute("SELECT * FROM escalation_events").fetchall()]
     indexes = {i.name for i in blank["escalations"].indexes}
-    assert migrate(blank) == ["m018_monthly_escalations"]
+    assert migrate(blank) == MIGRATIONS[MIGRATIONS.index("m018_monthly_escalations"):]
     after = [tuple(r) for r in blank.execute("SELECT * FROM escalations ORDER BY id").fetchall()]
     assert [r[:-2] for r in after] == before and {r[-2:] for r in after} == {(None, None)}
     assert [tuple(r) for r in blank.execute("SELECT * FROM escalation_events").fetchall()] == events

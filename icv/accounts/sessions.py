@@ -165,3 +165,11 @@ def device_name(user_agent):
     if browser and system:
         return f"{browser} on {system}"
     return browser or (f"A browser on {system}" if system else "An unknown device")
+
+
+def delete_before(db, cutoff, dry_run=False):
+    """Delete sessions last used before `cutoff` (UTC text): long over, they hold only a device,
+    an address and times. Returns how many were (or would be) deleted."""
+    if dry_run:
+        return db.execute("SELECT count(*) FROM sessions WHERE last_seen_at < ?", [cutoff]).fetchone()[0]
+    return db.execute("DELETE FROM sessions WHERE last_seen_at < ?", [cutoff]).rowcount

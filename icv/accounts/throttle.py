@@ -111,3 +111,12 @@ def locked_until(db, user_id):
     row = db.execute("SELECT max(locked_until) FROM sign_in_throttle WHERE kind = 'account' AND "
                      "user_id = ? AND locked_until > ?", [user_id, to_iso(utcnow())]).fetchone()
     return from_iso(row[0]) if row and row[0] else None
+
+
+def delete_before(db, cutoff, now, dry_run=False):
+    """Delete failed sign-in counts whose last failure was before `cutoff` and that lock nothing
+    at `now` (UTC texts): they hold an email typed or an address. Returns how many."""
+    where = "FROM sign_in_throttle WHERE last_failed_at < ? AND (locked_until IS NULL OR locked_until <= ?)"
+    if dry_run:
+        return db.execute(f"SELECT count(*) {where}", [cutoff, now]).fetchone()[0]
+    return db.execute(f"DELETE {where}", [cutoff, now]).rowcount

@@ -196,6 +196,12 @@ def verify(db, user_id, text, address=None):
     return result, kind
 
 
+def forget(db, user_id):
+    """Remove someone's secret and recovery codes with no audit entry of its own (retention
+    anonymising a long-deactivated account logs the whole purge)."""
+    return _remove(db, user_id)
+
+
 def _remove(db, user_id):
     db.execute("DELETE FROM recovery_codes WHERE user_id = ?", [user_id])
     return db.execute("DELETE FROM two_factor WHERE user_id = ?", [user_id]).rowcount

@@ -8,12 +8,13 @@ check reads the draft row only (revision, updated_by, saved_from), never the aud
 The routes both kinds share (draft, autosave, check, submit) are in routes.py.
 """
 import json
+from datetime import timedelta
 
 from wtforms.validators import Length
 
 from .. import people
 from ..db import writing
-from ..times import now_iso
+from ..times import from_iso, now_iso, to_iso
 
 BASE, PAGE = "base_revision", "page_id"  # what a page was based on, and which page: never stored
 IGNORED_FIELDS = {"csrf_token", "action", BASE, PAGE}
@@ -73,8 +74,10 @@ def save(db, kind, client_id, user_id, fields, base=None, page=None, visit_id=No
                                  "review_id": review_id, "fields": json.dumps(fields), "revision": 1,
                                  "updated_by": user_id, "saved_from": page, "created_at": now, "updated_at": now})
             return 1
+        # A save starts the draft's retention period again, and any warning with it.
         db.execute("UPDATE drafts SET fields = ?, revision = revision + 1, updated_by = ?, saved_from = ?, "
-                   "updated_at = ? WHERE id = ?", [json.dumps(fields), user_id, page, now, saved["id"]])
+                   "updated_at = ?, expiry_warned_at = NULL WHERE id = ?",
+                   [json.dumps(fields), user_id, page, now, saved["id"]])
         return saved["revision"] + 1
 
 
@@ -97,6 +100,16 @@ def correction_draft(db, visit_id, user_id):
     rows = list(db.query("SELECT client_id FROM drafts WHERE kind = 'visit' AND visit_id = ? AND user_id = ?",
                          [visit_id, user_id]))
     return rows[0]["client_id"] if rows else None
+
+
+def expiry_by_review(db, review_ids, days, warning_days, now):
+    """{review id: when its draft will be deleted} for the reviews whose draft is within
+    `warning_days` of it (see deletes_on)."""
+    marks = ",".join("?" * len(review_ids)) or "NULL"
+    found = {r["review_id"]: expiry_notice(r, days, warning_days, now) for r in db.query(
+        f"SELECT review_id, updated_at, expiry_warned_at FROM drafts WHERE review_id IN ({marks})",
+        list(review_ids))}
+    return {review_id: when for review_id, when in found.items() if when}
 
 
 def saved_at_by_review(db, review_ids):
@@ -143,3 +156,44 @@ def of_review(db, review_id):
     """A review's shared draft, or None."""
     rows = list(db.query("SELECT client_id FROM drafts WHERE review_id = ?", [review_id]))
     return get(db, rows[0]["client_id"]) if rows else None
+
+
+# Retention: drafts not saved for `days` are deleted, and their owners told first ----------------
+
+def deletes_on(draft, days, warning_days, now):
+    """When `flask purge` may delete this draft (UTC datetime): `days` after its last save, and
+    never sooner than `warning_days` after its owner was told (or, not told yet, after now)."""
+    due = from_iso(draft["updated_at"]) + timedelta(days=days)
+    told = from_iso(draft["expiry_warned_at"]) if draft.get("expiry_warned_at") else now
+    return max(due, told + timedelta(days=warning_days))
+
+
+def expiry_notice(draft, days, warning_days, now):
+    """deletes_on if that is within `warning_days` of now (the page says so), else None."""
+    when = deletes_on(draft, days, warning_days, now)
+    return when if when <= now + timedelta(days=warning_days) else None
+
+
+def to_warn(db, days, warning_days, now):
+    """Drafts whose owners have not been told yet and that are within `warning_days` of their
+    period's end, oldest first."""
+    return list(db.query("SELECT * FROM drafts WHERE updated_at < ? AND expiry_warned_at IS NULL "
+                         "ORDER BY updated_at", [to_iso(now - timedelta(days=days - warning_days))]))
+
+
+def mark_warned(db, draft_id, updated_at, when):
+    """Record that the owner of this draft was told it will be deleted (`when`: UTC text), unless
+    it was saved since they were (its `updated_at` moved on: the period began again)."""
+    db.execute("UPDATE drafts SET expiry_warned_at = ? WHERE id = ? AND updated_at = ?",
+               [when, draft_id, updated_at])
+
+
+def delete_expired(db, days, warning_days, now, dry_run=False):
+    """Delete the drafts past deletes_on: not saved for `days` and their owner told at least
+    `warning_days` ago. Returns how many were (or would be) deleted."""
+    where = ("FROM drafts WHERE updated_at < ? AND expiry_warned_at IS NOT NULL "
+             "AND expiry_warned_at <= ?")
+    params = [to_iso(now - timedelta(days=days)), to_iso(now - timedelta(days=warning_days))]
+    if dry_run:
+        return db.execute(f"SELECT count(*) {where}", params).fetchone()[0]
+    return db.execute(f"DELETE {where}", params).rowcount

@@ -295,3 +295,12 @@ def raised_by_rule(db, start, end):
         "SELECT rule_id, count(*) AS n FROM escalations WHERE created_at >= ? AND created_at < ? "
         "AND still_raised = 1 "
         "GROUP BY rule_id", [start, end])}
+
+
+def still_open(db, column):
+    """The visit or review ids (`column`: "visit_id" or "review_id") with an escalation not yet
+    closed: retention keeps their custody record numbers and free text until it is."""
+    if column not in ("visit_id", "review_id"):
+        raise ValueError(column)
+    return {r[column] for r in db.query(
+        f"SELECT DISTINCT {column} FROM escalations WHERE closed_at IS NULL AND {column} IS NOT NULL")}

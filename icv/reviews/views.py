@@ -9,7 +9,7 @@ review is written to the audit log. Batches and assignments: batches.py.
 import uuid
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -20,7 +20,7 @@ from ..db import get_db
 from ..drafts.kinds import Kind, Refused, field_labels
 from ..drafts.routes import register
 from ..escalations import queries as escalations
-from ..times import london_today
+from ..times import london_today, utcnow
 from . import derive, questions, store, wording
 from .forms import ReviewForm
 from .summary import sections
@@ -88,7 +88,10 @@ def mine():
     counts = store.count_my_reviews(db, current_user.id)
     page = paging.choose(request.args.get("page"), counts["submitted"], "submitted reviews")
     done = store.my_reviews(db, current_user.id, submitted=True, size=page.size, offset=page.offset)
-    return render_template("reviews/mine.html", to_do=store.my_reviews(db, current_user.id), done=done,
+    to_do, keep = store.my_reviews(db, current_user.id), current_app.config["RETENTION"]
+    expiring = drafts.expiry_by_review(db, [r["id"] for r in to_do], keep["drafts"], keep["draft_warning"],
+                                       utcnow())
+    return render_template("reviews/mine.html", to_do=to_do, done=done, expiring=expiring,
                            outcomes=escalations.outcomes_by_review(db, [r["id"] for r in done]),
                            counts=counts, page=page, reasons=dict(questions.SAMPLE_REASONS))
 

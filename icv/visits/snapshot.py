@@ -1,5 +1,7 @@
 """A report in words: labelled sections for the check-your-answers page, the stored versions
 and the visible diff between two versions."""
+import re
+
 from .. import codes, flags
 from ..times import format_london
 from . import questions as q
@@ -72,3 +74,46 @@ def diff(old, new):
     return [(section, label, before.get((section, label), ""), after.get((section, label), ""))
             for section, label in order
             if str(before.get((section, label), "")) != str(after.get((section, label), ""))]
+
+
+# Retention (icv/retention.py): what a saved version keeps once its period is over -------------
+
+REMOVED = "(removed)"  # what a custody record number reads as once removed
+TEXT_LABELS = {"Reason for delay", "Why alone", "Custody officer", "Good practice", "Anything else"}
+TEXT_FIELDS = re.compile(r"^(admission_delay_reason|single_visitor_reason|custody_officer|good_practice|"
+                         r"general_comments|facilities-\w+_note|issues-\d+-(description|raised_with))$")
+NUMBER_FIELD = re.compile(r"^detainees-\d+-custody_record_no$")
+DETAINEE_TITLE = re.compile(r"^(Detainee \d+): ")
+
+
+def without_numbers(sections):
+    """A snapshot with each detainee's custody record number removed from its title."""
+    return [{**s, "title": DETAINEE_TITLE.sub(rf"\1: {REMOVED}", s["title"]) if DETAINEE_TITLE.match(s["title"])
+             else s["title"]} for s in sections]
+
+
+def without_text(sections):
+    """A snapshot with the free text gone: comments, reasons, the custody officer, facilities'
+    notes, issues' descriptions and whom they were raised with; statuses and categories stay."""
+    def row(label, value):
+        if label in TEXT_LABELS or (label.startswith("Issue ") and label.endswith(" raised with")):
+            return [label, ""]
+        if label.startswith("Issue ") and label[6:].isdigit() or label in FACILITY_LABELS:
+            return [label, str(value).split(": ", 1)[0]]  # "Category: description" -> "Category"
+        return [label, value]
+    return [{**s, "rows": [row(label, value) for label, value in s["rows"]]} for s in sections]
+
+
+FACILITY_LABELS = {label for _, label in q.FACILITY_ITEMS}
+
+
+def fields_without(fields, numbers=False, text=False):
+    """A version's typed [name, value] pairs with custody record numbers (REMOVED) and/or free
+    text ("") removed."""
+    def value(name, typed):
+        if numbers and NUMBER_FIELD.match(name):
+            return REMOVED
+        if text and TEXT_FIELDS.match(name):
+            return ""
+        return typed
+    return [[name, value(name, typed)] for name, typed in fields]

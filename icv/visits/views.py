@@ -4,7 +4,7 @@ drafts core's (icv/drafts/); VisitKind says what is particular to a visit report
 import json
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -16,7 +16,7 @@ from ..drafts.kinds import Kind, Refused
 from ..drafts.routes import register
 from ..db import get_db, writing
 from ..forms import options
-from ..times import london_today
+from ..times import london_today, utcnow
 from . import drawing, questions, store
 from .forms import VisitForm
 from .snapshot import diff, entry_rows, snapshot
@@ -205,7 +205,9 @@ def index():
     page = paging.choose(request.args.get("page"), store.count_visits_for(db, current_user.id), "reports")
     visits = store.visits_for(db, current_user.id, page.size, page.offset)
     outcomes = escalations.outcomes_by_visit(db, [v["id"] for v in visits])  # status, outcome only
-    return render_template("visits/index.html", visits=visits, drafts=drafts.visit_drafts(db, current_user.id),
+    mine, keep, now = drafts.visit_drafts(db, current_user.id), current_app.config["RETENTION"], utcnow()
+    expiring = {d["client_id"]: drafts.expiry_notice(d, keep["drafts"], keep["draft_warning"], now) for d in mine}
+    return render_template("visits/index.html", visits=visits, drafts=mine, expiring=expiring,
                            counts={visit_id: len(found) for visit_id, found in outcomes.items()},
                            outcomes=outcomes, suites=dict(suite_choices(db)), page=page)
 
