@@ -32,15 +32,25 @@ def remove_text_before(db, cutoff_date, keep=(), dry_run=False):
     reviews of sessions held before `cutoff_date`, leaving out `keep` (reviews with an escalation
     still open). Returns how many reviews were (or would be) changed."""
     rows = list(db.query(
-        "SELECT id, detention_reviews FROM custody_record_reviews WHERE session_date < ? "
+        "SELECT id, detention_reviews, derived FROM custody_record_reviews WHERE session_date < ? "
         "AND text_removed_at IS NULL AND id NOT IN (SELECT value FROM json_each(?)) ORDER BY id",
         [cutoff_date, json.dumps(sorted(keep))]))
     if dry_run:
         return len(rows)
     now = now_iso()
     for row in rows:
-        reviews = [{**r, "postponed_reason": ""} if isinstance(r, dict) and "postponed_reason" in r else r
-                   for r in json.loads(row["detention_reviews"])]
-        db.execute("UPDATE custody_record_reviews SET comments = '', detention_reviews = ?, "
-                   "text_removed_at = ? WHERE id = ?", [json.dumps(reviews), now, row["id"]])
+        db.execute("UPDATE custody_record_reviews SET comments = '', detention_reviews = ?, derived = ?, "
+                   "text_removed_at = ? WHERE id = ?",
+                   [json.dumps(without_reasons(json.loads(row["detention_reviews"]))),
+                    json.dumps(without_reasons(json.loads(row["derived"]))), now, row["id"]])
     return len(rows)
+
+
+def without_reasons(value):
+    """The JSON `value` with every postponed_reason emptied (the detention reviews as typed, and
+    as derive.py worked them out)."""
+    if isinstance(value, dict):
+        return {k: "" if k == "postponed_reason" else without_reasons(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_reasons(v) for v in value]
+    return value

@@ -83,7 +83,7 @@ TEXT_LABELS = {"Reason for delay", "Why alone", "Custody officer", "Good practic
 TEXT_FIELDS = re.compile(r"^(admission_delay_reason|single_visitor_reason|custody_officer|good_practice|"
                          r"general_comments|facilities-\w+_note|issues-\d+-(description|raised_with))$")
 NUMBER_FIELD = re.compile(r"^detainees-\d+-custody_record_no$")
-DETAINEE_TITLE = re.compile(r"^(Detainee \d+): ")
+DETAINEE_TITLE = re.compile(r"^(Detainee \d+): .*$", re.S)
 
 
 def without_numbers(sections):
