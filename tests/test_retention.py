@@ -351,3 +351,13 @@ def test_without_the_hash_chain_the_audit_log_says_it_was_not_purged(runner):
     if hasattr(audit, "purge_older_than"):
         pytest.skip("the audit log has its purge (audit.purge_older_than)")
     assert "Audit log: not purged (needs the hash chain)" in purge(runner)
+
+
+# What the phone keeps (ASVS 14.3.2) ----------------------------------------------------------
+
+def test_pages_with_case_data_tell_the_browser_to_keep_no_copy(login_as, make_visit):
+    icv = login_as("icv")
+    visit_id = make_visit(icv.user, entries=[finding_entry()])
+    for address in ("/visits/", f"/visits/{visit_id}", "/reviews/"):
+        response = icv.get(address)
+        assert response.headers["Cache-Control"] == "no-store", address
