@@ -2,8 +2,10 @@
 searched by person, action, object and London dates, a page at a time, newest first, and
 exported as CSV (the same search, built whole). Admins only."""
 import json
+import re
 from datetime import time, timedelta
 
+import click
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -19,7 +21,8 @@ from .summaries.exports import csv_response
 from .times import format_london, london_to_utc, london_today, to_iso, utcnow
 from .visits import store as visits
 
-bp = Blueprint("admin", __name__)
+# Its commands are `flask audit ...` (verify).
+bp = Blueprint("admin", __name__, cli_group="audit")
 
 VETTING_DAYS = 60  # vetting that expires this soon needs renewing now
 UNVISITED_DAYS = 7  # an open suite with no report for this long needs a visit
@@ -144,3 +147,35 @@ def audit_export():
         audit.log(db, current_user.id, "export", "audit_log", address=request.remote_addr,
                   entries=len(rows), search={k: v for k, v in filters.items() if v not in (None, "")})
     return csv_response(f"icv-audit-{london_today().isoformat()}.csv", CSV_HEADER, rows)
+
+
+@bp.cli.command("verify")
+@click.option("--expect", metavar="ID:HASH", help="Also check that entry ID still has HASH, as an "
+              "earlier run printed it and you kept it elsewhere.")
+def verify_command(expect):
+    """Check the audit log's hash chain; print the first broken link, or the latest entry's hash
+    to keep elsewhere. Exit status 1 if broken."""
+    kept = re.fullmatch(r"#?(\d+):([0-9a-f]{64})", expect.strip().lower()) if expect else None
+    if expect and not kept:
+        raise click.BadParameter("give the entry and hash as ID:HASH, as `flask audit verify` printed "
+                                 "them, such as 124:9f86d08...", param_hint="--expect")
+    db = get_db()
+    verdict = audit.verify(db)
+    click.echo(verdict.summary())
+    if not verdict.intact:
+        raise SystemExit(1)
+    checkpoint = verdict.checkpoint
+    if checkpoint:
+        click.echo(f"Checked from the checkpoint after entry #{checkpoint['last_id']} (a purge on "
+                   f"{format_london(checkpoint['at'], '%Y-%m-%d %H:%M')} removed "
+                   f"{checkpoint['removed']} older entries).")
+    if kept:
+        ok, message = audit.compare_kept(db, verdict, int(kept[1]), kept[2])
+        click.echo(message)
+        if not ok:
+            raise SystemExit(1)
+    if verdict.last_id:
+        click.echo(f"Latest entry: #{verdict.last_id} "
+                   f"({format_london(verdict.last_at, '%Y-%m-%d %H:%M')}), hash {verdict.last_hash}")
+        click.echo(f"Keep it elsewhere; later, check with: flask audit verify "
+                   f"--expect {verdict.last_id}:{verdict.last_hash}")

@@ -7,6 +7,9 @@ loads it on its own.
 Times are UTC ISO-8601 text ("2026-11-22T09:30:00Z"), so text order is time order and a
 London month is a range query on an index.
 """
+import hashlib
+import json
+
 from sqlite_utils import Migrations
 
 migrations = Migrations("icv")
@@ -805,6 +808,74 @@ def m018_monthly_escalations(db):
                     raise RuntimeError(f"foreign key problems after rebuilding escalations: {problems}")
     finally:
         db.execute(f"PRAGMA foreign_keys = {'ON' if was_on else 'OFF'}")
+
+
+# The audit log's chain (m019). icv/audit.py hashes every new entry with this same function and
+# `flask audit verify` checks with it: it is the one format of the chain, so it can never change
+# (every stored hash would stop matching). It lives here because m019 chains the entries that
+# were there before it, and this file imports nothing of the app's.
+AUDIT_GENESIS = "0" * 64  # what the first entry of the log follows
+AUDIT_CHAINED = ("id", "at", "user_id", "action", "object_type", "object_id", "address", "detail")
+
+
+def audit_entry_hash(prev_hash, entry):
+    """SHA-256 (hex) of the previous entry's hash and this entry's fields (a dict or row with
+    AUDIT_CHAINED), as one JSON array: a canonical text, with no separator an edit could move."""
+    text = json.dumps([prev_hash, *(entry[k] for k in AUDIT_CHAINED)], ensure_ascii=False,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@migrations()
+def m019_audit_chain(db):
+    """Tamper evidence for the audit log (issue 13): each entry carries the hash of the entry
+    before it (`prev_hash`) and its own (`hash`, audit_entry_hash() over prev_hash and its
+    fields), so changing, removing or adding an entry breaks the chain from there on. The
+    entries already there are chained in id order; UPDATE is refused again once they are.
+
+    A purge of old entries (icv/audit.py purge_older_than()) first records a checkpoint in
+    `audit_checkpoints`: the last entry it removes (id, time, hash) and how many. The DELETE
+    trigger now refuses any entry newer than the latest checkpoint, so entries go only from
+    the start of the log, only up to a recorded checkpoint, and never without one. A checkpoint
+    must name an entry that exists with its hash, beyond the one before; checkpoints are never
+    changed or removed. The unique index on prev_hash makes a fork (two entries following the
+    same one) impossible."""
+    db.execute("ALTER TABLE audit_log ADD COLUMN prev_hash TEXT")
+    db.execute("ALTER TABLE audit_log ADD COLUMN hash TEXT")
+    db.execute("DROP TRIGGER audit_log_no_update")
+    prev, links = AUDIT_GENESIS, []
+    for entry in db.query(f"SELECT {', '.join(AUDIT_CHAINED)} FROM audit_log ORDER BY id"):
+        links.append((prev, audit_entry_hash(prev, entry), entry["id"]))
+        prev = links[-1][1]
+    db.conn.executemany("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", links)
+    db.executescript("""
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+      BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE UNIQUE INDEX audit_log_chain ON audit_log(prev_hash);
+
+    CREATE TABLE audit_checkpoints (
+      id INTEGER PRIMARY KEY,
+      at TEXT NOT NULL,             -- when the purge ran (UTC)
+      cutoff TEXT NOT NULL,         -- it removed entries older than this (UTC)
+      last_id INTEGER NOT NULL,     -- the last entry it removed: the chain goes on from its hash
+      last_at TEXT NOT NULL,
+      last_hash TEXT NOT NULL,
+      removed INTEGER NOT NULL      -- how many entries it removed
+    );
+    CREATE TRIGGER audit_checkpoints_follow BEFORE INSERT ON audit_checkpoints
+      WHEN NOT EXISTS (SELECT 1 FROM audit_log WHERE id = new.last_id AND hash = new.last_hash)
+        OR new.last_id <= (SELECT coalesce(max(last_id), 0) FROM audit_checkpoints)
+      BEGIN SELECT RAISE(ABORT, 'a checkpoint names the last entry it removes, after the last checkpoint'); END;
+    CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+      BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+    CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+      BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+
+    DROP TRIGGER audit_log_no_delete;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+      WHEN old.id > (SELECT coalesce(max(last_id), 0) FROM audit_checkpoints)
+      BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    """)
 
 
 @migrations()

@@ -49,11 +49,6 @@ DEFAULTS = {
     # Sessions last used, and failed sign-in counts last added to, this long ago.
     "sessions": 90,
 }
-# The audit log's action for a purge: "purge" once audit.ACTIONS has it (issue 13's audit chain
-# adds it), until then "update" with the kind in its detail.
-ACTION = "purge" if "purge" in audit.ACTIONS else "update"
-
-
 def settings_from(overrides=None):
     """DEFAULTS with an installation's RETENTION_DAYS; an unknown name, or a period that is not a
     whole number of days of 1 or more, stops the app at start."""
@@ -73,15 +68,12 @@ def settings_from(overrides=None):
 
 @dataclass
 class Done:
-    """What one kind's purge did (or, in a dry run, would do): counts by noun, and a note."""
+    """What one kind's purge did (or, in a dry run, would do): {(noun, what was done): count}."""
     kind: str
     counts: dict = field(default_factory=dict)
-    note: str = ""
 
     def line(self, dry_run):
         """One line for `flask purge`, e.g. "Drafts: 2 owners would be told; 1 draft would be deleted"."""
-        if self.note:
-            return f"{self.kind}: {self.note}"
         parts = []
         for (noun, what), n in self.counts.items():
             verb = "would be" if dry_run else "was" if n == 1 else "were"
@@ -106,7 +98,7 @@ def day_before(now, days):
 def logged(db, object_type, done, dry_run, **detail):
     """The purge's audit entry for one kind (nothing in a dry run, or when nothing changed)."""
     if not dry_run and any(done.counts.values()):
-        audit.log(db, None, ACTION, object_type, None, purge=done.kind,
+        audit.log(db, None, "purge", object_type, None, purge=done.kind,
                   **{noun.replace(" ", "_").replace("-", "_"): n for (noun, _), n in done.counts.items()}, **detail)
     return done
 
@@ -178,9 +170,8 @@ def old_sessions(db, settings, now, dry_run):
 
 
 def audit_log(db, settings, now, dry_run):
-    """The audit log's own purge keeps its hash chain verifiable from a checkpoint: audit.py's."""
-    if not hasattr(audit, "purge_older_than"):
-        return Done("Audit log", note="not purged (needs the hash chain)")
+    """The audit log's own purge keeps its hash chain verifiable from a checkpoint: audit.py's,
+    which writes its own transaction, checkpoint and entry."""
     n = audit.purge_older_than(db, before(now, settings["audit_log"]), dry_run=dry_run)
     return Done("Audit log", {("entries", "removed"): n})
 

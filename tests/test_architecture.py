@@ -28,6 +28,7 @@ OWNERS = {
     "review_records": "icv/reviews/",
     "review_assignments": "icv/reviews/",
     "audit_log": "icv/audit.py",
+    "audit_checkpoints": "icv/audit.py",
     "two_factor": "icv/accounts/twofactor.py",
     "recovery_codes": "icv/accounts/twofactor.py",
     "user_panels": "icv/people.py",
