@@ -22,7 +22,7 @@ from . import audit, mail, people, suites
 from .accounts import sessions, throttle, twofactor
 from .db import get_db, writing
 from .drafts import store as drafts
-from .escalations import queries as escalations
+from .escalations import queries as escalations, workflow as escalation_work
 from .reviews import retention as reviews, store as review_store
 from .times import format_london, london, to_iso, utcnow
 from .visits import store as visits
@@ -33,8 +33,9 @@ DEFAULTS = {
     # years: a complaint, IOPC referral or civil claim about a detention usually surfaces within
     # it, and the summaries compare a period with the same one a year earlier.
     "detainee_details": 730,
-    # Free text in reports and reviews (comments, reasons, issues' descriptions): where personal
-    # details slip in. A year covers the annual report and every panel's follow-up of an issue.
+    # Free text in reports and reviews (comments, reasons, issues' descriptions), and in closed
+    # escalations (police response, outcome, notes, reasons; counted from the closing): where
+    # personal details slip in. A year covers the annual report and every panel's follow-up.
     "free_text": 365,
     # Custody record review references (review_records.record_ref), from the session date: as
     # detainee details.
@@ -81,8 +82,8 @@ class Done:
         return f"{self.kind}: {'; '.join(parts)}"
 
 
-SINGULAR = {"reports": "report", "reviews": "review", "records": "record", "owners": "owner",
-            "drafts": "draft", "emails": "email", "accounts": "account", "sessions": "session",
+SINGULAR = {"reports": "report", "reviews": "review", "escalations": "escalation", "records": "record",
+            "owners": "owner", "drafts": "draft", "emails": "email", "accounts": "account", "sessions": "session",
             "sign-in counts": "sign-in count", "entries": "entry"}
 
 
@@ -118,7 +119,9 @@ def free_text(db, settings, now, dry_run):
             ("reports", "emptied"): visits.remove_text_before(
                 db, cutoff, escalations.still_open(db, "visit_id"), dry_run),
             ("reviews", "emptied"): reviews.remove_text_before(
-                db, day_before(now, settings["free_text"]), escalations.still_open(db, "review_id"), dry_run)})
+                db, day_before(now, settings["free_text"]), escalations.still_open(db, "review_id"), dry_run),
+            # The custody team's own words (police response, outcome, notes), once closed so long.
+            ("escalations", "emptied"): escalation_work.remove_text_closed_before(db, cutoff, dry_run)})
         # One entry for both: "visit" is the kind of record most of it is about.
         return logged(db, "visit", done, dry_run, before=cutoff)
 

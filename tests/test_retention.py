@@ -9,6 +9,7 @@ import pytest
 from conftest import finding_entry
 from icv import audit, people, retention, rulebook
 from icv.accounts import sessions
+from icv.escalations import workflow
 from icv.drafts import store as drafts
 from icv.reviews import questions as rq
 from icv.reviews import store as reviews
@@ -355,3 +356,40 @@ def test_pages_with_case_data_tell_the_browser_to_keep_no_copy(login_as, make_vi
     for address in ("/visits/", f"/visits/{visit_id}", "/reviews/"):
         response = icv.get(address)
         assert response.headers["Cache-Control"] == "no-store", address
+
+
+def test_closed_escalations_lose_the_custody_teams_words_but_keep_their_history(
+        db, runner, clock, make_user, make_visit):
+    visit_id = make_visit(make_user("icv"), hours_ago=OLD * DAY, entries=[
+        finding_entry(age_band="16-17", flags={"strip_search": STRIP_SEARCH})], **TEXT)
+    staff = make_user("custody_team")
+    escalation_id = db.execute("SELECT id FROM escalations WHERE visit_id = ? ORDER BY id LIMIT 1",
+                               [visit_id]).fetchone()[0]
+
+    def version():
+        return db.execute("SELECT version FROM escalations WHERE id = ?", [escalation_id]).fetchone()[0]
+    workflow.record_police_response(db, escalation_id, version(), staff.id, "Inspector Jones apologised")
+    workflow.write_outcome(db, escalation_id, version(), staff.id, "Raised with the borough commander")
+    workflow.add_note(db, escalation_id, version(), staff.id, "Called DS Smith on 0207 946 0000")
+    recent = db.execute("SELECT id FROM escalations WHERE id != ? AND closed_at IS NULL LIMIT 1",
+                        [escalation_id]).fetchone()
+    close_escalations(db)
+    closed_long_ago = to_iso(clock.now - timedelta(days=OLD))
+    db.execute("UPDATE escalations SET closed_at = ? WHERE id = ?", [closed_long_ago, escalation_id])
+    kept = db.execute("SELECT rule_id, priority, status, closed_at FROM escalations WHERE id = ?",
+                      [escalation_id]).fetchone()
+
+    assert "1 escalation would be emptied" in purge(runner, "--dry-run")
+    assert "1 escalation was emptied" in purge(runner)
+
+    row = db.execute("SELECT police_response, outcome_note, closed_reason, rule_id, priority, status, "
+                     "closed_at FROM escalations WHERE id = ?", [escalation_id]).fetchone()
+    assert tuple(row[:3]) == ("", "", "") and tuple(row[3:]) == tuple(kept)
+    stored = json.dumps([list(r) for r in db.execute(
+        "SELECT kind, from_value, to_value, body FROM escalation_events WHERE escalation_id = ?",
+        [escalation_id])])
+    for secret in ("Inspector Jones", "borough commander", "DS Smith", "0207"):
+        assert secret not in stored
+    assert '"note"' in stored  # who did what, and when, stays
+    if recent:  # closed just now: its words stay until its own period is up
+        assert "0 escalations were emptied" in purge(runner)

@@ -7,6 +7,8 @@ or the edit is not allowed now (Refused), then writes `UPDATE ... WHERE id = ? A
 one escalation_events row per change (who, when, from, to) and an audit_log entry. Nothing is
 ever overwritten silently.
 """
+import json
+
 from .. import audit, people
 from ..auth import STAFF
 from ..db import writing
@@ -200,3 +202,26 @@ def bulk(db, items, action):
 
 def _name(db, user_id):
     return people.name(db, user_id) or "Someone"
+
+
+def remove_text_closed_before(db, cutoff, dry_run=False):
+    """Empty the free text of escalations closed before `cutoff` (retention: free text), keeping
+    their rule, priority, status, dates and who did what, so the queue's history and the
+    summaries' escalation figures read the same. Returns how many escalations were (or would be)
+    changed; one already emptied is not counted again."""
+    ids = [r["id"] for r in db.query(
+        "SELECT e.id FROM escalations e WHERE e.closed_at IS NOT NULL AND e.closed_at < ? AND "
+        "(e.police_response != '' OR e.outcome_note != '' OR e.closed_reason != '' OR EXISTS "
+        " (SELECT 1 FROM escalation_events v WHERE v.escalation_id = e.id AND (v.body != '' OR "
+        "  (v.kind IN ('police_response', 'outcome') AND (coalesce(v.from_value, '') != '' "
+        "   OR coalesce(v.to_value, '') != '')))))", [cutoff])]
+    if dry_run or not ids:
+        return len(ids)
+    chosen = "(SELECT value FROM json_each(?))"
+    marks = json.dumps(ids)
+    db.execute(f"UPDATE escalations SET police_response = '', outcome_note = '', closed_reason = '' "
+               f"WHERE id IN {chosen}", [marks])
+    db.execute(f"UPDATE escalation_events SET body = '' WHERE escalation_id IN {chosen}", [marks])
+    db.execute(f"UPDATE escalation_events SET from_value = NULL, to_value = NULL WHERE kind IN "
+               f"('police_response', 'outcome') AND escalation_id IN {chosen}", [marks])
+    return len(ids)

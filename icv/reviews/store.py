@@ -115,7 +115,8 @@ def add_record(db, batch_id, record_ref, sample_reason, reviewer_ids, user_id):
             "client_id": str(uuid.uuid4()), "record_id": record_id, "suite_id": batch["suite_id"],
             "session_date": batch["session_date"], "status": "draft", "created_by": user_id,
             "created_at": now, "updated_at": now}).last_pk
-        audit.log(db, user_id, "create", "custody_record_review", review_id, record_ref=record_ref,
+        # The record's id, not its reference: the log keeps six years, the reference two.
+        audit.log(db, user_id, "create", "custody_record_review", review_id, record_id=record_id,
                   reviewers=list(reviewer_ids))
     return review_id
 
