@@ -13,8 +13,8 @@ What is refused, and why:
   "3 March 1985", "01/02/90"). Reports are made within a year of the visit and records are at
   most a year old, so such a date is almost surely someone's birth date;
 - a UK postcode, a UK phone number, an email address;
-- a name: a capitalised word after a title (Mr, Mrs, Ms, Miss, Mx, Dr: "Mr Smith", not
-  "Seen by Dr on duty") or after "name is", "named", "called" or "known as" (not "called
+- a name: a capitalised word after a title or a police rank (Mr, Mrs, Ms, Miss, Mx, Dr, PC,
+  PS, Sgt, Insp...: "Mr Smith", "Sgt Jones"; not "Seen by Dr on duty" or "PS 1234") or after "name is", "named", "called" or "known as" (not "called
   Healthcare": NOT_NAMES are the words of custody that follow "called" and are no one's name).
 
 Dates in general are allowed: "on 3 March", "since 12/11/2026" or "from 14:30" say when
@@ -60,15 +60,19 @@ POSTCODE = (r"\b(?:GIR\s?0AA|[A-PR-UWYZ][A-HK-Y]?[0-9][A-HJKPSTUW0-9]?\s?[0-9]"
 # A UK phone number: 0 or +44, then 9 or 10 more figures, spaced or not.
 PHONE = r"(?<![0-9/])(?:\+\s?44\s?(?:\(0\)\s?)?|\b0)(?:[0-9][\s\-]?){8,9}[0-9]\b"
 EMAIL = r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b"
-TITLE_NAME = r"\b(?:[Mm][Rr][Ss]?|MRS|[Mm][Ss]|M[Ii][Ss][Ss]|MISS|[Mm][Xx]|[Dd][Rr])\.?\s+[A-Z][a-z'\-]+"
 # Words of custody that follow "called" and are no one's name ("called Healthcare back").
 NOT_NAMES = ("Healthcare", "Health", "Control", "Custody", "Duty", "Inspector", "Sergeant", "Police",
              "Mental", "Liaison", "Reception", "Security", "Emergency", "Ambulance", "Doctor", "Nurse",
              "Interpreter", "Solicitor", "Appropriate", "Social", "Services", "Language", "Line", "Team",
              "The", "This", "That", "It", "Back", "Out", "Over", "For", "To", "In", "On", "At", "Again",
              "London", "Metropolitan", "Met", "Street", "Cell", "Detention", "Drug", "Mind", "Samaritans")
-NAMED = (rf"\b(?:(?:his|her|their|the\s+detainee'?s|detainee'?s)\s+name\s+(?:is|was)|name\s+is|named|called|known\s+as)"
-         rf"\s+(?!(?:{'|'.join(NOT_NAMES)})\b)[A-Z][a-z'\-]+")
+NOT_A_NAME = rf"(?!(?:{'|'.join(NOT_NAMES)})\b)"
+# A title or a police rank, then a capitalised word: "Mr Smith", "Sgt Jones", "PC Brown" (not
+# "PC 1234", "Seen by Dr on duty" or "Sergeant Custody").
+TITLE_NAME = (r"\b(?:[Mm][Rr][Ss]?|[Mm][Ss]|M[Ii][Ss][Ss]|MISS|[Mm][Xx]|[Dd][Rr]|PC|PS|DC|DS|DI|"
+              r"S[Gg][Tt]|I[Nn][Ss][Pp]|Inspector|Sergeant|Constable)\.?\s+" + NOT_A_NAME + r"[A-Z][a-z'\-]+")
+NAMED = (r"\b(?:(?:his|her|their|the\s+detainee'?s|detainee'?s)\s+name\s+(?:is|was)|name\s+is|named|called|known\s+as)"
+         r"\s+" + NOT_A_NAME + r"[A-Z][a-z'\-]+")
 OFFENCE_WORDS = (
     "arrested for", "arrested on suspicion", "on suspicion of", "suspected of", "accused of", "charged with",
     "burglary", "robbery", "theft", "shoplifting", "assault", "GBH", "ABH", "grievous bodily harm",

@@ -14,7 +14,7 @@ from .. import rules, suites
 from ..auth import STAFF, role_required
 from ..db import get_db
 from ..forms import error_list, options
-from ..main import keeps_input
+from ..main import form_meta, keeps_input
 from ..rulebook import in_force
 from ..summaries import monthly as monthly_rules
 from ..summaries.periods import Period
@@ -49,7 +49,7 @@ def filters_from(form):
 
 def bulk_form(db, posted=False):
     """The bulk form: as posted, or blank."""
-    form = BulkForm() if posted else BulkForm(formdata=None)
+    form = BulkForm(meta=form_meta()) if posted else BulkForm(formdata=None)
     form.assigned_to.choices = options([("", "Choose a person")] + people(db))
     return form
 
