@@ -169,9 +169,12 @@ class RecordFormat:
 
 
 def looks_like_a_name(text):
-    """No figures at all, or three or more letters in a row (a record number has two): what a
-    name, or a name run into a date ("SMITHJ010290", "Smith1990"), looks like."""
-    return not any(c.isdigit() for c in text) or re.search(r"[^\W\d_]{3}", text) is not None
+    """No figures at all, or three or more letters in a row with a vowel among them (a record
+    number has two letters; a reference like "CRR-2026-0042" has no vowel): what a name, or a
+    name run into a date ("SMITHJ010290", "Smith1990"), looks like. It only chooses the message."""
+    if not any(c.isdigit() for c in text):
+        return True
+    return any(re.search(r"[aeiouy]", run, re.IGNORECASE) for run in re.findall(r"[^\W\d_]{3,}", text))
 
 
 @dataclass(frozen=True)

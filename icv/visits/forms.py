@@ -381,7 +381,8 @@ class VisitForm(ChecksFreeText, FlaskForm):
         if children > c["children"]:
             fail("children", f"{children} detainee entries are children, but you entered "
                              f"{c['children']} children in custody")
-        records = [e.custody_record_no.data for e in entries if e.custody_record_no.data]
+        records = [e.custody_record_no.data for e in entries
+                   if e.custody_record_no.data and not e.custody_record_no.errors]
         repeated = sorted({r for r in records if records.count(r) > 1})
         if repeated:
             fail("detainees", f"Custody record number {repeated[0]} is entered twice: "
