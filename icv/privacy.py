@@ -71,7 +71,7 @@ NOT_A_NAME = rf"(?!(?:{'|'.join(NOT_NAMES)})\b)"
 # "PC 1234", "Seen by Dr on duty" or "Sergeant Custody").
 TITLE_NAME = (r"\b(?:[Mm][Rr][Ss]?|[Mm][Ss]|M[Ii][Ss][Ss]|MISS|[Mm][Xx]|[Dd][Rr]|PC|PS|DC|DS|DI|"
               r"S[Gg][Tt]|I[Nn][Ss][Pp]|Inspector|Sergeant|Constable)\.?\s+" + NOT_A_NAME + r"[A-Z][a-z'\-]+")
-NAMED = (r"\b(?:(?:his|her|their|the\s+detainee'?s|detainee'?s)\s+name\s+(?:is|was)|name\s+is|named|called|known\s+as)"
+NAMED = (r"\b(?i:(?:his|her|their|the\s+detainee'?s|detainee'?s)\s+name\s+(?:is|was)|name\s+is|named|called|known\s+as)"
          r"\s+" + NOT_A_NAME + r"[A-Z][a-z'\-]+")
 OFFENCE_WORDS = (
     "arrested for", "arrested on suspicion", "on suspicion of", "suspected of", "accused of", "charged with",
