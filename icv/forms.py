@@ -203,9 +203,15 @@ class ChecksFreeText:
     def free_text(self):
         return [box for box in leaves(self) if getattr(box.flags, "free_text", False)]
 
+    @property
+    def privacy_settings(self):
+        """meta.privacy: the app's, passed by the view (icv/main.py form_meta), else the built-in
+        ones (a form on flask_wtf's FlaskForm has no default)."""
+        return getattr(self.meta, "privacy", DEFAULT_PRIVACY)
+
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        return check_free_text(self, self.meta.privacy) and ok
+        return check_free_text(self, self.privacy_settings) and ok
 
 
 def check_free_text(form, settings):

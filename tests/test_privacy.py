@@ -355,3 +355,30 @@ def test_the_bulk_close_reason_is_checked(login_as, db, escalation):
         "reason": "Mr Smith released"})
     assert response.status_code == 400, response.status_code
     assert [m for m in error_messages(response) if m.startswith("Remove the name ('Mr Smith')")]
+
+
+NOT_FREE_TEXT = ("custody_record_no", "record_ref", "_minutes")  # checked for shape, or numbers
+
+
+def test_every_free_text_box_of_the_record_forms_is_checked(app):
+    """Each text box of the report, the review, a review session and the escalation forms is
+    marked FreeText (so ChecksFreeText checks it), but for record numbers and minutes."""
+    from werkzeug.datastructures import MultiDict
+
+    from icv.escalations import forms as escalation_forms
+    from icv.forms import ChecksFreeText, leaves
+    from icv.reviews import batches, forms as review_forms
+    from icv.visits.forms import VisitForm
+    posted = MultiDict({"detainees-0-entry_key": "a", "issues-0-category": "x", "reviews-0-due": "10:00"})
+    unmarked, boxes = [], 0
+    with app.test_request_context():
+        for cls in (VisitForm, review_forms.ReviewForm, batches.BatchForm, batches.RecordForm,
+                    escalation_forms.StatusForm, escalation_forms.PoliceResponseForm,
+                    escalation_forms.OutcomeForm, escalation_forms.NoteForm, escalation_forms.BulkForm):
+            form = cls(posted)
+            for b in leaves(form):
+                if b.type in ("StringField", "TextAreaField") and not b.name.endswith(NOT_FREE_TEXT):
+                    boxes += 1
+                    if not (getattr(b.flags, "free_text", False) and isinstance(form, ChecksFreeText)):
+                        unmarked.append(f"{cls.__name__}.{b.name}")
+    assert unmarked == [] and boxes >= 30

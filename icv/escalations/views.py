@@ -130,7 +130,7 @@ def bulk():
     if action == "close" and not (form.reason.data or "").strip():
         form.reason.errors = [*form.reason.errors, "Enter the reason for closing them"]
     elif action == "close":  # the reason goes in each one's history: no personal details
-        check_free_text(form, form.meta.privacy)
+        check_free_text(form, form.privacy_settings)
     errors = [] if items else [("select-first", "Select at least one escalation")]
     if errors or not all(valid) or form.reason.errors:
         return render_queue(db, form, errors, 400)

@@ -5,14 +5,13 @@ The redacted records themselves stay outside the app: only their references are 
 """
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from .. import audit, suites
 from ..auth import COORDINATORS, STAFF, role_required
 from ..db import get_db, writing
-from ..forms import ChecksFreeText, Choice, Date, FreeText, options, optional_int
+from ..forms import ChecksFreeText, Choice, Date, FlaskForm, FreeText, options, optional_int
 from ..main import form_meta
 from ..privacy import looks_like_a_name
 from ..times import london_today
