@@ -9,6 +9,7 @@ from icv import privacy
 from icv.privacy import DEFAULT, findings, settings_from
 from icv.times import london_today
 from review_helpers import draft_url as review_draft_url, make_eligible, make_review, review_fields
+from test_demo import load_demo
 from test_visit_form import FACILITY_ITEMS, accepted, refused
 from test_workflow import post, row
 
@@ -382,3 +383,21 @@ def test_every_free_text_box_of_the_record_forms_is_checked(app):
                     if not (getattr(b.flags, "free_text", False) and isinstance(form, ChecksFreeText)):
                         unmarked.append(f"{cls.__name__}.{b.name}")
     assert unmarked == [] and boxes >= 30
+
+
+def test_the_demo_data_passes_the_checks(app, runner, db):
+    """The demo's reports, reviews and escalations hold nothing the checks refuse or warn about,
+    and valid custody record numbers, so each can be corrected through the form."""
+    assert load_demo(app, runner).exit_code == 0
+    texts = [v for table, columns in {
+        "visits": ["single_visitor_reason", "admission_delay_reason", "custody_officer", "good_practice",
+                   "general_comments"],
+        "visit_issues": ["description", "raised_with"], "facility_checks": ["note"],
+        "custody_record_reviews": ["comments"], "escalation_events": ["body"]}.items()
+        for row in db[table].rows for v in (row.get(c) for c in columns) if v]
+    assert len(texts) > 20
+    assert [(t, found(t)) for t in texts if found(t)] == []
+    numbers = [r["custody_record_no"] for r in db["detainee_entries"].rows]
+    assert numbers and [n for n in numbers if DEFAULT.record_number.normalise(n) != n] == []
+    refs = [r["record_ref"] for r in db["review_records"].rows]
+    assert refs and [r for r in refs if DEFAULT.record_ref(r) != r] == []
