@@ -64,6 +64,16 @@ def create_app(test_config=None):
         SIGN_IN_MAX_FAILURES_PER_ADDRESS=20,
         SIGN_IN_COOLDOWN_MINUTES=15,
         QUEUE_PAGE_SIZE=50,
+        # Personal details in free text and the shape of record numbers (icv/privacy.py; README
+        # "Personal details"): offence words that warn (None: privacy.OFFENCE_WORDS), built-in
+        # rules to turn off by name, more rules ({"name", "pattern", "action": "refuse" or
+        # "warn", "message"}), and the custody record number's and a redacted copy's reference's
+        # shapes ({"pattern", "example", "shape", "canonical"}; {}: the Met's, and none).
+        PRIVACY_OFFENCE_WORDS=None,
+        PRIVACY_RULES_OFF=[],
+        PRIVACY_RULES_EXTRA=[],
+        CUSTODY_RECORD_FORMAT={},
+        REDACTED_REF_FORMAT={},
         # Escalation rule thresholds (icv/rules.py DEFAULT_SETTINGS names); see README.
         RULE_SETTINGS={},
         # Summary thresholds (icv/summaries/figures.py DEFAULTS names): small-number suppression
@@ -115,7 +125,7 @@ def create_app(test_config=None):
     default_handler.setFormatter(UTCFormatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s"))
     app.url_map.converters["int"] = RowId
 
-    from . import admin, auth, db, main, retention, rulebook, rules, scheme, volunteers, demo
+    from . import admin, auth, db, main, privacy, retention, rulebook, rules, scheme, volunteers, demo
     from .summaries import export_views, figures, views as summaries  # noqa: F401  (export_views' routes are on summaries.bp)
     from .accounts import self_service, views as accounts  # noqa: F401  (self_service's routes are on accounts.bp)
     from .escalations import detail, sync, views as escalations  # noqa: F401  (detail's routes are on escalations.bp)
@@ -126,6 +136,7 @@ def create_app(test_config=None):
     # Checked once, here; views pass them to the stores that raise escalations (rulebook.in_force).
     app.config["RULES"] = rules.settings_from(app.config["RULE_SETTINGS"])  # a typo stops here
     app.config["SUMMARY"] = figures.settings_from(app.config["SUMMARY_SETTINGS"])
+    app.config["PRIVACY"] = privacy.settings_from(app.config)  # a bad pattern stops here
     app.config["ESCALATION_DUE_WORKING_DAYS"] = sync.due_days_from(
         app.config["ESCALATION_DUE_WORKING_DAYS"])
     app.config["RETENTION"] = retention.settings_from(app.config["RETENTION_DAYS"])

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from wtforms.widgets import core as widgets
 
 from . import binding
+from .privacy import DEFAULT as DEFAULT_PRIVACY, findings
 
 
 # Drawing fields as plain strings. WTForms' widgets build each attribute, and each option of a
@@ -131,6 +132,8 @@ class PlainDrawing:
     """Meta for the forms: fields drawn by the functions above (same HTML as WTForms), and
     bound from a prototype (icv/binding.py)."""
 
+    privacy = DEFAULT_PRIVACY  # the personal-details checks; views pass the app's (icv/main.py)
+
     def bind_field(self, form, unbound_field, options):
         return binding.bind_field(form, unbound_field, options)
 
@@ -146,6 +149,86 @@ class Form(wtforms.Form):
 class FlaskForm(flask_wtf.FlaskForm):
     class Meta(PlainDrawing):
         pass
+
+
+# Free text checked for personal details (icv/privacy.py) ------------------------------------
+
+CONFIRM_LABEL = "I have checked: this does not say what a detainee is accused of"
+
+
+class FreeText:
+    """Marks a box as free text (field.flags.free_text): a form with ChecksFreeText checks it for
+    personal details when it is validated. It checks nothing itself, so a draft keeps the text."""
+    field_flags = {"free_text": True}
+
+    def __call__(self, form, field):
+        pass
+
+
+def leaves(form):
+    """Every box of a form and its sub-forms and entries."""
+    for f in form:
+        if f.type == "FormField":
+            yield from leaves(f.form)
+        elif f.type == "FieldList":
+            for entry in f.entries:
+                yield from leaves(entry.form)
+        elif f.type not in ("CSRFTokenField", "HiddenField", "Confirmations"):
+            yield f
+
+
+class Confirmations(HiddenField):
+    """The names of the boxes whose warnings the person confirmed: the "I have checked" tick
+    boxes drawn next to them (icv/pieces.py) all post under this field's name."""
+
+    def process_formdata(self, valuelist):
+        self.data = [v for v in valuelist if v]
+
+    def _value(self):
+        return ""
+
+
+class ChecksFreeText:
+    """Mixin for a form (before FlaskForm) holding FreeText boxes: on validation each box is
+    checked with the rules of `meta.privacy` (icv/privacy.py). A refusal is an error next to the
+    box; a warning is one until its "I have checked" box is ticked."""
+    personal_details_checked = Confirmations()
+
+    def process(self, *args, **kwargs):
+        super().process(*args, **kwargs)
+        confirmed, name = set(self.personal_details_checked.data or ()), self.personal_details_checked.name
+        for box in self.free_text():
+            box.confirm_name, box.confirmed, box.warning = name, box.name in confirmed, None
+
+    def free_text(self):
+        return [box for box in leaves(self) if getattr(box.flags, "free_text", False)]
+
+    @property
+    def privacy_settings(self):
+        """meta.privacy: the app's, passed by the view (icv/main.py form_meta), else the built-in
+        ones (a form on flask_wtf's FlaskForm has no default)."""
+        return getattr(self.meta, "privacy", DEFAULT_PRIVACY)
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        return check_free_text(self, self.privacy_settings) and ok
+
+
+def check_free_text(form, settings):
+    """Check each free-text box of `form` with `settings.rules`; False if any must change."""
+    ok = True
+    for box in form.free_text():
+        if box.errors or not isinstance(box.data, str):
+            continue
+        found = findings(box.data, settings.rules)
+        label = box.label.text.removesuffix(" (optional)")
+        refused = [f.message(label) for f in found if f.refused]
+        warned = [f.message(label) for f in found if not f.refused]
+        box.warning = warned[0] if warned else None
+        if refused or (warned and not getattr(box, "confirmed", False)):
+            box.errors = list(box.errors) + (refused or warned)
+            ok = False
+    return ok
 
 
 def options(pairs):

@@ -19,6 +19,16 @@ from .times import format_day, format_london
 
 bp = Blueprint("main", __name__)
 
+
+def form_meta(csrf=True):
+    """WTForms meta for a form that checks free text or record numbers: the personal-details
+    checks this app was started with (icv/privacy.py; made once, in create_app)."""
+    meta = {"privacy": current_app.config["PRIVACY"]}
+    if not csrf:
+        meta["csrf"] = False
+    return meta
+
+
 HOME_BY_ROLE = {
     "icv": "visits.index",
     "custody_team": "escalations.queue",

@@ -12,7 +12,7 @@ draw(); radios are drawn here from the field's choices, one string per option.
 """
 from markupsafe import Markup
 
-from .forms import draw, esc
+from .forms import CONFIRM_LABEL, draw, esc
 
 
 def described(f):
@@ -57,11 +57,24 @@ def _control(f, css, invalid=True, autofocus=False, **attributes):
     return draw(f, attributes)
 
 
+def _confirm(f):
+    """The "I have checked" tick box of a free-text box with a warning (icv/forms.py
+    check_free_text), ticked if it was; nothing for any other box."""
+    warned, confirmed = getattr(f, "warning", None), getattr(f, "confirmed", False)
+    if not (warned or confirmed):
+        return ""
+    id = esc(f.id)
+    return (f'<div class="confirm-check"><input class="checkbox-input" id="{id}-checked" '
+            f'name="{esc(f.confirm_name)}" type="checkbox" value="{esc(f.name)}"'
+            f'{" checked" if confirmed else ""}><label class="checkbox-label" for="{id}-checked">'
+            f'{esc(CONFIRM_LABEL)}</label></div>\n')
+
+
 def field(f, autofocus=False, **options):
     """A text, date, time or number input. `class`: more classes for the input."""
     css = f"input {options.get('class', '')}".rstrip()
     return Markup(f"{_group(f)}\n{_label(f)}\n{_hint_and_error(f)}"
-                  f"{_control(f, css, autofocus=autofocus)}\n</div>")
+                  f"{_control(f, css, autofocus=autofocus)}\n{_confirm(f)}</div>")
 
 
 def count(f):
@@ -77,7 +90,7 @@ def select(f):
 
 def textarea(f):
     return Markup(f"{_group(f)}\n{_label(f)}\n{_hint_and_error(f)}"
-                  f"{_control(f, 'textarea', rows=3)}\n</div>")
+                  f"{_control(f, 'textarea', rows=3)}\n{_confirm(f)}</div>")
 
 
 def radio_options(f, autofocus=False):

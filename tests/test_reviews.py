@@ -178,11 +178,17 @@ def test_a_coordinator_adds_a_record_for_a_pair(coordinator, batch_id, make_user
     assert "Ada Reviewer and Ben Reviewer" in coordinator.get(f"/reviews/batches/{batch_id}").text
 
 
+SHAPE = "like 01CX/12345/26 (2 numbers and 2 letters, then 5 or 6 numbers, then the year's last 2 numbers)"
+
+
 @pytest.mark.parametrize("ref, message", [
-    ("John Smith", "Enter the record's reference (letters and numbers), not a name"),
-    ("SMITH", "Enter the record's reference (letters and numbers), not a name"),
+    ("John Smith", f"Enter the record's reference, not a name. It looks {SHAPE}"),
+    ("SMITH", f"Enter the record's reference, not a name. It looks {SHAPE}"),
+    ("SMITHJ010290", f"Enter the record's reference, not a name. It looks {SHAPE}"),
+    ("Smith1990", f"Enter the record's reference, not a name. It looks {SHAPE}"),
     ("", "Enter the redacted record's reference"),
-    ("01CX#12345", "The reference must be 4 to 30 letters, numbers, /, - or _, like 01CX/12345/26"),
+    ("01CX#12345", f"The reference must look {SHAPE}"),
+    ("CRR-2026-0042", f"The reference must look {SHAPE}"),  # no REDACTED_REF_FORMAT set
 ])
 def test_a_record_reference_is_never_a_name(coordinator, batch_id, make_user, db, ref, message):
     icv = make_user("icv")

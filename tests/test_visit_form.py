@@ -537,30 +537,39 @@ def entries_with(field, values):
     return found
 
 
+SHAPE = "like 01CX/12345/26 (2 numbers and 2 letters, then 5 or 6 numbers, then the year's last 2 numbers)"
+
+
 def test_custody_record_number_that_looks_like_a_name_is_refused(icv, report_form, db):
-    """A name typed into the custody record box is refused with a reminder: never a name (one
-    entry each, each refused)."""
-    names = ["John Smith", "JOHNSMITH", "john smith", "Mary O'Neil 12"]
-    page = refused(icv, report_form(**ROOMY, **entries_with("custody_record_no", names)),
-                   "Enter the custody record number, not a name", db)
-    assert error_messages(page).count("Enter the custody record number, not a name") == 4
+    """A name typed into the custody record box, alone or run into a date of birth, is refused
+    with a reminder and the shape of a number (one entry each, each refused)."""
+    names = ["John Smith", "JOHNSMITH", "Mary O'Neil 12", "SMITHJ010290", "Smith1990"]
+    message = f"Enter the custody record number, not a name. It looks {SHAPE}"
+    page = refused(icv, report_form(**ROOMY, **entries_with("custody_record_no", names)), message, db)
+    assert error_messages(page).count(message) == 5
     assert db["detainee_entries"].count == 0
 
 
 def test_custody_record_number_in_a_bad_format_is_refused(icv, report_form, db):
-    """A custody record number with other characters, too few digits, a leading / or too long
-    is refused (one entry each, each refused)."""
-    message = ("Custody record number must be 4 to 20 letters, numbers, / or -, with at least 3 "
-               "numbers, like 01CX/12345/26")
-    bad = ["01BX_12345", "AB/12", "/01BX/12345", "01BX/12345/26/99999999", "AB-C1"]
+    """A custody record number not in the Met's shape (other characters, too few or too many
+    figures, a leading /, no year, an extra part) is refused showing the shape (one entry each)."""
+    message = f"The custody record number must look {SHAPE}"
+    bad = ["01BX_12345_26", "AB/12", "/01BX/12345/26", "01BX/12345/26/99", "01BX/12345", "01BX/1234567/26",
+           "123A", "1BX/12345/26"]
     page = refused(icv, report_form(**ROOMY, **entries_with("custody_record_no", bad)), message, db)
-    assert error_messages(page).count(message) == 5
+    assert error_messages(page).count(message) == len(bad)
 
 
-@pytest.mark.parametrize("crn", ["01cx/12345/26", "  01CX-12345  ", "123A"])
-def test_custody_record_number_is_stored_upper_case_and_trimmed(icv, report_form, db, crn):
+@pytest.mark.parametrize("crn, stored", [
+    ("01cx/12345/26", "01CX/12345/26"), ("  01CX-12345-26  ", "01CX/12345/26"),
+    ("01CX 123456 26", "01CX/123456/26"), ("01cx1234526", "01CX/12345/26"), ("01CX12345626", "01CX/123456/26"),
+])
+def test_custody_record_number_is_stored_in_the_mets_shape(icv, report_form, db, crn, stored):
+    """Lower case, spaces or dashes between the parts, or none, are the same number: stored
+    upper case with slashes, so the same record is never two."""
     accepted(icv, report_form(**{"detainees-0-custody_record_no": crn}), db)
-    assert next(db["detainee_entries"].rows)["custody_record_no"] == crn.strip().upper()
+    assert next(db["detainee_entries"].rows)["custody_record_no"] == stored
+
 
 
 MISSING_DETAINEE_FIELDS = [

@@ -213,7 +213,7 @@ def test_a_stale_edit_is_refused_and_the_other_change_is_shown(login_as, db, esc
     page = a.get(f"/escalations/{escalation}").text
     version, seen = form_value(page, "status-version"), form_value(page, "status-seen")
     assert post(b, db, escalation, "police-response",
-                police_response="Inspector Grey will review the footage.").status_code == 302
+                police_response="The duty inspector will review the footage.").status_code == 302
     response = a.post(f"/escalations/{escalation}/status", data={
         "status-version": version, "status-seen": seen, "status-status": "triaged",
         "status-reason": "Looks serious."})
@@ -224,7 +224,7 @@ def test_a_stale_edit_is_refused_and_the_other_change_is_shown(login_as, db, esc
     text = page_text(response)
     changes = text[text.index("Changed since you opened this page"):text.index("<h1>")]
     assert "Police response recorded." in changes and b.user.display_name in changes
-    assert "Inspector Grey will review the footage." in changes
+    assert "The duty inspector will review the footage." in changes
     assert row(db, escalation)["status"] == "new"
     assert form_value(response.text, "status-reason") == "Looks serious."
     assert form_value(response.text, "status-version") == str(row(db, escalation)["version"])

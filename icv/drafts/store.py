@@ -14,6 +14,7 @@ from wtforms.validators import Length
 
 from .. import people
 from ..db import writing
+from ..forms import leaves
 from ..times import from_iso, now_iso, to_iso
 
 BASE, PAGE = "base_revision", "page_id"  # what a page was based on, and which page: never stored
@@ -120,18 +121,6 @@ def saved_at_by_review(db, review_ids):
 
 
 # Limits: the submit's Length validators, applied to every save -----------------------------------
-
-def leaves(form):
-    """Every box of a form and its sub-forms and entries."""
-    for f in form:
-        if f.type == "FormField":
-            yield from leaves(f.form)
-        elif f.type == "FieldList":
-            for entry in f.entries:
-                yield from leaves(entry.form)
-        elif f.type not in ("CSRFTokenField", "HiddenField"):
-            yield f
-
 
 def too_long(form, fields):
     """{field name: message} of each typed value longer than its box takes: the form's Length

@@ -15,7 +15,7 @@ from ..codes import ESCALATION_STATUSES
 from ..db import get_db, writing
 from ..flags import FLAGS
 from ..forms import error_list, options
-from ..main import keeps_input
+from ..main import form_meta, keeps_input
 from ..times import format_london, london_today
 from ..visits import store
 from ..visits.snapshot import entry_rows
@@ -102,7 +102,7 @@ def act(escalation_id, name, do, done):
     page; a stale version, a refused edit or a bad form re-shows the page with a 4xx."""
     db = get_db()
     e = get_or_404(db, escalation_id)
-    form = FORMS[name](prefix=name)
+    form = FORMS[name](prefix=name, meta=form_meta())
     if name == "status":  # any status code passes here: the workflow says what is allowed
         form.status.choices = options(ESCALATION_STATUSES)
         form.current = e["status"]

@@ -6,7 +6,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..codes import ESCALATION_STATUSES, PRIORITIES
-from ..forms import Choice, Radios, options
+from ..forms import ChecksFreeText, Choice, FreeText, Radios, options
 from .queries import VIEWS
 from .workflow import TRANSITIONS, needs_reason, reason_message
 
@@ -99,10 +99,10 @@ class AssignForm(Versioned):
     assigned_to = Choice("Assign to someone", message="Choose who to assign it to")
 
 
-class StatusForm(Versioned):
+class StatusForm(ChecksFreeText, Versioned):
     status = Radios("Move to", message="Choose the new status")
     reason = TextAreaField(
-        "Reason", validators=[Length(max=MAX_TEXT, message="The reason " + TOO_LONG)],
+        "Reason", validators=[Length(max=MAX_TEXT, message="The reason " + TOO_LONG), FreeText()],
         description="Needed to resolve, close as no further action or reopen. Kept in the history.")
     current = None  # the escalation's status now, set by the view before validating
 
@@ -113,28 +113,28 @@ class StatusForm(Versioned):
             raise ValidationError(reason_message(self.current, new))
 
 
-class PoliceResponseForm(Versioned):
+class PoliceResponseForm(ChecksFreeText, Versioned):
     police_response = TextAreaField("Police response", validators=[
         DataRequired("Enter the police response"),
-        Length(max=MAX_TEXT, message="The police response " + TOO_LONG)],
+        Length(max=MAX_TEXT, message="The police response " + TOO_LONG), FreeText()],
         description="What the police said or did. Staff only: the visitor does not see it.")
 
 
-class OutcomeForm(Versioned):
+class OutcomeForm(ChecksFreeText, Versioned):
     outcome_note = TextAreaField("Outcome for the visitor", validators=[
         DataRequired("Enter the outcome for the visitor"),
-        Length(max=MAX_TEXT, message="The outcome " + TOO_LONG)],
+        Length(max=MAX_TEXT, message="The outcome " + TOO_LONG), FreeText()],
         description="The visitor who raised this sees it in My reports. No names of detainees "
                     "or officers.")
 
 
-class NoteForm(Versioned):
+class NoteForm(ChecksFreeText, Versioned):
     body = TextAreaField("Add an internal note", validators=[
-        DataRequired("Enter the note"), Length(max=MAX_TEXT, message="The note " + TOO_LONG)],
+        DataRequired("Enter the note"), Length(max=MAX_TEXT, message="The note " + TOO_LONG), FreeText()],
         description="Only the custody team, coordinators and admins see notes.")
 
 
-class BulkForm(FlaskForm):
+class BulkForm(ChecksFreeText, FlaskForm):
     """Bulk assign or close the ticked escalations of a queue page; the ticks are
     `selected` = "<id>:<version>" and are read by the view."""
     assigned_to = Choice("Assign the selected escalations to",
@@ -142,5 +142,5 @@ class BulkForm(FlaskForm):
     close_as = Radios("Close the selected escalations as", message="Choose how to close them",
                       choices=[("resolved", "Resolved"), ("no_further_action", "No further action")])
     reason = TextAreaField("Reason for closing", validators=[
-        Length(max=MAX_TEXT, message="The reason " + TOO_LONG)],
+        Length(max=MAX_TEXT, message="The reason " + TOO_LONG), FreeText()],
         description="Kept in each escalation's history.")

@@ -13,8 +13,8 @@ from flask_login import current_user
 from .. import rules, suites
 from ..auth import STAFF, role_required
 from ..db import get_db
-from ..forms import error_list, options
-from ..main import keeps_input
+from ..forms import check_free_text, error_list, options
+from ..main import form_meta, keeps_input
 from ..rulebook import in_force
 from ..summaries import monthly as monthly_rules
 from ..summaries.periods import Period
@@ -49,7 +49,7 @@ def filters_from(form):
 
 def bulk_form(db, posted=False):
     """The bulk form: as posted, or blank."""
-    form = BulkForm() if posted else BulkForm(formdata=None)
+    form = BulkForm(meta=form_meta()) if posted else BulkForm(formdata=None)
     form.assigned_to.choices = options([("", "Choose a person")] + people(db))
     return form
 
@@ -129,6 +129,8 @@ def bulk():
     valid = [f.validate(form) for f in form if f.name in needed or f.type == "CSRFTokenField"]
     if action == "close" and not (form.reason.data or "").strip():
         form.reason.errors = [*form.reason.errors, "Enter the reason for closing them"]
+    elif action == "close":  # the reason goes in each one's history: no personal details
+        check_free_text(form, form.privacy_settings)
     errors = [] if items else [("select-first", "Select at least one escalation")]
     if errors or not all(valid) or form.reason.errors:
         return render_queue(db, form, errors, 400)

@@ -3,18 +3,17 @@ the redacted records to review with why each was sampled, and gives each record 
 or a pair of ICVs who may review (trained, vetting in date). The custody team can look.
 The redacted records themselves stay outside the app: only their references are typed here.
 """
-import re
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from .. import audit, suites
 from ..auth import COORDINATORS, STAFF, role_required
 from ..db import get_db, writing
-from ..forms import Choice, Date, options, optional_int
+from ..forms import ChecksFreeText, Choice, Date, FlaskForm, FreeText, options, optional_int
+from ..main import form_meta
+from ..privacy import looks_like_a_name
 from ..times import london_today
 from . import questions as q
 from . import store
@@ -22,20 +21,21 @@ from .forms import OptionalChoice
 from .views import bp  # the batch pages are reviews' pages too (create_app imports this module)
 
 NO_BATCH = "There is no review batch with that number."
-# A reference to the redacted record, never a name: letters and numbers with / - or _, and at
-# least three numbers (e.g. 01CX/12345/26 or CRR-2026-0042).
-RECORD_REF_RE = re.compile(r"^[A-Z0-9][A-Z0-9/_\-]{3,29}$")
-RECORD_REF_HINT = ("The custody record number or the redacted copy's reference, like 01CX/12345/26. "
-                   "Never a name.")
+# A reference to the redacted record, never a name: its custody record number (redaction takes
+# out names, dates of birth and addresses, not the number that identifies the record), or where
+# the installation set REDACTED_REF_FORMAT, the redacted copy's own reference in that shape
+# (icv/privacy.py Settings.record_ref). No free shape: "Smith1990" would pass one.
+RECORD_REF_HINT = "The custody record number on the redacted copy, like {example}. Never a name."
 
 
-class BatchForm(FlaskForm):
+class BatchForm(ChecksFreeText, FlaskForm):
     suite_id = Choice("Custody suite", coerce=optional_int, message="Select the custody suite")
     session_date = Date("Date of the review session", validators=[InputRequired(
         "Enter the date of the review session")], description="For example, 2026-11-22",
         invalid="The date of the review session must be a real date, like 2026-11-22")
     note = StringField("Note (optional)", description="For example, the room or the theme of the sample",
-                       validators=[Length(max=200, message="The note must be 200 characters or fewer")])
+                       validators=[Length(max=200, message="The note must be 200 characters or fewer"),
+                                   FreeText()])
 
     def validate_session_date(self, field):
         if field.data and abs((field.data - london_today()).days) > 366:
@@ -62,22 +62,33 @@ class AssignForm(FlaskForm):
 
 
 class RecordForm(AssignForm):
-    record_ref = StringField("Redacted record reference", description=RECORD_REF_HINT,
-                             filters=[lambda v: (v or "").strip().upper()],
+    record_ref = StringField("Redacted record reference", description=RECORD_REF_HINT.format(
+                                 example="01CX/12345/26"), filters=[lambda v: (v or "").strip().upper()],
                              render_kw={"autocomplete": "off", "spellcheck": "false",
                                         "autocapitalize": "characters"})
     sample_reason = Choice("Why it was sampled", choices=[("", "Select a reason")] + q.SAMPLE_REASONS,
                            message="Select why the record was sampled")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.record_ref.description = RECORD_REF_HINT.format(example=self.meta.privacy.record_number.example)
+
     def validate_record_ref(self, field):
-        value = field.data
-        if not value:
+        """A custody record number (or a redacted copy's reference, if set), stored as its
+        format writes it; anything else is refused with the shape it should have."""
+        settings = self.meta.privacy
+        if not field.data:
             raise ValidationError("Enter the redacted record's reference")
-        if " " in value or sum(c.isdigit() for c in value) < 3:
-            raise ValidationError("Enter the record's reference (letters and numbers), not a name")
-        if not RECORD_REF_RE.match(value):
-            raise ValidationError("The reference must be 4 to 30 letters, numbers, /, - or _, "
-                                  "like 01CX/12345/26")
+        found = settings.record_ref(field.data)
+        if found is not None:
+            field.data = found
+            return
+        shapes = settings.record_number.described() + (
+            f", or the redacted copy's reference {settings.redacted_ref.described()}"
+            if settings.redacted_ref else "")
+        if looks_like_a_name(field.data):
+            raise ValidationError(f"Enter the record's reference, not a name. It looks {shapes}")
+        raise ValidationError(f"The reference must look {shapes}")
 
 
 def batch_or_404(db, batch_id):
@@ -91,7 +102,7 @@ def eligible(db):
 def render_batch(db, batch, form=None, status=200):
     manager = current_user.has_role(*COORDINATORS)
     if manager and form is None:
-        form = RecordForm(eligible=eligible(db))
+        form = RecordForm(eligible=eligible(db), meta=form_meta())
     return render_template("reviews/batch.html", batch=batch, form=form if manager else None,
                            records=store.records_for_batch(db, batch["id"]),
                            reasons=dict(q.SAMPLE_REASONS)), status
@@ -109,7 +120,7 @@ def batches():
 def new_batch():
     """Set up a review session: its date and suite."""
     db = get_db()
-    form = BatchForm()
+    form = BatchForm(meta=form_meta())
     form.suite_id.choices = options([("", "Select a custody suite")] + suites.visitable(db))
     if form.validate_on_submit():
         batch_id = store.create_batch(db, form.suite_id.data, form.session_date.data, current_user.id,
@@ -136,7 +147,7 @@ def add_record(batch_id):
     """Add a record's reference, why it was sampled and its reviewer or pair."""
     db = get_db()
     found = batch_or_404(db, batch_id)
-    form = RecordForm(eligible=eligible(db))
+    form = RecordForm(eligible=eligible(db), meta=form_meta())
     if not form.validate_on_submit():
         return render_batch(db, found, form, 400)
     try:

@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import codes, flags
-from ..forms import Choice, Date, FlaskForm, Form, Radios, Time, options
+from ..forms import ChecksFreeText, Choice, Date, FlaskForm, Form, FreeText, Radios, Time, options
 from ..times import format_london, london, to_iso, utcnow
 from ..visits.fields import MAX_MINUTES, YES_NO, answers_form, minutes, text_area
 from . import derive, wording
@@ -87,7 +87,7 @@ class DetentionReviewForm(Form):
     done_date = Date("Date done", validators=[Optional()], description="Only if not the day read",
                      invalid="The date the review was done must be a real date, like 2026-11-22")
     postponed_reason = StringField("Reason recorded for postponing it (if any)", validators=[
-        Length(max=300, message="The reason for postponing must be 300 characters or fewer")])
+        Length(max=300, message="The reason for postponing must be 300 characters or fewer"), FreeText()])
     representations = RadioField("Were the detainee or their solicitor invited to make representations?",
                                  choices=options(q.REPRESENTATIONS), validators=[Optional()],
                                  validate_choice=False)
@@ -157,7 +157,7 @@ for _flag in wording.FLAGS:
     setattr(FlagsForm, f"{_flag.kind}_answers", FormField(review_answers_form(_flag)))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(ChecksFreeText, FlaskForm):
     client_id = HiddenField()
     # The record
     age_band = Choice("Age band", choices=[("", "Select an age band")] + codes.AGE_BANDS,

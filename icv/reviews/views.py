@@ -17,6 +17,7 @@ from .. import codes, paging, rulebook
 from ..drafts import store as drafts
 from ..auth import STAFF, role_required
 from ..db import get_db
+from ..main import form_meta
 from ..drafts.kinds import Kind, Refused, field_labels
 from ..drafts.routes import register
 from ..escalations import queries as escalations
@@ -71,7 +72,7 @@ def review_to_read(db, review_id):
 
 
 def review_form(review, formdata=None, csrf=True):
-    kwargs = {} if csrf else {"meta": {"csrf": False}}
+    kwargs = {"meta": form_meta(csrf)}
     if formdata is not None:
         kwargs["formdata"] = formdata
     return ReviewForm(session_date=date.fromisoformat(review["session_date"]), **kwargs)
@@ -122,10 +123,7 @@ class ReviewKind(Kind):
         return {"client_id": client_id, "review": review, "draft": drafts.get(db, client_id)}
 
     def form(self, db, target, formdata=None, csrf=True):
-        kwargs = {} if csrf else {"meta": {"csrf": False}}
-        if formdata is not None:
-            kwargs["formdata"] = formdata
-        return ReviewForm(session_date=date.fromisoformat(target["review"]["session_date"]), **kwargs)
+        return review_form(target["review"], formdata, csrf)
 
     def blank(self, db, target):
         return self.form(db, target, MultiDict(store.initial_fields(target["review"])))

@@ -6,7 +6,7 @@ from wtforms import HiddenField, IntegerField, RadioField, StringField, TextArea
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 
 from .. import flags
-from ..forms import Form, options
+from ..forms import Form, FreeText, options
 
 MAX_COUNT = 300
 MAX_MINUTES = 24 * 60  # a spit guard or restraint time in a flag's details
@@ -17,9 +17,10 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 def text_area(label, hint="", required=None):
     # Not Optional() when not required: it stops the chain, so a blank box would skip the form's
     # own validate_<field> (the reasons a delay, visiting alone or a correction needs).
+    # FreeText: checked for personal details by the form (icv/forms.py ChecksFreeText).
     validators = [DataRequired(required)] if required else []  # DataRequired: spaces are blank
     return TextAreaField(label, description=hint, validators=validators + [
-        Length(max=TEXT_LIMIT, message=f"{label} must be {TEXT_LIMIT:,} characters or fewer")])
+        Length(max=TEXT_LIMIT, message=f"{label} must be {TEXT_LIMIT:,} characters or fewer"), FreeText()])
 
 
 class Count(IntegerField):

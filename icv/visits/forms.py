@@ -9,14 +9,14 @@ from wtforms import FieldList, FormField, HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from .. import codes, flags
-from ..forms import Choice, Date, FlaskForm, Form, Radios, Time, options, optional_int
+from ..forms import ChecksFreeText, Choice, Date, FlaskForm, Form, FreeText, Radios, Time, options, optional_int
+from ..privacy import looks_like_a_name
 from ..times import london_today, span_to_utc, utcnow
 from . import questions as q
 from .fields import (FLAG_FORMS, VISIT_FLAG_FORMS, MAX_COUNT, MAX_MINUTES, TEXT_LIMIT, YES_NO,  # noqa: F401
                      answers_form, count, counts_form, minutes, text_area)
 
-CUSTODY_RECORD_RE = re.compile(r"^[A-Z0-9][A-Z0-9/\-]{3,19}$")
-CUSTODY_RECORD_HINT = "Like 01CX/12345/26. Never a name."
+CUSTODY_RECORD_HINT = "Like {example}. Never a name."  # the app's format (icv/privacy.py)
 MAX_DETAINEES = 40
 MAX_ISSUES = 30
 MAX_VISIT_HOURS = 8
@@ -60,7 +60,8 @@ def legacy_fields(formdata, prefix):
 
 class DetaineeForm(Form):
     entry_key = HiddenField()
-    custody_record_no = StringField("Custody record number", description=CUSTODY_RECORD_HINT,
+    custody_record_no = StringField("Custody record number", description=CUSTODY_RECORD_HINT.format(
+                                        example="01CX/12345/26"),
                                     filters=[lambda v: (v or "").strip().upper()],
                                     render_kw={"autocomplete": "off", "spellcheck": "false",
                                                "autocapitalize": "characters"})
@@ -87,14 +88,9 @@ class DetaineeForm(Form):
             raise ValidationError("This detainee entry is out of date. Reload the page and check it.")
 
     def validate_custody_record_no(self, field):
-        value = field.data
-        if not value:
+        if not field.data:
             raise ValidationError("Enter the custody record number")
-        if " " in value or not any(c.isdigit() for c in value):
-            raise ValidationError("Enter the custody record number, not a name")
-        if not CUSTODY_RECORD_RE.match(value) or sum(c.isdigit() for c in value) < 3:
-            raise ValidationError("Custody record number must be 4 to 20 letters, numbers, / or -, "
-                                  "with at least 3 numbers, like 01CX/12345/26")
+        # Its shape is the app's setting: VisitForm.check_record_numbers checks it.
 
     def validate(self, extra_validators=None):
         """Also require each raised flag's relevant questions, and the appropriate adult answer
@@ -169,7 +165,7 @@ for _item, _label in q.FACILITY_ITEMS:
     setattr(FacilitiesForm, f"{_item}_note", StringField(
         # "Note about CCTV working", not "cCTV": lower-case the first letter only of a word
         f"Note about {_label if _label[:2].isupper() else _label[0].lower() + _label[1:]}", validators=[
-            Length(max=500, message="A facility note must be 500 characters or fewer")]))
+            Length(max=500, message="A facility note must be 500 characters or fewer"), FreeText()]))
 
 
 class IssueForm(Form):
@@ -177,12 +173,13 @@ class IssueForm(Form):
                       message="Select the category of the issue")
     description = text_area("What was the issue?", required="Describe the issue you raised")
     raised_with = StringField("Raised with (rank, not name)", description="For example, custody sergeant",
-                              validators=[Length(max=100, message="Raised with must be 100 characters or fewer")])
+                              validators=[Length(max=100, message="Raised with must be 100 characters or fewer"),
+                                          FreeText()])
     resolved_at_visit = Radios("Was it resolved during the visit?", choices=q.RESOLVED,
                                message="Select whether the issue was resolved during the visit")
 
 
-class VisitForm(FlaskForm):
+class VisitForm(ChecksFreeText, FlaskForm):
     delay_limit = ADMISSION_DELAY_LIMIT  # for the page: app.js shows the delay's reason past it
     client_id = HiddenField()
     # The visit
@@ -210,7 +207,8 @@ class VisitForm(FlaskForm):
     custody_officer = StringField("Custody officer on duty (rank and number)",
                                   description="For example, PS 1234", validators=[
                                       DataRequired("Enter the custody officer's rank and number, like PS 1234"),
-                                      Length(max=40, message="Custody officer must be 40 characters or fewer")])
+                                      Length(max=40, message="Custody officer must be 40 characters or fewer"),
+                                      FreeText()])
     # Counts
     in_custody = count("Detainees in custody")
     groups = FormField(GroupsForm)
@@ -230,6 +228,13 @@ class VisitForm(FlaskForm):
     def __init__(self, *args, correcting=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.correcting = correcting
+        self.hint_record_numbers()
+
+    def hint_record_numbers(self):
+        """Each entry's custody record number hint gives the app's format's example."""
+        hint = CUSTODY_RECORD_HINT.format(example=self.meta.privacy.record_number.example)
+        for entry in self.detainees:
+            entry.custody_record_no.description = hint
 
     def validate_client_id(self, field):
         try:
@@ -310,9 +315,29 @@ class VisitForm(FlaskForm):
     def validate(self, extra_validators=None):
         """Field checks, then the cross-checks between counts and detainee entries."""
         ok = super().validate(extra_validators)
+        ok = self.check_record_numbers() and ok
         if any(self.count_field(name).errors for name in self.counts()):
             return False  # cross-checks need every number
         return self.cross_check() and ok
+
+    def check_record_numbers(self):
+        """Each custody record number in the app's format (icv/privacy.py RecordFormat), stored
+        as the format writes it; anything else is refused with the shape it should have."""
+        ok, shape = True, self.meta.privacy.record_number
+        for entry in self.detainees:
+            field = entry.custody_record_no
+            if field.errors or not field.data:
+                continue
+            found = shape.normalise(field.data)
+            if found is not None:
+                field.data = found
+                continue
+            field.errors = list(field.errors) + [
+                f"Enter the custody record number, not a name. It looks {shape.described()}"
+                if looks_like_a_name(field.data) else
+                f"The custody record number must look {shape.described()}"]
+            ok = False
+        return ok
 
     def cross_check(self):
         c, ok = self.counts(), True
@@ -356,7 +381,8 @@ class VisitForm(FlaskForm):
         if children > c["children"]:
             fail("children", f"{children} detainee entries are children, but you entered "
                              f"{c['children']} children in custody")
-        records = [e.custody_record_no.data for e in entries if e.custody_record_no.data]
+        records = [e.custody_record_no.data for e in entries
+                   if e.custody_record_no.data and not e.custody_record_no.errors]
         repeated = sorted({r for r in records if records.count(r) > 1})
         if repeated:
             fail("detainees", f"Custody record number {repeated[0]} is entered twice: "

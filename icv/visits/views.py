@@ -16,6 +16,7 @@ from ..drafts.kinds import Kind, Refused
 from ..drafts.routes import register
 from ..db import get_db, writing
 from ..forms import options
+from ..main import form_meta
 from ..times import london_today, utcnow
 from . import drawing, questions, store
 from .forms import VisitForm
@@ -45,7 +46,7 @@ def partner_choices(db, user_id):
 def visit_form(db, formdata=None, correcting=False, csrf=True, visit=None):
     """The report form with this person's suites and partners; formdata None means the request.
     Correcting `visit`, the partners are its author's (the partner may be the one correcting)."""
-    kwargs = {"meta": {"csrf": False}} if not csrf else {}
+    kwargs = {"meta": form_meta(csrf)}
     if formdata is not None:
         kwargs["formdata"] = formdata
     form = VisitForm(correcting=correcting, **kwargs)
@@ -74,6 +75,7 @@ def late_correction(saved):
 
 def new_entry(form):
     form.detainees.append_entry({"entry_key": uuid.uuid4().hex})
+    form.hint_record_numbers()
 
 
 def parse_client_id(client_id):
