@@ -1,10 +1,11 @@
-# Two commands: `make run` (app with demo data) and `make test` (every test).
-# Both create .venv and install what they need; both are safe to run again.
+# Three commands: `make run` (app with demo data), `make test` (every test, with a small fuzzing
+# sample) and `make fuzz` (the long fuzzing run: over 10,000 cases). All create .venv and install
+# what they need; all are safe to run again.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test clean
+.PHONY: run test fuzz clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ICV needs Python 3.11 or newer")'
@@ -26,6 +27,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# FUZZ_EXAMPLES=n: examples per fuzz test instead of the profile's 2,500.
+fuzz: $(VENV)/.installed-test
+	FUZZ_PROFILE=fuzz-long $(BIN)/python -m pytest -m fuzz tests/test_fuzz.py --hypothesis-show-statistics $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-results

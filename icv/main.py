@@ -45,6 +45,8 @@ ERRORS = {
     405: ("That action is not allowed here", "Go back to your home page and try again."),
     413: ("That was too much to send at once",
           "Nothing was saved. Shorten the longest answers, or split the report, and try again."),
+    415: ("That was not sent as a form",
+          "Nothing was saved. Go back, reload the page and try again."),
     500: ("Sorry, there is a problem with the service",
           "Nothing has been lost that was already saved. Try again later."),
 }
@@ -182,6 +184,19 @@ def log_refusal(response):
     return response
 
 
+def refuse_json_bodies():
+    """Every form here posts form fields (app.js too: URLSearchParams), never JSON. Flask-WTF
+    would fill a form from a JSON body instead, and one that is not an object (`true`, `["a"]`,
+    found by tests/test_fuzz.py) raised a TypeError or ValueError in any form: a 500. So a
+    JSON body is refused with a 415 before any view runs, and nothing is saved."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not request.is_json:
+        return None
+    title, detail = ERRORS[415]
+    if wants_json():
+        return jsonify(error="unsupported", message=f"{title}. {detail}"), 415
+    return render_template("error.html", code=415, title=title, detail=detail), 415
+
+
 def handle_too_large(error):
     """413 for a post over MAX_CONTENT_LENGTH: JSON for the page's fetch() calls, else a page."""
     g.refused = "too_large"
@@ -275,6 +290,7 @@ def register_error_handlers(app):
     """Error pages, template helpers and response headers."""
     app.before_request_funcs.setdefault(None, []).insert(0, note_address)
     app.teardown_request(forget_address)
+    app.before_request(refuse_json_bodies)
     app.register_error_handler(CSRFError, handle_csrf_error)
     for code in (400, 403, 404, 405, 409, 500):
         app.register_error_handler(code, handle_http_error)

@@ -330,3 +330,21 @@ def test_the_pages_own_calls_get_a_code_for_an_expired_token(app, login_as):
     assert response.status_code == 400 and response.json["error"] == "expired"
     page = client.post("/session/extend", data={"csrf_token": "stale"})
     assert page.status_code == 400 and "This page had expired" in page.text
+
+
+# JSON bodies (found by tests/test_fuzz.py): Flask-WTF fills a form from a JSON body, and one
+# that is not an object raised a TypeError or ValueError in the form: a 500 ------------------------
+
+@pytest.mark.parametrize("body", ["true", '["a"]', '{"email": "a@example.org"}', "not json"])
+def test_a_json_body_is_refused_plainly_and_changes_nothing(app, client, login_as, report_form,
+                                                             body):
+    """No page posts JSON: a JSON body (of any shape, even broken) is a plain 415, JSON for the
+    page's own calls, and nothing is written."""
+    data, icv = report_form(), login_as("icv")
+    before = row_counts(app)
+    response = client.post("/login", data=body, content_type="application/json")
+    assert response.status_code == 415 and "That was not sent as a form" in response.text
+    response = icv.post(draft_url(data, "/autosave"), data=body,
+                                    content_type="application/json", headers=FETCH)
+    assert response.status_code == 415 and response.json["error"] == "unsupported"
+    assert row_counts(app) == before
