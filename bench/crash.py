@@ -24,6 +24,7 @@ tests/test_crash.py does, as `make test` does not install gunicorn); --pin makes
 clock answer a fixed moment (the tests' pinned clock).
 """
 import argparse
+import http.client
 import http.cookiejar
 import itertools
 import json
@@ -212,12 +213,13 @@ class Client:
         """(status, JSON answer) of a post as the page's script makes it; (None, None) when
         there was no answer (refused, reset or cut by the kill)."""
         try:
-            response = self.open(path, fields, FETCH)
+            try:
+                response = self.open(path, fields, FETCH)
+            except urllib.error.HTTPError as error:  # a 4xx or 5xx, its body to read as well
+                response = error
             status, body = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, body = error.code, error.read()
-        except OSError:  # refused while the server is down, reset or cut off by the kill
-            return None, None
+        except (OSError, http.client.HTTPException):  # refused while the server is down, or
+            return None, None  # cut off by the kill: reset, or the body cut short
         try:
             return status, json.loads(body)
         except ValueError:
@@ -313,6 +315,8 @@ def run(db_path, email, password, cycles=100, clients=4, workers=3, server_kind=
                     f"half-written {half[:3]}, integrity {integrity[:3]}")
             server = start(server_kind, db_path, port, workers, pin)
             wait_ready(base, server)
+        if not all(thread.is_alive() for thread in threads):  # its traceback is printed above
+            out("a client stopped on an error: the figures undercount")
     finally:
         stop.set()
         for thread in threads:

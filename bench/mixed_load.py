@@ -21,6 +21,7 @@ Reported per endpoint: requests, failures and p50/p95/p99 in ms as the client sa
 opening the connection to the last byte, queueing for a worker included).
 """
 import argparse
+import http.client
 import itertools
 import json
 import random
@@ -73,11 +74,12 @@ class Client:
             data=urllib.parse.urlencode(fields).encode() if fields is not None else None)
         start = time.perf_counter()
         try:
-            response = self.opener.open(request, timeout=120)
+            try:
+                response = self.opener.open(request, timeout=120)
+            except urllib.error.HTTPError as error:  # a 4xx or 5xx, its body to read as well
+                response = error
             status, body = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, body = error.code, error.read()
-        except OSError as error:
+        except (OSError, http.client.HTTPException) as error:
             status, body = type(error).__name__, b""
         self.found.append([endpoint, status, time.perf_counter() - start, True])
         return status, body
