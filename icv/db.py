@@ -1,10 +1,13 @@
-"""One SQLite connection per request, through sqlite-utils, and the `flask migrate` command."""
+"""One SQLite connection per request, through sqlite-utils, and the `flask migrate` and
+`flask backup` commands."""
 import contextlib
 
 import click
 from flask import current_app, g
+from flask.cli import with_appcontext
 from sqlite_utils import Database
 
+from . import backup
 from .migrations import migrations
 
 BUSY_TIMEOUT_MS = 5000
@@ -78,7 +81,22 @@ def migrate_command():
         click.echo("Database schema is up to date.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(path):
+    """Copy the live database to PATH safely while the app runs (README: Backups)."""
+    try:
+        size, counts = backup.backup(current_app.config["DATABASE"], path,
+                                     current_app.config["DATABASE_BUSY_TIMEOUT_MS"])
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {path}: {backup.size_in_words(size)}, integrity check ok.")
+    click.echo(", ".join(f"{name.replace('_', ' ')} {rows:,}" for name, rows in counts.items()))
+
+
 def init_app(app):
     """Register teardown and the CLI command with the app."""
     app.teardown_appcontext(close_db)
     app.cli.add_command(migrate_command)
+    app.cli.add_command(backup_command)

@@ -160,6 +160,9 @@ def test_a_report_submitted_while_the_database_is_busy_is_kept_and_goes_through_
     again = try_again(client, response.text)
     assert again.status_code == 302 and "/visits/" in again.location
     assert db["visits"].count == 1
+    twice = try_again(client, response.text)  # "Try again" pressed once more: still one report
+    assert twice.status_code == 302 and twice.location == again.location
+    assert db["visits"].count == 1
 
 
 def test_an_autosave_while_the_database_is_busy_gets_json_to_retry(login_as, report_form, db, lock):
@@ -195,6 +198,11 @@ def test_a_queue_action_while_the_database_is_busy_changes_nothing_until_retried
     again = try_again(staff, response.text)
     assert again.status_code == 302
     assert db["escalations"].get(escalation["id"])["assigned_to"] == staff.user.id
+    assert db["escalation_events"].count == events + 1  # claimed once
+    claimed = db["escalations"].get(escalation["id"])
+    try_again(staff, response.text)  # pressed once more: the page's version is stale now
+    assert db["escalations"].get(escalation["id"]) == claimed
+    assert db["escalation_events"].count == events + 1
 
 
 def test_a_lock_in_the_middle_of_a_submit_leaves_no_part_of_it(login_as, report_form, db,
