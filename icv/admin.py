@@ -23,6 +23,7 @@ from .visits import store as visits
 
 # Its commands are `flask audit ...` (verify).
 bp = Blueprint("admin", __name__, cli_group="audit")
+bp.cli.help = "The audit log: check its hash chain (`flask audit verify`)."
 
 VETTING_DAYS = 60  # vetting that expires this soon needs renewing now
 UNVISITED_DAYS = 7  # an open suite with no report for this long needs a visit
