@@ -26,6 +26,7 @@ from icv.flags import FLAGS
 from icv.times import LONDON, london_to_utc, now_iso, to_iso, utcnow
 from icv.visits import questions as q
 from icv.visits.store import record_visit
+from review_helpers import make_eligible
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
@@ -276,6 +277,14 @@ def login_as(app, make_user):
         client.user = user
         return client
     return login
+
+
+@pytest.fixture
+def reviewer(login_as, db):
+    """A signed-in ICV trained in custody record review, vetting in date."""
+    client = login_as("icv")
+    make_eligible(db, client.user.id)
+    return client
 
 
 FACILITY_ITEMS = [item for item, _ in q.FACILITY_ITEMS]

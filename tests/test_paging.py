@@ -14,7 +14,7 @@ from icv.escalations import workflow
 from icv.reviews import store as reviews
 from icv.times import london_today, to_iso, utcnow
 from icv.visits import store as visits
-from review_helpers import make_eligible, make_review
+from review_helpers import make_review
 
 BAD_PAGES = ["abc", "0", "-1", "+2", "1.5", " 2", "2 ", "1e3", "0x2", "02x", "１", "1000000"]
 
@@ -156,13 +156,6 @@ def test_page_counts():
 
 
 # My reviews ----------------------------------------------------------------------------------
-
-@pytest.fixture
-def reviewer(login_as, db):
-    client = login_as("icv")
-    make_eligible(db, client.user.id)
-    return client
-
 
 def submitted_review(db, reviewer_id, **kwargs):
     """A review assigned to the reviewer and submitted straight through the store (a good

@@ -12,17 +12,10 @@ import pytest
 from conftest import error_messages, page_text
 from icv import flags
 from icv.reviews import wording
-from review_helpers import draft_url, make_eligible, make_review, review_fields
+from review_helpers import draft_url, make_review, review_fields
 
 VISIT_WORDS = ["How do you know", "The detainee told us", "We saw it", "Custody staff told us",
                "Does the detainee say", "Is the force on the custody record?"]
-
-
-@pytest.fixture
-def reviewer(login_as, db):
-    client = login_as("icv")
-    make_eligible(db, client.user.id)
-    return client
 
 
 @pytest.fixture

@@ -19,14 +19,6 @@ FETCH = {"X-Requested-With": "fetch"}
 
 
 @pytest.fixture
-def reviewer(login_as, db):
-    """A signed-in ICV trained in custody record review, vetting in date."""
-    client = login_as("icv")
-    make_eligible(db, client.user.id)
-    return client
-
-
-@pytest.fixture
 def assigned(reviewer, db, make_user):
     """A review assigned to `reviewer` (made by a coordinator)."""
     return make_review(db, [reviewer.user.id], make_user("coordinator").id)
