@@ -7,12 +7,13 @@ report draws about 300 inputs: a Jinja macro call costs far more than the few li
 writes, and drawing the form through macros took most of its server time (issue 12). Each
 function writes what its macro wrote: the same elements, classes, ids and ARIA attributes.
 
-The controls themselves (input, select, textarea) are drawn by the field, through icv/forms.py's
+The controls themselves (input, select, textarea) are drawn by the field, through icv/controls.py's
 draw(); radios are drawn here from the field's choices, one string per option.
 """
 from markupsafe import Markup
 
-from .forms import CONFIRM_LABEL, draw, esc
+from .controls import draw, esc
+from .forms import CONFIRM_LABEL
 
 
 def described(f):

@@ -7,7 +7,7 @@ templates/visits/_detainee.html and form.html call them; style.css lays them out
 from markupsafe import Markup
 
 from .. import pieces
-from ..forms import esc
+from ..controls import esc
 from . import questions
 
 GRID_ANSWERS = ["yes", "no", "not_asked"]  # a check whose answers start so is a grid row
