@@ -7,7 +7,7 @@ gender, ethnicity, flags, checks, counts, suite, times), so a past summary gives
 after a purge. Drafts are deleted, but only after their owner has been told (by email, and on My
 reports or My reviews). A report or review with an escalation still open keeps everything until
 it closes. Each kind is done in one transaction with its audit entry; the SQL is each table's
-owner's (visits.store, reviews.retention, drafts.store, people, sessions, throttle, audit).
+owner's (visits.retention, reviews.retention, drafts.store, people, sessions, throttle, audit).
 
 The periods are RETENTION_DAYS (see DEFAULTS; README "Retention" and docs/security.md V14 say why).
 """
@@ -25,7 +25,7 @@ from .drafts import store as drafts
 from .escalations import queries as escalations, workflow as escalation_work
 from .reviews import retention as reviews, store as review_store
 from .times import format_london, london, to_iso, utcnow
-from .visits import store as visits
+from .visits import retention as visits
 
 # Days each kind of data is kept (instance config RETENTION_DAYS changes them by name).
 DEFAULTS = {

@@ -17,7 +17,7 @@ from icv.rule_settings import DEFAULT_SETTINGS
 from icv.summaries.figures import DEFAULTS, build_summary
 from icv.summaries.periods import Area, Period
 from icv.times import london, london_to_utc, now_iso, to_iso
-from icv.visits import store as visits
+from icv.visits import retention as visit_retention, store as visits
 from icv.visits.snapshot import REMOVED
 from review_helpers import make_review
 
@@ -137,7 +137,7 @@ def test_a_purge_removes_numbers_and_free_text_from_old_reports_and_keeps_their_
     keep = ("age_band", "gender", "ethnicity", "consent", "checks", "flags")
     assert [{k: e[k] for k in keep} for e in entries] == [{k: e[k] for k in keep} for e in entries_before]
     visit = visits.get_visit(db, old_report)
-    assert [visit[c] for c in visits.TEXT_COLUMNS] == [""] * 5
+    assert [visit[c] for c in visit_retention.TEXT_COLUMNS] == [""] * 5
     assert (visit["in_custody"], visit["spoke_with"]) == (10, 5)
     assert visits.facilities_for(db, old_report)["cells"]["status"] == "concern"
     assert visits.facilities_for(db, old_report)["cells"]["note"] == ""
