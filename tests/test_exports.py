@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from conftest import finding_entry
-from icv.summaries import export_views, exports
+from icv.summaries import entity_rows, export_views, exports
 from icv.summaries.model import Column, Section, Summary, Table
 from icv.times import from_iso, to_iso, utcnow
 from review_helpers import make_review
@@ -97,7 +97,7 @@ def test_visits_csv_has_one_row_per_visit_of_the_london_month(coordinator, octob
     assert response.headers["Content-Disposition"] == \
         'attachment; filename="icv-visits-london-2026-10.csv"'
     rows = rows_of(response)
-    assert rows[0] == exports.VISITS
+    assert rows[0] == entity_rows.VISITS
     assert rows[0][:9] == ["Visit ID", "Suite", "Panel", "Arrived (London)", "Admitted (London)",
                            "Departed (London)", "Visit type", "Visitor", "Partner"]
     assert [int(r[0]) for r in rows[1:]] == [october["first"], october["heathrow_visit"],
@@ -143,7 +143,7 @@ def test_flags_csv_has_every_question_as_a_column_answered_in_words(coordinator,
     assert rows[0][:7] == ["Flag ID", "Entry ID", "Visit ID", "Suite", "Panel", "Visit date", "Flag"]
     assert rows[0][7] == "Strip search: What kind of search was it?"
     assert "Child: Where is the child held?" in rows[0]
-    assert len(rows[0]) == 7 + sum(len(f.questions) for f in exports.flags.FLAGS)
+    assert len(rows[0]) == 7 + sum(len(f.questions) for f in entity_rows.flags.FLAGS)
     search, child = (dict(zip(rows[0], r)) for r in rows[1:])
     answered = {k: v for k, v in search.items() if v and k not in rows[0][:7]}
     assert answered == {
@@ -170,7 +170,7 @@ def test_issues_csv_leaves_out_what_was_typed(coordinator, october):
                      "Raised with", "Resolved at the visit"],
                     [rows[1][0], str(october["first"]), "Brixton", "Lambeth", "2026-10-01",
                      "Health and medication", "Custody sergeant", "Partly"]]
-    for entity in exports.ENTITIES:
+    for entity in entity_rows.ENTITIES:
         body = download(coordinator, f"/summaries/export/{entity}.csv?{OCTOBER}").text
         assert "Jane Doe" not in body and "77777" not in body, entity
 
@@ -370,7 +370,7 @@ def test_staff_workbook_has_the_summary_then_a_sheet_per_entity(coordinator, oct
         ["No ratio for a group of fewer than 10."], []]
     assert text[start + 10:] == [[], ["Issues raised at visits"], ["No figures for this yet."]]
     visits = list(book["Visits"].iter_rows(values_only=True))
-    assert list(visits[0]) == exports.VISITS
+    assert list(visits[0]) == entity_rows.VISITS
     assert [v[0] for v in visits[1:]] == [october["first"], october["heathrow_visit"], october["last"]]
     assert visits[1][:4] == (october["first"], "Brixton", "Lambeth", "2026-10-01 00:30")
     entries = list(book["Detainees"].iter_rows(values_only=True))
@@ -441,13 +441,13 @@ def test_an_export_that_fails_part_way_is_an_error_page_not_half_a_file(
         app, coordinator, october, db, monkeypatch, path, entity):
     """A query that fails after some rows were written gives the error page: no attachment,
     no partial body, nothing in the audit log."""
-    sheet, header, real = exports.ENTITIES[entity]
+    sheet, header, real = entity_rows.ENTITIES[entity]
 
     def fails_after_one_row(*args):
         yield next(real(*args))
         raise RuntimeError("the database went away")
 
-    monkeypatch.setitem(exports.ENTITIES, entity, (sheet, header, fails_after_one_row))
+    monkeypatch.setitem(entity_rows.ENTITIES, entity, (sheet, header, fails_after_one_row))
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error page, not a raise
     before = db["audit_log"].count
     response = coordinator.get(path)
@@ -458,7 +458,7 @@ def test_an_export_that_fails_part_way_is_an_error_page_not_half_a_file(
     assert db["audit_log"].count == before
 
 
-EVERY_EXPORT = [f"/summaries/export/{e}.csv?{OCTOBER}" for e in exports.ENTITIES] + [
+EVERY_EXPORT = [f"/summaries/export/{e}.csv?{OCTOBER}" for e in entity_rows.ENTITIES] + [
     f"/summaries/export/summary.{k}?{OCTOBER}&edition={e}"
     for k in ("csv", "xlsx") for e in ("staff", "published")]
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from icv.summaries import exports
+from icv.summaries import entity_rows
 from icv.summaries.periods import Area, Period
 
 BIG = {"visits", "detainee_entries", "flags", "escalations", "users", "escalation_events",
@@ -35,14 +35,14 @@ class PlanRecorder:
 def row_query_plan(db, entity, area):
     """The plan of the entity's row query (the one reading a table that grows)."""
     recorder = PlanRecorder(db)
-    _, _, rows = exports.ENTITIES[entity]
+    _, _, rows = entity_rows.ENTITIES[entity]
     list(rows(recorder, area, Period.parse("2026"), datetime(2026, 11, 18, tzinfo=timezone.utc)))
     [found] = [(sql, plan) for sql, plan in recorder.plans if "panel_suites" not in sql]
     return found
 
 
 @pytest.mark.parametrize("area", AREAS, ids=lambda a: a.kind)
-@pytest.mark.parametrize("entity", list(exports.ENTITIES))
+@pytest.mark.parametrize("entity", list(entity_rows.ENTITIES))
 def test_export_rows_start_from_the_periods_index_and_scan_no_big_table(db, entity, area):
     """London, a panel or a suite: the period's index first (never a suite's index and a sort),
     then searches by index only, with no temporary sort."""
@@ -66,6 +66,6 @@ def test_each_entrys_flags_and_escalations_are_found_by_index(db):
 def test_the_panel_lookup_reads_only_panels(db):
     """The one other query, each suite's panels, reads the small panel tables only."""
     recorder = PlanRecorder(db)
-    exports.panel_names(recorder)
+    entity_rows.panel_names(recorder)
     [(sql, plan)] = recorder.plans
     assert all(not re.match(r"SCAN (\w+)", s) or re.match(r"SCAN (p|ps)\b", s) for s in plan), plan

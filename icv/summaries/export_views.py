@@ -13,7 +13,7 @@ from flask import Response, abort, request
 from ..auth import COORDINATORS, role_required
 from ..db import get_db
 from ..times import london_today, now_iso, utcnow
-from . import exports
+from . import entity_rows, exports
 from .figures import build_summary
 from .periods import Period, area_from_key
 from .publish import published
@@ -122,7 +122,7 @@ def export_summary_xlsx():
     now = utcnow()
     sheets = [] if edition == "published" else [
         (sheet, header, rows(db, area, period, now))
-        for sheet, header, rows in exports.ENTITIES.values()]
+        for sheet, header, rows in entity_rows.ENTITIES.values()]
     out = exports.xlsx_file(found, sheets)
     return sent(db, out, file_name("summary", area, period, edition, "xlsx"), XLSX, period, area,
                 edition)
@@ -132,12 +132,12 @@ def export_summary_xlsx():
 @role_required(*COORDINATORS)
 def export_entity(entity):
     """One entity's rows for the area and period (staff only: not for publication)."""
-    if entity not in exports.ENTITIES:
+    if entity not in entity_rows.ENTITIES:
         abort(404, "There is no such download. The files are visits, detainees, flags, issues, "
                    "escalations and reviews.")
     db = get_db()
     area, period, edition = chosen(db, editions=("staff",))
-    _, header, rows = exports.ENTITIES[entity]
+    _, header, rows = entity_rows.ENTITIES[entity]
     out = exports.csv_file(header, rows(db, area, period, utcnow()))
     return sent(db, out, file_name(entity, area, period, edition, "csv"), CSV, period, area,
                 edition)
